@@ -1,0 +1,197 @@
+package com.tiktokmall.mtls;
+
+import com.tiktokmall.mtls.internal.Certificates;
+import com.tiktokmall.mtls.internal.SingleIdentityKeyManager;
+
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A ready-to-use mutual-TLS {@link SSLContext} for one role: the Java counterpart of the
+ * TikTokMall guide's {@code mtls.NewServerTLSConfig} and {@code NewClientTLSConfig}.
+ *
+ * <pre>{@code
+ * MtlsContext server = MtlsContext.forServer(Identity.fromPem(cert, key))
+ *         .trust(TrustBundle.fromPem(caCert))
+ *         .build();
+ *
+ * MtlsContext client = MtlsContext.forClient(Identity.fromPem(cert, key))
+ *         .trust(TrustBundle.fromPem(caCert))
+ *         .build();
+ * HttpClient http = HttpClient.newBuilder()
+ *         .sslContext(client.sslContext())
+ *         .sslParameters(client.sslParameters())
+ *         .build();
+ * }</pre>
+ *
+ * <p>A server context requires a client certificate; a client context presents its certificate
+ * and verifies the server's host name. Both trust only the given {@link TrustBundle}, speak only
+ * TLS 1.3 and 1.2, and offer only AEAD cipher suites with forward secrecy. Instances are
+ * immutable; to change certificates, build a new one.
+ */
+public final class MtlsContext {
+    /** Which end of the handshake a context is for. */
+    public enum Role {
+        /** Accepts connections and requires a client certificate. */
+        SERVER,
+        /** Opens connections, presents its certificate and checks the server's host name. */
+        CLIENT
+    }
+
+    /** The protocols used unless {@link Builder#protocols(List)} says otherwise. */
+    public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    private static final List<String> AEAD_CIPHER_SUITES = List.of(
+            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    private final Role role;
+    private final Identity identity;
+    private final TrustBundle trust;
+    private final List<String> protocols;
+    private final List<String> cipherSuites;
+    private final SSLContext sslContext;
+
+    private MtlsContext(Builder builder, SSLContext sslContext) {
+        this.role = builder.role;
+        this.identity = builder.identity;
+        this.trust = builder.trust;
+        this.protocols = builder.protocols;
+        this.sslContext = sslContext;
+        List<String> supported = Arrays.asList(sslContext.getSupportedSSLParameters().getCipherSuites());
+        this.cipherSuites = AEAD_CIPHER_SUITES.stream().filter(supported::contains).toList();
+    }
+
+    /** Starts a server context that presents {@code identity} and requires client certificates. */
+    public static Builder forServer(Identity identity) {
+        return new Builder(Role.SERVER, identity);
+    }
+
+    /** Starts a client context that presents {@code identity} and verifies the server. */
+    public static Builder forClient(Identity identity) {
+        return new Builder(Role.CLIENT, identity);
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public Identity identity() {
+        return identity;
+    }
+
+    public TrustBundle trust() {
+        return trust;
+    }
+
+    /** The enabled protocols, newest first. */
+    public List<String> protocols() {
+        return protocols;
+    }
+
+    /** The enabled cipher suites: AEAD only. */
+    public List<String> cipherSuites() {
+        return cipherSuites;
+    }
+
+    /** The JSSE context, holding this identity and trusting only this bundle. */
+    public SSLContext sslContext() {
+        return sslContext;
+    }
+
+    /**
+     * Fresh parameters to apply to every socket or engine of this context: protocols, cipher
+     * suites, and for a server {@code needClientAuth}, for a client HTTPS host name checks.
+     */
+    public SSLParameters sslParameters() {
+        SSLParameters parameters = new SSLParameters(cipherSuites.toArray(String[]::new), protocols.toArray(String[]::new));
+        if (role == Role.SERVER) {
+            parameters.setNeedClientAuth(true);
+        } else {
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        }
+        return parameters;
+    }
+
+    @Override
+    public String toString() {
+        return "MtlsContext[" + role + ", " + identity + ", " + trust + "]";
+    }
+
+    /** Options of an {@link MtlsContext}; each method names its default. */
+    public static final class Builder {
+        private final Role role;
+        private final Identity identity;
+        private TrustBundle trust;
+        private List<String> protocols = DEFAULT_PROTOCOLS;
+
+        private Builder(Role role, Identity identity) {
+            this.role = role;
+            this.identity = Objects.requireNonNull(identity, "identity");
+        }
+
+        /** The CAs that vouch for peers. Required: there is no default, least of all the JVM's. */
+        public Builder trust(TrustBundle trust) {
+            this.trust = Objects.requireNonNull(trust, "trust");
+            return this;
+        }
+
+        /** Protocols to enable; default {@code [TLSv1.3, TLSv1.2]}. Nothing older is accepted. */
+        public Builder protocols(List<String> protocols) {
+            if (protocols.isEmpty() || !DEFAULT_PROTOCOLS.containsAll(protocols)) {
+                throw new TlsException(null, "protocols " + protocols + " are not allowed: choose from "
+                        + DEFAULT_PROTOCOLS, "remove older protocols; TLS 1.1 and below are broken");
+            }
+            this.protocols = List.copyOf(protocols);
+            return this;
+        }
+
+        /**
+         * Checks that the identity is valid now, leads to the trust bundle and may act in this
+         * role (extended key usage), then builds the context.
+         *
+         * @throws TlsException naming the file at fault
+         */
+        public MtlsContext build() {
+            if (trust == null) {
+                throw new TlsException(null, "no trust bundle is set", "call trust(TrustBundle.fromPem(caFile))");
+            }
+            Path certFile = identity.certFile().orElse(null);
+            Instant now = Instant.now();
+            for (X509Certificate certificate : identity.chain()) {
+                Certificates.requireValidAt(certificate, now, certFile);
+            }
+            trust.verify(identity.chain(), now, certFile);
+            requirePurpose(identity.certificate(), certFile);
+            try {
+                SSLContext context = SSLContext.getInstance("TLS");
+                KeyManager keys = new SingleIdentityKeyManager(identity.privateKey(), identity.chain());
+                context.init(new KeyManager[] {keys}, new TrustManager[] {trust.trustManager()}, null);
+                return new MtlsContext(this, context);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("the JDK cannot create a TLS context", e);
+            }
+        }
+
+        private void requirePurpose(X509Certificate leaf, Path certFile) {
+            String eku = role == Role.SERVER ? Certificates.SERVER_AUTH : Certificates.CLIENT_AUTH;
+            String purpose = role == Role.SERVER ? "serverAuth" : "clientAuth";
+            if (!Certificates.allowsPurpose(leaf, eku)) {
+                throw new TlsException(certFile, "the certificate " + Certificates.name(leaf) + " lacks the " + purpose
+                        + " extended key usage, so peers refuse it as a " + role.name().toLowerCase() + " certificate",
+                        "issue it with extendedKeyUsage serverAuth, clientAuth (scripts/generate_certs.sh does)");
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package com.tiktokmall.mtls;
+
+import com.tiktokmall.mtls.internal.Certificates;
+import com.tiktokmall.mtls.internal.PemFiles;
+
+import javax.net.ssl.CertPathTrustManagerParameters;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.InvalidAlgorithmParameterException;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.PKIXParameters;
+import java.security.cert.PKIXReason;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509CertSelector;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The CAs trusted to vouch for peers: exactly the certificates of one PEM bundle, never the
+ * JVM's default {@code cacerts}.
+ *
+ * <pre>{@code
+ * TrustBundle trust = TrustBundle.fromPem(Path.of("certs/ca-cert.pem"));
+ * }</pre>
+ *
+ * <p>A bundle may hold several CAs (during a CA rotation it holds the old and the new one). Every
+ * certificate in it must be a CA certificate. Instances are immutable.
+ */
+public final class TrustBundle {
+    private final List<X509Certificate> certificates;
+    private final Path file;
+    private final Set<TrustAnchor> anchors;
+    private final X509ExtendedTrustManager trustManager;
+
+    private TrustBundle(List<X509Certificate> certificates, Path file) {
+        this.certificates = List.copyOf(certificates);
+        this.file = file;
+        requireCas();
+        this.anchors = certificates.stream().map(ca -> new TrustAnchor(ca, null)).collect(Collectors.toUnmodifiableSet());
+        this.trustManager = pkixTrustManager();
+    }
+
+    /** Reads one or more CA certificates from a PEM file. */
+    public static TrustBundle fromPem(Path caFile) {
+        return new TrustBundle(PemFiles.certificates(caFile), caFile);
+    }
+
+    /** A bundle of CA certificates already in memory. */
+    public static TrustBundle of(List<X509Certificate> caCertificates) {
+        if (caCertificates.isEmpty()) {
+            throw new TlsException(null, "a trust bundle needs at least one CA certificate", null);
+        }
+        return new TrustBundle(caCertificates, null);
+    }
+
+    /** The trusted CA certificates. */
+    public List<X509Certificate> certificates() {
+        return certificates;
+    }
+
+    /** The PEM file the bundle came from, if any. */
+    public Optional<Path> file() {
+        return Optional.ofNullable(file);
+    }
+
+    /**
+     * Checks that {@code chain} (leaf first) leads to one of these CAs and is valid at {@code at}.
+     *
+     * @param chainFile the file the chain came from, named in the exception
+     * @throws TlsException saying why the chain is not trusted
+     */
+    public void verify(List<X509Certificate> chain, Instant at, Path chainFile) {
+        try {
+            List<X509Certificate> path = chain.stream().filter(c -> !certificates.contains(c)).toList();
+            PKIXParameters parameters = new PKIXParameters(anchors);
+            parameters.setRevocationEnabled(false);
+            parameters.setDate(Date.from(at));
+            CertPathValidator.getInstance("PKIX")
+                    .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+        } catch (CertPathValidatorException e) {
+            throw untrusted(chain.get(0), chainFile, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK's PKIX validator is unavailable", e);
+        }
+    }
+
+    /** A JDK PKIX trust manager whose only anchors are these CAs. */
+    public X509ExtendedTrustManager trustManager() {
+        return trustManager;
+    }
+
+    /** The CA names, for messages: "'TikTokMall CA', 'New CA'". */
+    public String describe() {
+        return certificates.stream().map(Certificates::name).collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public String toString() {
+        return "TrustBundle[" + describe() + "]";
+    }
+
+    private TlsException untrusted(X509Certificate leaf, Path chainFile, CertPathValidatorException e) {
+        if (e.getReason() == PKIXReason.NO_TRUST_ANCHOR) {
+            return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " is issued by "
+                    + Certificates.issuerName(leaf) + ", which is not a CA in " + source() + " (" + describe() + ")",
+                    "issue the certificate from a CA in the bundle, or add its CA to the bundle");
+        }
+        return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " does not verify against "
+                + source() + ": " + e.getMessage(), "re-issue it from a CA in the bundle", e);
+    }
+
+    private String source() {
+        return file == null ? "the trust bundle" : file.toString();
+    }
+
+    private void requireCas() {
+        for (X509Certificate certificate : certificates) {
+            if (!Certificates.isCa(certificate)) {
+                throw new TlsException(file, "the certificate " + Certificates.name(certificate)
+                        + " is not a CA certificate (basicConstraints CA:TRUE is missing)",
+                        "put only CA certificates here, such as certs/ca-cert.pem");
+            }
+        }
+    }
+
+    private X509ExtendedTrustManager pkixTrustManager() {
+        try {
+            PKIXBuilderParameters parameters = new PKIXBuilderParameters(anchors, new X509CertSelector());
+            parameters.setRevocationEnabled(false);
+            TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+            factory.init(new CertPathTrustManagerParameters(parameters));
+            return (X509ExtendedTrustManager) factory.getTrustManagers()[0];
+        } catch (InvalidAlgorithmParameterException e) {
+            throw new TlsException(file, "the bundle cannot be used as trust anchors (" + e.getMessage() + ")", null, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK's PKIX trust manager is unavailable", e);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package com.tiktokmall.mtls.dropwizard;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.tiktokmall.mtls.TlsException;
+import io.dropwizard.client.JerseyClientBuilder;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.core.ConfiguredBundle;
+import io.dropwizard.core.server.DefaultServerFactory;
+import io.dropwizard.core.server.ServerFactory;
+import io.dropwizard.core.server.SimpleServerFactory;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.jetty.ConnectorFactory;
+import io.dropwizard.jetty.HttpConnectorFactory;
+import io.dropwizard.jetty.HttpsConnectorFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Mutual TLS for a whole Dropwizard service, driven by its {@code tls:} block.
+ *
+ * <pre>{@code
+ * private final MtlsBundle<OrderConfiguration> mtls = MtlsBundle.of(OrderConfiguration::getTls);
+ *
+ * public void initialize(Bootstrap<OrderConfiguration> bootstrap) {
+ *     bootstrap.addBundle(mtls);
+ * }
+ *
+ * public void run(OrderConfiguration config, Environment environment) {
+ *     Client auth = mtls.clientBuilder(environment).using(config.getAuthClient()).build("auth");
+ * }
+ * }</pre>
+ *
+ * <p>With {@code tls.enabled}, every {@code http} connector of the {@code server} block
+ * (application and admin) becomes an HTTPS connector on the same port and bind host that requires
+ * a client certificate signed by {@code ca_cert}; the files are loaded and checked before any
+ * port opens, and a bad one stops start-up with a {@link TlsException} naming it. With
+ * {@code enabled: false} everything stays plain HTTP and one WARN says so.
+ *
+ * <p>The bundle also turns on {@code ${ENV_VAR}} substitution in the configuration file, so that
+ * {@code key_password} can come from the environment.
+ */
+public final class MtlsBundle<C extends Configuration> implements ConfiguredBundle<C> {
+    private static final Logger LOG = LoggerFactory.getLogger(MtlsBundle.class);
+
+    private final Function<C, TlsConfiguration> tlsOf;
+    private TlsMaterialHolder material;
+
+    private MtlsBundle(Function<C, TlsConfiguration> tlsOf) {
+        this.tlsOf = Objects.requireNonNull(tlsOf, "tlsOf");
+    }
+
+    /** A bundle reading the {@code tls} block through {@code tlsOf}, e.g. {@code AuthConfiguration::getTls}. */
+    public static <C extends Configuration> MtlsBundle<C> of(Function<C, TlsConfiguration> tlsOf) {
+        return new MtlsBundle<>(tlsOf);
+    }
+
+    @Override
+    public void initialize(Bootstrap<?> bootstrap) {
+        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
+                bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+    }
+
+    @Override
+    public void run(C configuration, Environment environment) {
+        TlsConfiguration tls = tlsOf.apply(configuration);
+        if (!tls.isEnabled()) {
+            LOG.warn("tls.enabled is false: every connector and client of this service speaks plain HTTP,"
+                    + " unauthenticated and unencrypted");
+            return;
+        }
+        material = new TlsMaterialHolder(TlsMaterial.load(tls));
+        secure(configuration.getServerFactory(), environment.getObjectMapper());
+    }
+
+    /**
+     * A Jersey client builder for calls to other services: with {@code tls.enabled} its
+     * connections present {@code client_cert}, trust only {@code ca_cert}, verify the server's
+     * host name, and are pooled and reused. Configure it further as usual; do not give it a
+     * socket-factory registry, which would bypass the mTLS settings.
+     */
+    public JerseyClientBuilder clientBuilder(Environment environment) {
+        JerseyClientBuilder builder = new JerseyClientBuilder(environment);
+        if (material != null) {
+            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, material));
+        }
+        return builder;
+    }
+
+    private void secure(ServerFactory server, ObjectMapper mapper) {
+        if (server instanceof DefaultServerFactory factory) {
+            factory.setApplicationConnectors(secure(factory.getApplicationConnectors(), "applicationConnectors", mapper));
+            factory.setAdminConnectors(secure(factory.getAdminConnectors(), "adminConnectors", mapper));
+        } else if (server instanceof SimpleServerFactory factory) {
+            factory.setConnector(secure(List.of(factory.getConnector()), "connector", mapper).get(0));
+        } else {
+            throw new TlsException(null, "server type " + server.getClass().getSimpleName() + " is not supported",
+                    "use server type default or simple");
+        }
+    }
+
+    private List<ConnectorFactory> secure(List<ConnectorFactory> connectors, String where, ObjectMapper mapper) {
+        return connectors.stream().map(connector -> {
+            if (!(connector instanceof HttpConnectorFactory http) || connector instanceof HttpsConnectorFactory) {
+                throw new TlsException(null, "server." + where + " has a connector of type "
+                        + connector.getClass().getSimpleName() + "; with tls.enabled every connector must be"
+                        + " type: http, and the tls block makes it HTTPS", "change the connector to type: http");
+            }
+            return (ConnectorFactory) PemHttpsConnectorFactory.replacing(http, material, mapper);
+        }).toList();
+    }
+}

@@ -1,0 +1,96 @@
+package com.tiktokmall.mtls.dropwizard;
+
+import com.codahale.metrics.httpclient5.InstrumentedHttpClientConnectionManager;
+import com.tiktokmall.mtls.MtlsContext;
+import io.dropwizard.client.HttpClientBuilder;
+import io.dropwizard.client.HttpClientConfiguration;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.util.Duration;
+import org.apache.hc.client5.http.ClientProtocolException;
+import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
+import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
+import org.apache.hc.core5.http.HttpRequestInterceptor;
+import org.apache.hc.core5.http.URIScheme;
+import org.apache.hc.core5.http.config.Registry;
+import org.apache.hc.core5.http.config.RegistryBuilder;
+import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
+import org.apache.hc.core5.util.TimeValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dropwizard's Apache HttpClient 5 builder, with TLS taken from the {@code tls} block: it
+ * presents the client certificate, trusts only {@code ca_cert}, checks the server's host name,
+ * and refuses plain {@code http://} URLs.
+ *
+ * <p>Connection state is disabled so that pooled connections are reused: HttpClient otherwise
+ * tags a connection that presented a client certificate with that principal, and requests made
+ * without the same tag in their context never get it back from the pool, which means a new
+ * handshake per request.
+ */
+final class MtlsHttpClientBuilder extends HttpClientBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(MtlsHttpClientBuilder.class);
+    private static final HttpRequestInterceptor HTTPS_ONLY = (request, entity, context) -> {
+        if (!URIScheme.HTTPS.same(request.getScheme())) {
+            throw new ClientProtocolException("the mTLS client refuses " + request.getScheme() + "://"
+                    + request.getAuthority() + ": only https:// URLs are allowed while tls.enabled is true");
+        }
+    };
+
+    private final Environment environment;
+    private final TlsMaterialHolder material;
+    private HttpClientConfiguration configuration = new HttpClientConfiguration();
+    private volatile TlsSocketStrategy tls;
+
+    MtlsHttpClientBuilder(Environment environment, TlsMaterialHolder material) {
+        super(environment);
+        this.environment = environment;
+        this.material = material;
+        this.tls = strategy(material.current().client());
+    }
+
+    @Override
+    public HttpClientBuilder using(HttpClientConfiguration configuration) {
+        if (configuration.getKeepAlive().toMilliseconds() == 0) {
+            LOG.warn("keepAlive is 0 for an mTLS client: every call pays a full TLS handshake; set keepAlive"
+                    + " (a little below the server's idleTimeout) so pooled connections are reused");
+        }
+        this.configuration = configuration;
+        return super.using(configuration);
+    }
+
+    @Override
+    @SuppressWarnings("deprecation") // the registry parameter is Dropwizard's; TLS goes through TlsSocketStrategy
+    protected InstrumentedHttpClientConnectionManager createConnectionManager(
+            Registry<org.apache.hc.client5.http.socket.ConnectionSocketFactory> ignored, String name) {
+        Duration ttl = configuration.getTimeToLive();
+        TlsSocketStrategy current = (socket, target, port, attachment, context) ->
+                tls.upgrade(socket, target, port, attachment, context);
+        InstrumentedHttpClientConnectionManager manager = InstrumentedHttpClientConnectionManager
+                .builder(environment.metrics())
+                .name(name)
+                .timeToLive(TimeValue.of(ttl.getQuantity(), ttl.getUnit()))
+                .httpClientConnectionOperator(new DefaultHttpClientConnectionOperator(null, null,
+                        RegistryBuilder.<TlsSocketStrategy>create().register(URIScheme.HTTPS.id, current).build()))
+                .build();
+        material.onSwap(next -> {
+            tls = strategy(next.client());
+            manager.closeIdle(TimeValue.ZERO_MILLISECONDS);
+        });
+        return configureConnectionManager(manager);
+    }
+
+    @Override
+    protected org.apache.hc.client5.http.impl.classic.HttpClientBuilder customizeBuilder(
+            org.apache.hc.client5.http.impl.classic.HttpClientBuilder builder) {
+        return builder.disableConnectionState().addRequestInterceptorFirst(HTTPS_ONLY);
+    }
+
+    private static TlsSocketStrategy strategy(MtlsContext context) {
+        return new DefaultClientTlsStrategy(context.sslContext(), context.protocols().toArray(String[]::new),
+                context.cipherSuites().toArray(String[]::new), SSLBufferMode.STATIC,
+                HostnameVerificationPolicy.BUILTIN, null);
+    }
+}

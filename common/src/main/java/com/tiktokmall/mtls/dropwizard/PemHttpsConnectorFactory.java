@@ -1,0 +1,65 @@
+package com.tiktokmall.mtls.dropwizard;
+
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.tiktokmall.mtls.MtlsContext;
+import io.dropwizard.jetty.HttpConnectorFactory;
+import io.dropwizard.jetty.HttpsConnectorFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+/**
+ * An HTTPS connector whose TLS comes from the {@code tls} block instead of a key store: the
+ * server {@link MtlsContext} of the current {@link TlsMaterial}, client certificates required,
+ * renegotiation off. Every other setting (port, bind host, timeouts...) is copied from the
+ * plain {@code http} connector it replaces.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NONE)
+final class PemHttpsConnectorFactory extends HttpsConnectorFactory {
+    private TlsMaterialHolder material;
+
+    /** The HTTPS twin of {@code http}, copied property by property through Jackson. */
+    static PemHttpsConnectorFactory replacing(HttpConnectorFactory http, TlsMaterialHolder material,
+                                              ObjectMapper mapper) {
+        ObjectNode properties = mapper.valueToTree(http);
+        properties.remove("type");
+        PemHttpsConnectorFactory https = mapper.convertValue(properties, PemHttpsConnectorFactory.class);
+        https.material = material;
+        return https;
+    }
+
+    @Override
+    public boolean isValidKeyStorePath() {
+        return true;
+    }
+
+    @Override
+    public boolean isValidKeyStorePassword() {
+        return true;
+    }
+
+    @Override
+    protected SslContextFactory.Server configureSslContextFactory(SslContextFactory ignored) {
+        SslContextFactory.Server factory = new SslContextFactory.Server();
+        apply(factory, material.current().server());
+        factory.setNeedClientAuth(true);
+        factory.setRenegotiationAllowed(false);
+        factory.setEndpointIdentificationAlgorithm(null);
+        material.onSwap(next -> reload(factory, next.server()));
+        return factory;
+    }
+
+    private static void apply(SslContextFactory factory, MtlsContext context) {
+        factory.setSslContext(context.sslContext());
+        factory.setIncludeProtocols(context.protocols().toArray(String[]::new));
+        factory.setIncludeCipherSuites(context.cipherSuites().toArray(String[]::new));
+    }
+
+    private static void reload(SslContextFactory factory, MtlsContext context) {
+        try {
+            factory.reload(f -> apply(f, context));
+        } catch (Exception e) {
+            throw new IllegalStateException("Jetty refused the new TLS context", e);
+        }
+    }
+}

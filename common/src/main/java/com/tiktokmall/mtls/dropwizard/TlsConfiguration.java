@@ -1,0 +1,122 @@
+package com.tiktokmall.mtls.dropwizard;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.tiktokmall.mtls.MtlsContext;
+import io.dropwizard.validation.ValidationMethod;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code tls:} block of a service's YAML, the same in every service. It drives every
+ * connector and every outgoing client:
+ *
+ * <pre>
+ * tls:
+ *   enabled: true                        # false: plain HTTP everywhere, with a WARN at start
+ *   ca_cert: certs/ca-cert.pem           # PEM bundle: every CA trusted for peers
+ *   server_cert: certs/auth-cert.pem     # PEM leaf, optionally followed by intermediates
+ *   server_key: certs/auth-key.pem       # PKCS#8, PKCS#1 (RSA) or SEC1 (EC)
+ *   client_cert: certs/auth-cert.pem
+ *   client_key: certs/auth-key.pem
+ *   key_password: ${AUTH_KEY_PASSWORD:-} # optional, for encrypted keys
+ *   protocols: [TLSv1.3, TLSv1.2]        # the default; nothing older is allowed
+ * </pre>
+ *
+ * <p>Paths are relative to the working directory. Every key can be overridden with a system
+ * property such as {@code -Ddw.tls.server_cert=...}.
+ */
+public class TlsConfiguration {
+    @JsonProperty
+    private boolean enabled = true;
+
+    @JsonProperty("ca_cert")
+    private String caCert;
+
+    @JsonProperty("server_cert")
+    private String serverCert;
+
+    @JsonProperty("server_key")
+    private String serverKey;
+
+    @JsonProperty("client_cert")
+    private String clientCert;
+
+    @JsonProperty("client_key")
+    private String clientKey;
+
+    @JsonProperty("key_password")
+    private String keyPassword;
+
+    @JsonProperty
+    private List<String> protocols = MtlsContext.DEFAULT_PROTOCOLS;
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public Path getCaCert() {
+        return Path.of(caCert);
+    }
+
+    public Path getServerCert() {
+        return Path.of(serverCert);
+    }
+
+    public Path getServerKey() {
+        return Path.of(serverKey);
+    }
+
+    public Path getClientCert() {
+        return Path.of(clientCert);
+    }
+
+    public Path getClientKey() {
+        return Path.of(clientKey);
+    }
+
+    /** The password of encrypted keys; an empty value means none. */
+    public Optional<char[]> getKeyPassword() {
+        return Optional.ofNullable(keyPassword).filter(p -> !p.isEmpty()).map(String::toCharArray);
+    }
+
+    public List<String> getProtocols() {
+        return protocols;
+    }
+
+    /** The configuration key that names {@code file}, for error messages ("tls.server_key"). */
+    @JsonIgnore
+    public Optional<String> settingFor(Path file) {
+        return files().entrySet().stream()
+                .filter(e -> e.getValue() != null && Path.of(e.getValue()).equals(file))
+                .map(e -> "tls." + e.getKey())
+                .findFirst();
+    }
+
+    @JsonIgnore
+    @ValidationMethod(message = "tls: ca_cert, server_cert, server_key, client_cert and client_key must all be set"
+            + " when tls.enabled is true (run scripts/generate_certs.sh, or set tls.enabled: false)")
+    public boolean isEveryFileSetWhenEnabled() {
+        return !enabled || files().values().stream().noneMatch(v -> v == null || v.isBlank());
+    }
+
+    @JsonIgnore
+    @ValidationMethod(message = "tls.protocols may list only TLSv1.3 and TLSv1.2, and at least one of them")
+    public boolean isProtocolsModern() {
+        return protocols != null && !protocols.isEmpty() && MtlsContext.DEFAULT_PROTOCOLS.containsAll(protocols);
+    }
+
+    private Map<String, String> files() {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("ca_cert", caCert);
+        files.put("server_cert", serverCert);
+        files.put("server_key", serverKey);
+        files.put("client_cert", clientCert);
+        files.put("client_key", clientKey);
+        return files;
+    }
+}

@@ -1,0 +1,96 @@
+package com.tiktokmall.mtls.internal;
+
+import com.tiktokmall.mtls.TlsException;
+
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+
+import javax.security.auth.x500.X500Principal;
+import java.nio.file.Path;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.List;
+
+/** Facts about one X.509 certificate, phrased for error messages and reports. */
+public final class Certificates {
+    public static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+    public static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
+    private static final String[] SAN_TYPES = {"other", "email", "DNS", "X400", "dir", "EDI", "URI", "IP", "RID"};
+
+    private Certificates() {
+    }
+
+    /** The subject's CN when it has one, else the whole subject DN. */
+    public static String name(X509Certificate certificate) {
+        return "'" + commonName(certificate.getSubjectX500Principal()) + "'";
+    }
+
+    /** The issuer's CN when it has one, else the whole issuer DN. */
+    public static String issuerName(X509Certificate certificate) {
+        return "'" + commonName(certificate.getIssuerX500Principal()) + "'";
+    }
+
+    /** Subject alternative names as "DNS:localhost", "IP:127.0.0.1", "URI:spiffe://...". */
+    public static List<String> subjectAltNames(X509Certificate certificate) {
+        List<String> names = new ArrayList<>();
+        try {
+            Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    int type = (Integer) san.get(0);
+                    names.add(SAN_TYPES[type] + ":" + san.get(1));
+                }
+            }
+        } catch (CertificateParsingException e) {
+            names.add("(unparsable: " + e.getMessage() + ")");
+        }
+        return names;
+    }
+
+    /** The URI SANs of a certificate. */
+    public static List<String> uriSans(X509Certificate certificate) {
+        return subjectAltNames(certificate).stream().filter(s -> s.startsWith("URI:")).map(s -> s.substring(4)).toList();
+    }
+
+    /** True when the certificate may be used for the purpose: no EKU extension, or one listing it. */
+    public static boolean allowsPurpose(X509Certificate certificate, String ekuOid) {
+        try {
+            List<String> ekus = certificate.getExtendedKeyUsage();
+            return ekus == null || ekus.contains(ekuOid) || ekus.contains("2.5.29.37.0");
+        } catch (CertificateParsingException e) {
+            return false;
+        }
+    }
+
+    /** True for a CA certificate (basicConstraints CA:TRUE). */
+    public static boolean isCa(X509Certificate certificate) {
+        return certificate.getBasicConstraints() >= 0;
+    }
+
+    /** Throws unless the certificate is valid at {@code now}. */
+    public static void requireValidAt(X509Certificate certificate, Instant now, Path file) {
+        try {
+            certificate.checkValidity(Date.from(now));
+        } catch (CertificateExpiredException e) {
+            throw new TlsException(file, "the certificate " + name(certificate) + " expired at "
+                    + certificate.getNotAfter().toInstant(), "issue a new certificate (scripts/generate_certs.sh)");
+        } catch (CertificateNotYetValidException e) {
+            throw new TlsException(file, "the certificate " + name(certificate) + " is not valid before "
+                    + certificate.getNotBefore().toInstant(), "check the clock of this machine and of the CA");
+        }
+    }
+
+    private static String commonName(X500Principal principal) {
+        RDN[] cns = X500Name.getInstance(principal.getEncoded()).getRDNs(BCStyle.CN);
+        return cns.length == 0 ? principal.getName() : IETFUtils.valueToString(cns[0].getFirst().getValue());
+    }
+}

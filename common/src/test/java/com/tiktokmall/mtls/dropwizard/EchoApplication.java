@@ -1,0 +1,53 @@
+package com.tiktokmall.mtls.dropwizard;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.Valid;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+
+import java.security.cert.X509Certificate;
+import java.util.Map;
+
+/** The smallest service using {@link MtlsBundle}: it tells callers who they are. */
+public class EchoApplication extends Application<EchoApplication.EchoConfiguration> {
+    final MtlsBundle<EchoConfiguration> mtls = MtlsBundle.of(EchoConfiguration::getTls);
+
+    @Override
+    public void initialize(Bootstrap<EchoConfiguration> bootstrap) {
+        bootstrap.addBundle(mtls);
+    }
+
+    @Override
+    public void run(EchoConfiguration configuration, Environment environment) {
+        environment.jersey().register(new WhoAmIResource());
+    }
+
+    public static class EchoConfiguration extends Configuration {
+        @Valid
+        @JsonProperty
+        private TlsConfiguration tls = new TlsConfiguration();
+
+        public TlsConfiguration getTls() {
+            return tls;
+        }
+    }
+
+    @Path("/whoami")
+    @Produces(MediaType.APPLICATION_JSON)
+    public static class WhoAmIResource {
+        @GET
+        public Map<String, Object> whoAmI(@Context HttpServletRequest request) {
+            X509Certificate[] chain = (X509Certificate[]) request.getAttribute("jakarta.servlet.request.X509Certificate");
+            String peer = chain == null ? "" : chain[0].getSubjectX500Principal().getName();
+            return Map.of("peer", peer, "remote_port", request.getRemotePort(), "secure", request.isSecure());
+        }
+    }
+}
