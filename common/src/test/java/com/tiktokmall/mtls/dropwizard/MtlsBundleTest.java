@@ -1,9 +1,12 @@
 package com.tiktokmall.mtls.dropwizard;
 
+import com.tiktokmall.mtls.MtlsContext;
+import com.tiktokmall.mtls.TrustBundle;
 import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
+import com.tiktokmall.mtls.testing.TlsEchoServer;
 import io.dropwizard.client.JerseyClientConfiguration;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.util.Duration;
@@ -21,7 +24,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.SocketException;
+import java.security.cert.CertificateException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -128,6 +133,20 @@ class MtlsBundleTest {
         assertThatThrownBy(() -> client.target("http://localhost:" + APP.getLocalPort() + "/whoami").request().get())
                 .isInstanceOf(ProcessingException.class)
                 .hasMessageContaining("only https:// URLs are allowed");
+    }
+
+    @Test
+    void mtlsClientRefusesServerWhoseCertificateLacksTheHostName() throws IOException {
+        MtlsContext impostor = MtlsContext.forServer(PKI.ca().leaf("auth").sans("DNS:auth.internal").issue().identity())
+                .trust(TrustBundle.of(List.of(PKI.ca().certificate())))
+                .build();
+
+        try (TlsEchoServer server = TlsEchoServer.start(impostor.sslContext(), impostor.sslParameters())) {
+            assertThatThrownBy(() -> client.target("https://localhost:" + server.port() + "/").request().get())
+                    .isInstanceOf(ProcessingException.class)
+                    .hasRootCauseInstanceOf(CertificateException.class)
+                    .rootCause().hasMessageContaining("localhost");
+        }
     }
 
     static MtlsBundle<EchoApplication.EchoConfiguration> mtls() {

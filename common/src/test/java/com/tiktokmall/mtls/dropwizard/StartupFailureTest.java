@@ -1,0 +1,47 @@
+package com.tiktokmall.mtls.dropwizard;
+
+import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.DropwizardTestSupport;
+import io.dropwizard.testing.ResourceHelpers;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A broken tls block stops the service before any port opens, naming the setting and the file. */
+class StartupFailureTest {
+    private static final TestPki PKI = TestPki.create();
+
+    @Test
+    void missingCertificateStopsStartupBeforeAnyPortOpens() throws IOException {
+        int port = freePort();
+        List<ConfigOverride> overrides = new ArrayList<>(List.of(PKI.tlsOverrides("echo")));
+        overrides.add(ConfigOverride.config("tls.server_cert", PKI.dir().resolve("missing.pem").toString()));
+        overrides.add(ConfigOverride.config("server.applicationConnectors[0].port", Integer.toString(port)));
+        DropwizardTestSupport<EchoApplication.EchoConfiguration> app = new DropwizardTestSupport<>(EchoApplication.class,
+                ResourceHelpers.resourceFilePath("echo.yml"), overrides.toArray(ConfigOverride[]::new));
+
+        assertThatThrownBy(app::before)
+                .isInstanceOf(TlsException.class)
+                .hasMessageStartingWith("tls.server_cert (" + PKI.dir().resolve("missing.pem") + "): the file does not exist");
+        app.after();
+        assertThatThrownBy(() -> new Socket().connect(new InetSocketAddress("127.0.0.1", port), 1000))
+                .isInstanceOf(ConnectException.class);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

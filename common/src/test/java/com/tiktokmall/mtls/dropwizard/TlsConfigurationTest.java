@@ -1,0 +1,57 @@
+package com.tiktokmall.mtls.dropwizard;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dropwizard.configuration.ConfigurationValidationException;
+import io.dropwizard.configuration.ResourceConfigurationSourceProvider;
+import io.dropwizard.configuration.YamlConfigurationFactory;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jersey.validation.Validators;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TlsConfigurationTest {
+    private final ObjectMapper mapper = Jackson.newObjectMapper();
+    private final YamlConfigurationFactory<EchoApplication.EchoConfiguration> factory = new YamlConfigurationFactory<>(
+            EchoApplication.EchoConfiguration.class, Validators.newValidator(), mapper, "dw");
+
+    @AfterEach
+    void clearOverrides() {
+        System.clearProperty("dw.tls.enabled");
+        System.clearProperty("dw.tls.server_cert");
+        System.clearProperty("dw.tls.protocols");
+    }
+
+    @Test
+    void enabledBlockWithoutFilesIsRefused() {
+        assertThatThrownBy(() -> factory.build(new ResourceConfigurationSourceProvider(), "echo.yml"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("tls: ca_cert, server_cert, server_key, client_cert and client_key must all be set");
+    }
+
+    @Test
+    void olderProtocolsAreRefused() {
+        System.setProperty("dw.tls.enabled", "false");
+        System.setProperty("dw.tls.protocols", "TLSv1.2,TLSv1.1");
+
+        assertThatThrownBy(() -> factory.build(new ResourceConfigurationSourceProvider(), "echo.yml"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("tls.protocols may list only TLSv1.3 and TLSv1.2");
+    }
+
+    @Test
+    void snakeCaseKeysCanBeOverriddenBySystemProperties() throws Exception {
+        System.setProperty("dw.tls.enabled", "false");
+        System.setProperty("dw.tls.server_cert", "elsewhere/auth-cert.pem");
+
+        TlsConfiguration tls = factory.build(new ResourceConfigurationSourceProvider(), "echo.yml").getTls();
+
+        assertThat(tls.getServerCert()).isEqualTo(Path.of("elsewhere/auth-cert.pem"));
+        assertThat(tls.getProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
+        assertThat(tls.settingFor(Path.of("elsewhere/auth-cert.pem"))).contains("tls.server_cert");
+    }
+}
