@@ -2,7 +2,6 @@ package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.testing.TestPki;
-import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.ResourceHelpers;
 import org.junit.jupiter.api.Test;
@@ -12,8 +11,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,11 +23,11 @@ class StartupFailureTest {
     @Test
     void missingCertificateStopsStartupBeforeAnyPortOpens() throws IOException {
         int port = freePort();
-        List<ConfigOverride> overrides = new ArrayList<>(List.of(PKI.tlsOverrides("echo")));
-        overrides.add(ConfigOverride.config("tls.server_cert", PKI.dir().resolve("missing.pem").toString()));
-        overrides.add(ConfigOverride.config("server.applicationConnectors[0].port", Integer.toString(port)));
+        Map<String, String> settings = PKI.tlsSettings("echo");
+        settings.put("tls.server_cert", PKI.dir().resolve("missing.pem").toString());
+        settings.put("server.applicationConnectors[0].port", Integer.toString(port));
         DropwizardTestSupport<EchoApplication.EchoConfiguration> app = new DropwizardTestSupport<>(EchoApplication.class,
-                ResourceHelpers.resourceFilePath("echo.yml"), overrides.toArray(ConfigOverride[]::new));
+                ResourceHelpers.resourceFilePath("echo.yml"), TestPki.overrides(settings));
 
         assertThatThrownBy(app::before)
                 .isInstanceOf(TlsException.class)

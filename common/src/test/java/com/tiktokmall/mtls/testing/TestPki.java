@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A directory laid out like the output of scripts/generate_certs.sh ({@code ca-cert.pem},
@@ -73,16 +75,31 @@ public final class TestPki {
      * them now if they do not exist yet.
      */
     public ConfigOverride[] tlsOverrides(String service) {
+        return overrides(tlsSettings(service));
+    }
+
+    /**
+     * The {@code tls.*} settings for {@code service}'s files, issuing them now if they do not exist
+     * yet: a mutable map, for tests that break one setting before calling {@link #overrides(Map)}.
+     */
+    public Map<String, String> tlsSettings(String service) {
         if (!Files.exists(certFile(service))) {
             issue(service);
         }
-        return new ConfigOverride[] {
-            ConfigOverride.config("tls.enabled", "true"),
-            ConfigOverride.config("tls.ca_cert", caCert().toString()),
-            ConfigOverride.config("tls.server_cert", certFile(service).toString()),
-            ConfigOverride.config("tls.server_key", keyFile(service).toString()),
-            ConfigOverride.config("tls.client_cert", certFile(service).toString()),
-            ConfigOverride.config("tls.client_key", keyFile(service).toString()),
-        };
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("tls.enabled", "true");
+        settings.put("tls.ca_cert", caCert().toString());
+        settings.put("tls.server_cert", certFile(service).toString());
+        settings.put("tls.server_key", keyFile(service).toString());
+        settings.put("tls.client_cert", certFile(service).toString());
+        settings.put("tls.client_key", keyFile(service).toString());
+        return settings;
+    }
+
+    /** One override per entry; Dropwizard keeps overrides in a set, so each key must appear once. */
+    public static ConfigOverride[] overrides(Map<String, String> settings) {
+        return settings.entrySet().stream()
+                .map(e -> ConfigOverride.config(e.getKey(), e.getValue()))
+                .toArray(ConfigOverride[]::new);
     }
 }
