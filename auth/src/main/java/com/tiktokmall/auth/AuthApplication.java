@@ -1,10 +1,25 @@
 package com.tiktokmall.auth;
 
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.tiktokmall.auth.core.TokenService;
+import com.tiktokmall.auth.core.TokenSigningKey;
+import com.tiktokmall.auth.db.RevocationDao;
+import com.tiktokmall.auth.resources.TokenResource;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.jdbi3.JdbiFactory;
+import io.dropwizard.migrations.CloseableLiquibase;
+import io.dropwizard.migrations.CloseableLiquibaseWithClassPathMigrationsFile;
+import io.dropwizard.migrations.MigrationsBundle;
+import liquibase.Contexts;
+import org.jdbi.v3.core.Jdbi;
 
+import java.time.Clock;
+
+/** auth: issues, verifies and revokes user tokens, over mutual TLS only. */
 public class AuthApplication extends Application<AuthConfiguration> {
     private final MtlsBundle<AuthConfiguration> mtls = MtlsBundle.of(AuthConfiguration::getTls);
 
@@ -19,10 +34,26 @@ public class AuthApplication extends Application<AuthConfiguration> {
 
     @Override
     public void initialize(Bootstrap<AuthConfiguration> bootstrap) {
+        bootstrap.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         bootstrap.addBundle(mtls);
+        bootstrap.addBundle(new MigrationsBundle<>() {
+            @Override
+            public DataSourceFactory getDataSourceFactory(AuthConfiguration configuration) {
+                return configuration.getDatabase();
+            }
+        });
     }
 
     @Override
-    public void run(AuthConfiguration configuration, Environment environment) {
+    public void run(AuthConfiguration configuration, Environment environment) throws Exception {
+        try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
+                configuration.getDatabase().build(environment.metrics(), "auth-migrations"), "migrations.xml")) {
+            liquibase.update(new Contexts());
+        }
+        Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "auth-db");
+        TokensConfiguration tokens = configuration.getTokens();
+        TokenService tokenService = new TokenService(TokenSigningKey.fromPem(tokens.getSigningKey()),
+                tokens.getIssuer(), tokens.getLifetime(), jdbi.onDemand(RevocationDao.class), Clock.systemUTC());
+        environment.jersey().register(new TokenResource(tokenService));
     }
 }

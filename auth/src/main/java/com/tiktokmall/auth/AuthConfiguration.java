@@ -3,6 +3,7 @@ package com.tiktokmall.auth;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.dropwizard.TlsConfiguration;
 import io.dropwizard.core.Configuration;
+import io.dropwizard.db.DataSourceFactory;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 
@@ -12,7 +13,25 @@ public class AuthConfiguration extends Configuration {
     @JsonProperty
     private TlsConfiguration tls = new TlsConfiguration();
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    private TokensConfiguration tokens = new TokensConfiguration();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    private DataSourceFactory database = new DataSourceFactory();
+
     public TlsConfiguration getTls() {
         return tls;
+    }
+
+    public TokensConfiguration getTokens() {
+        return tokens;
+    }
+
+    public DataSourceFactory getDatabase() {
+        return database;
     }
 }

@@ -2,7 +2,6 @@ package com.tiktokmall.mtls;
 
 import com.tiktokmall.mtls.internal.Certificates;
 import com.tiktokmall.mtls.internal.Keys;
-import com.tiktokmall.mtls.internal.PemFiles;
 
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -48,8 +47,8 @@ public final class Identity {
      * certificate chain (leaf first, then intermediates) from PEM files.
      */
     public static Identity fromPem(Path certFile, Path keyFile, char[] keyPassword) {
-        List<X509Certificate> chain = PemFiles.certificates(certFile);
-        PrivateKey key = PemFiles.privateKey(keyFile, keyPassword);
+        List<X509Certificate> chain = Pem.certificates(certFile);
+        PrivateKey key = Pem.privateKey(keyFile, keyPassword);
         return new Identity(chain, key, certFile, keyFile);
     }
 

@@ -1,7 +1,6 @@
 package com.tiktokmall.mtls;
 
 import com.tiktokmall.mtls.internal.Certificates;
-import com.tiktokmall.mtls.internal.PemFiles;
 
 import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.TrustManagerFactory;
@@ -52,7 +51,7 @@ public final class TrustBundle {
 
     /** Reads one or more CA certificates from a PEM file. */
     public static TrustBundle fromPem(Path caFile) {
-        return new TrustBundle(PemFiles.certificates(caFile), caFile);
+        return new TrustBundle(Pem.certificates(caFile), caFile);
     }
 
     /** A bundle of CA certificates already in memory. */

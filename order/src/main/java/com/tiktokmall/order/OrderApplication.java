@@ -1,10 +1,26 @@
 package com.tiktokmall.order;
 
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
+import com.tiktokmall.order.client.AuthClient;
+import com.tiktokmall.order.core.OrderService;
+import com.tiktokmall.order.db.OrderDao;
+import com.tiktokmall.order.resources.OrderResource;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.jdbi3.JdbiFactory;
+import io.dropwizard.migrations.CloseableLiquibase;
+import io.dropwizard.migrations.CloseableLiquibaseWithClassPathMigrationsFile;
+import io.dropwizard.migrations.MigrationsBundle;
+import jakarta.ws.rs.client.Client;
+import liquibase.Contexts;
+import org.jdbi.v3.core.Jdbi;
 
+import java.time.Clock;
+
+/** order: places and lists orders for users that auth vouches for, over mutual TLS only. */
 public class OrderApplication extends Application<OrderConfiguration> {
     private final MtlsBundle<OrderConfiguration> mtls = MtlsBundle.of(OrderConfiguration::getTls);
 
@@ -19,10 +35,26 @@ public class OrderApplication extends Application<OrderConfiguration> {
 
     @Override
     public void initialize(Bootstrap<OrderConfiguration> bootstrap) {
+        bootstrap.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         bootstrap.addBundle(mtls);
+        bootstrap.addBundle(new MigrationsBundle<>() {
+            @Override
+            public DataSourceFactory getDataSourceFactory(OrderConfiguration configuration) {
+                return configuration.getDatabase();
+            }
+        });
     }
 
     @Override
-    public void run(OrderConfiguration configuration, Environment environment) {
+    public void run(OrderConfiguration configuration, Environment environment) throws Exception {
+        try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
+                configuration.getDatabase().build(environment.metrics(), "order-migrations"), "migrations.xml")) {
+            liquibase.update(new Contexts());
+        }
+        Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "order-db");
+        Client authHttp = mtls.clientBuilder(environment).using(configuration.getAuth().getClient()).build("auth");
+        AuthClient auth = new AuthClient(authHttp, configuration.getAuth().getUrl());
+        environment.jersey().register(new OrderResource(new OrderService(jdbi.onDemand(OrderDao.class),
+                Clock.systemUTC()), auth));
     }
 }

@@ -1,6 +1,8 @@
 package com.tiktokmall.mtls.testing;
 
 import io.dropwizard.testing.ConfigOverride;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemGenerationException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,6 +70,19 @@ public final class TestPki {
         cert.writeCertificate(certFile(name));
         cert.writeKey(keyFile(name));
         return cert;
+    }
+
+    /** An EC P-256 PKCS#8 key as auth's token-signing key, like scripts/generate_certs.sh makes. */
+    public Path tokenSigningKey() {
+        Path file = dir.resolve("token-signing-key.pem");
+        if (!Files.exists(file)) {
+            try {
+                TestCert.writePem(file, new JcaPKCS8Generator(TestCa.KeyPairs.ec("secp256r1").getPrivate(), null));
+            } catch (PemGenerationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return file;
     }
 
     /**

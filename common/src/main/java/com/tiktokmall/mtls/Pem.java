@@ -1,6 +1,5 @@
-package com.tiktokmall.mtls.internal;
+package com.tiktokmall.mtls;
 
-import com.tiktokmall.mtls.TlsException;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CRLHolder;
@@ -32,16 +31,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads certificates, private keys and CRLs from PEM files with Bouncy Castle, turning every
- * failure into a {@link TlsException} that names the file. Keys become JDK key objects, so the
- * JDK's own TLS stack uses them; no security provider is registered.
+ * Reads certificates, private keys and CRLs from PEM files with Bouncy Castle.
+ *
+ * <pre>{@code
+ * PrivateKey signingKey = Pem.privateKey(Path.of("certs/token-signing-key.pem"), null);
+ * }</pre>
+ *
+ * <p>Every failure (missing, unreadable or empty file, not PEM, nothing of the wanted kind,
+ * wrong password) is a {@link TlsException} that names the file. Keys become JDK key objects,
+ * so the JDK's own TLS stack uses them; no security provider is registered JVM-wide.
  */
-public final class PemFiles {
+public final class Pem {
     private static final String GENERATE = "make the files with scripts/generate_certs.sh";
     /** Used for key decryption only (OpenSSL's key derivations), never registered JVM-wide. */
     private static final Provider DECRYPTION = new BouncyCastleProvider();
 
-    private PemFiles() {
+    private Pem() {
     }
 
     /** Every certificate in the file, in file order (for a chain: leaf first). At least one. */
@@ -72,7 +77,7 @@ public final class PemFiles {
      */
     public static PrivateKey privateKey(Path file, char[] password) {
         List<Object> objects = objects(file);
-        List<Object> keys = objects.stream().filter(PemFiles::isKey).toList();
+        List<Object> keys = objects.stream().filter(Pem::isKey).toList();
         if (keys.isEmpty()) {
             throw new TlsException(file, "the file holds no private key (found " + describe(objects) + ")",
                     "point this setting at a PEM private key (-----BEGIN PRIVATE KEY-----)");
@@ -107,7 +112,7 @@ public final class PemFiles {
     }
 
     /** The raw bytes of a readable, non-empty file, with the usual failures named. */
-    public static byte[] read(Path file) {
+    static byte[] read(Path file) {
         if (!Files.exists(file)) {
             throw new TlsException(file, "the file does not exist (working directory: "
                     + Paths.get("").toAbsolutePath() + ")", "check the path, or " + GENERATE);
@@ -191,7 +196,7 @@ public final class PemFiles {
     }
 
     private static String describe(List<Object> objects) {
-        return objects.stream().map(PemFiles::describe).distinct().reduce((a, b) -> a + ", " + b).orElse("nothing");
+        return objects.stream().map(Pem::describe).distinct().reduce((a, b) -> a + ", " + b).orElse("nothing");
     }
 
     private static String describe(Object object) {

@@ -1,0 +1,40 @@
+package com.tiktokmall.auth;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MaxDuration;
+import io.dropwizard.validation.MinDuration;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** The {@code tokens:} block of config/auth.yml. */
+public class TokensConfiguration {
+    @NotBlank
+    @JsonProperty("signing_key")
+    private String signingKey = "certs/token-signing-key.pem";
+
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.MINUTES)
+    @MaxDuration(value = 30, unit = TimeUnit.DAYS)
+    @JsonProperty
+    private Duration lifetime = Duration.hours(1);
+
+    @NotBlank
+    @JsonProperty
+    private String issuer = "tiktokmall-auth";
+
+    public Path getSigningKey() {
+        return Path.of(signingKey);
+    }
+
+    public java.time.Duration getLifetime() {
+        return lifetime.toJavaDuration();
+    }
+
+    public String getIssuer() {
+        return issuer;
+    }
+}

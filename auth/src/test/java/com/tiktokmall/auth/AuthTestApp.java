@@ -1,0 +1,56 @@
+package com.tiktokmall.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.tiktokmall.auth.core.TokenSigningKey;
+import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.testing.DropwizardTestSupport;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Map;
+import java.util.UUID;
+
+/** auth as the tests run it: the shipped config/auth.yml, with test certificates and a private database. */
+public final class AuthTestApp {
+    /** The real configuration file; tests run from the module directory. */
+    public static final String CONFIG = Path.of("../config/auth.yml").toAbsolutePath().normalize().toString();
+
+    private AuthTestApp() {
+    }
+
+    /** Settings for an auth on random ports whose H2 database lives in {@code dataDir}. */
+    public static Map<String, String> settings(TestPki pki, Path dataDir) {
+        Map<String, String> settings = pki.tlsSettings("auth");
+        settings.put("tokens.signing_key", pki.tokenSigningKey().toString());
+        settings.put("database.url", "jdbc:h2:" + dataDir.resolve("auth").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE");
+        settings.put("server.applicationConnectors[0].port", "0");
+        settings.put("server.adminConnectors[0].port", "0");
+        settings.put("logging.level", "WARN");
+        return settings;
+    }
+
+    public static DropwizardTestSupport<AuthConfiguration> support(Map<String, String> settings) {
+        return new DropwizardTestSupport<>(AuthApplication.class, CONFIG, TestPki.overrides(settings));
+    }
+
+    /** A token signed with auth's key but with claims of the test's choosing, e.g. already expired. */
+    public static String mintToken(TestPki pki, long userId, Instant issuedAt, Instant expiresAt) {
+        TokenSigningKey key = TokenSigningKey.fromPem(pki.tokenSigningKey());
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.signingJwk().getKeyID()).build(),
+                new JWTClaimsSet.Builder().issuer("tiktokmall-auth").subject(Long.toString(userId))
+                        .issueTime(Date.from(issuedAt)).expirationTime(Date.from(expiresAt))
+                        .jwtID(UUID.randomUUID().toString()).build());
+        try {
+            jwt.sign(new ECDSASigner(key.signingJwk()));
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+        return jwt.serialize();
+    }
+}

@@ -1,0 +1,72 @@
+package com.tiktokmall.order.client;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.ws.rs.NotAuthorizedException;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.ServiceUnavailableException;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.client.WebTarget;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.util.Map;
+
+/**
+ * Who a bearer token belongs to, as auth says: one call to auth's {@code /v1/tokens/verify} over
+ * mutual TLS per request, made with this service's own client certificate.
+ */
+public class AuthClient {
+    private static final Logger LOG = LoggerFactory.getLogger(AuthClient.class);
+    private static final String BEARER = "Bearer ";
+
+    private final WebTarget verify;
+
+    public AuthClient(Client client, URI authUrl) {
+        this.verify = client.target(authUrl).path("/v1/tokens/verify");
+    }
+
+    /**
+     * The user id of the {@code Authorization: Bearer} header.
+     *
+     * @throws NotAuthorizedException (401) when the header is missing or the token is not valid
+     * @throws ServiceUnavailableException (503) when auth cannot be asked
+     */
+    public long userOf(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                || authorization.substring(BEARER.length()).isBlank()) {
+            throw new NotAuthorizedException("an Authorization: Bearer token is required", "Bearer");
+        }
+        Verification verification = ask(authorization.substring(BEARER.length()).trim());
+        if (!verification.valid() || verification.userId() == null) {
+            throw new NotAuthorizedException("the bearer token is not valid", "Bearer");
+        }
+        return verification.userId();
+    }
+
+    private Verification ask(String token) {
+        try (Response response = verify.request(MediaType.APPLICATION_JSON).post(Entity.json(Map.of("token", token)))) {
+            if (response.getStatus() != 200) {
+                LOG.error("auth answered {} to a token verification; refusing the request", response.getStatus());
+                throw unavailable();
+            }
+            return response.readEntity(Verification.class);
+        } catch (ProcessingException e) {
+            LOG.warn("auth cannot be reached at {}: {}", verify.getUri(), e.getMessage());
+            throw unavailable();
+        }
+    }
+
+    private static ServiceUnavailableException unavailable() {
+        return new ServiceUnavailableException("the auth service is unavailable; nothing was stored, try again later");
+    }
+
+    /** auth's answer; only what order needs. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Verification(@JsonProperty("valid") boolean valid, @JsonProperty("user_id") Long userId) {
+    }
+}

@@ -1,0 +1,50 @@
+package com.tiktokmall.order.core;
+
+import com.tiktokmall.order.api.Order;
+import com.tiktokmall.order.api.PlaceOrderRequest;
+import com.tiktokmall.order.db.OrderDao;
+import jakarta.ws.rs.ClientErrorException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.core.Response;
+
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+/** Places, lists and settles orders (order.proto's PlaceOrder, ListOrder, MarkOrderPaid). */
+public class OrderService {
+    private final OrderDao orders;
+    private final Clock clock;
+
+    public OrderService(OrderDao orders, Clock clock) {
+        this.orders = orders;
+        this.clock = clock;
+    }
+
+    public Order place(long userId, PlaceOrderRequest request) {
+        Order order = new Order(UUID.randomUUID().toString(), userId, OrderStatus.PENDING, request.currency(),
+                request.email(), request.address(), List.copyOf(request.items()),
+                clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        orders.insert(order);
+        return order;
+    }
+
+    public List<Order> listFor(long userId) {
+        return orders.listForUser(userId);
+    }
+
+    /**
+     * @throws NotFoundException for an unknown order
+     * @throws ClientErrorException 409 for an order that is not pending
+     */
+    public Order markPaid(String orderId) {
+        if (orders.markPaid(orderId, clock.instant()) == 0) {
+            Order existing = orders.find(orderId)
+                    .orElseThrow(() -> new NotFoundException("order " + orderId + " does not exist"));
+            throw new ClientErrorException("order " + orderId + " is " + existing.status() + ", not PENDING",
+                    Response.Status.CONFLICT);
+        }
+        return orders.find(orderId).orElseThrow();
+    }
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The whole story in one command: build, make certificates, start auth and order over mutual TLS,
+# then act as the gateway and the payment service with curl. Stops both services on any exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ -t 1 ]]; then B=$'\033[1m' G=$'\033[32m' R=$'\033[31m' N=$'\033[0m'; else B='' G='' R='' N=''; fi
+bold() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
+ok() { printf '   %sok%s  %s\n' "$G" "$N" "$*"; }
+fail() { printf '   %sFAILED%s  %s\n' "$R" "$N" "$*" >&2; exit 1; }
+
+logs=$(mktemp -d "${TMPDIR:-/tmp}/tiktokmall-demo.XXXXXX")
+pids=()
+stop_services() {
+  local status=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  ((${#pids[@]})) && echo "services stopped; their logs are in $logs"
+  exit "$status"
+}
+trap stop_services EXIT
+trap 'exit 130' INT TERM
+
+bold "1. Build the service jars (skipped when present)"
+if [[ ! -f auth/target/auth.jar || ! -f order/target/order.jar ]]; then
+  mvn -B -q -DskipTests package
+fi
+ok "auth/target/auth.jar, order/target/order.jar"
+
+bold "2. Certificates (scripts/generate_certs.sh when any is missing)"
+needed=(ca-cert.pem auth-cert.pem auth-key.pem order-cert.pem order-key.pem gateway-cert.pem gateway-key.pem
+        payment-cert.pem payment-key.pem token-signing-key.pem)
+for file in "${needed[@]}"; do
+  [[ -s certs/$file ]] || { scripts/generate_certs.sh; break; }
+done
+for svc in auth order gateway payment; do
+  openssl verify -CAfile certs/ca-cert.pem "certs/$svc-cert.pem" >/dev/null || fail "certs/$svc-cert.pem does not verify"
+done
+ok "every certificate verifies against certs/ca-cert.pem"
+
+bold "3. Start auth (8443, admin 8444) and order (9443, admin 9444)"
+for port in 8443 8444 9443 9444; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is already in use"; fi
+done
+java -jar auth/target/auth.jar server config/auth.yml >"$logs/auth.log" 2>&1 & pids+=($!)
+java -jar order/target/order.jar server config/order.yml >"$logs/order.log" 2>&1 & pids+=($!)
+
+as() { # as IDENTITY curl-args...: a call presenting certs/IDENTITY-cert.pem
+  local who=$1; shift
+  curl -sS --max-time 10 --cacert certs/ca-cert.pem --cert "certs/$who-cert.pem" --key "certs/$who-key.pem" "$@"
+}
+wait_healthy() { # name admin-port pid
+  for _ in $(seq 1 120); do
+    as gateway -o /dev/null -f "https://localhost:$2/healthcheck" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || { tail -n 20 "$logs/$1.log" >&2; fail "$1 exited during start-up"; }
+    sleep 0.5
+  done
+  tail -n 20 "$logs/$1.log" >&2
+  fail "$1 did not become healthy within 60 s"
+}
+wait_healthy auth 8444 "${pids[0]}"
+ok "auth healthy"
+wait_healthy order 9444 "${pids[1]}"
+ok "order healthy"
+
+json_field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"; }
+call() { # call IDENTITY EXPECTED_STATUS curl-args...: prints the body, fails on another status
+  local who=$1 expected=$2; shift 2
+  local out status
+  out=$(as "$who" -w '\n%{http_code}' "$@") || fail "curl as $who failed: $*"
+  status=${out##*$'\n'}
+  body=${out%$'\n'*}
+  printf '   %s -> HTTP %s %s\n' "$who" "$status" "$(cut -c1-160 <<<"$body")"
+  [[ $status == "$expected" ]] || fail "expected HTTP $expected"
+}
+
+user=$((RANDOM + 1))
+bold "4. gateway asks auth for a token for user $user"
+call gateway 201 -X POST https://localhost:8443/v1/tokens -H 'Content-Type: application/json' \
+  -d "{\"user_id\": $user}"
+token=$(json_field token <<<"$body")
+[[ -n $token ]] || fail "no token in the answer"
+ok "token issued (ES256 JWT, ${#token} characters)"
+
+bold "5. gateway places an order with the token; order asks auth over mTLS who the user is"
+call gateway 201 -X POST https://localhost:9443/v1/orders -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d '{
+    "currency": "USD", "email": "buyer@example.com",
+    "address": {"street_address": "1 Market St", "city": "San Francisco", "state": "CA",
+                "country": "US", "zip_code": "94105"},
+    "items": [{"product_id": 7, "quantity": 2, "cost": 19.99}]}'
+order_id=$(json_field order_id <<<"$body")
+[[ $(json_field user_id <<<"$body") == "$user" && $(json_field status <<<"$body") == PENDING ]] ||
+  fail "the order should belong to user $user and be PENDING"
+ok "order $order_id placed for user $user, PENDING"
+
+bold "6. gateway lists the user's orders"
+call gateway 200 https://localhost:9443/v1/orders -H "Authorization: Bearer $token"
+grep -q "$order_id" <<<"$body" || fail "the new order is not listed"
+ok "order $order_id is listed"
+
+bold "7. payment marks the order paid"
+call payment 200 -X POST "https://localhost:9443/v1/orders/$order_id/paid"
+[[ $(json_field status <<<"$body") == PAID ]] || fail "the order should be PAID"
+ok "order $order_id is PAID"
+
+bold "8. A caller without a client certificate is refused"
+if curl -sS --max-time 10 --cacert certs/ca-cert.pem -o /dev/null https://localhost:9443/v1/orders 2>"$logs/refused.txt"; then
+  fail "order answered a caller without a certificate"
+fi
+ok "refused during the TLS handshake: $(head -c 120 "$logs/refused.txt")"
+
+bold "Demo passed"
