@@ -21,6 +21,8 @@ import java.time.Clock;
 
 /** auth: issues, verifies and revokes user tokens, over mutual TLS only. */
 public class AuthApplication extends Application<AuthConfiguration> {
+    private static final String MIGRATIONS = "migrations/auth.xml";
+
     private final MtlsBundle<AuthConfiguration> mtls = MtlsBundle.of(AuthConfiguration::getTls);
 
     public static void main(String[] args) throws Exception {
@@ -41,13 +43,18 @@ public class AuthApplication extends Application<AuthConfiguration> {
             public DataSourceFactory getDataSourceFactory(AuthConfiguration configuration) {
                 return configuration.getDatabase();
             }
+
+            @Override
+            public String getMigrationsFileName() {
+                return MIGRATIONS;
+            }
         });
     }
 
     @Override
     public void run(AuthConfiguration configuration, Environment environment) throws Exception {
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
-                configuration.getDatabase().build(environment.metrics(), "auth-migrations"), "migrations.xml")) {
+                configuration.getDatabase().build(environment.metrics(), "auth-migrations"), MIGRATIONS)) {
             liquibase.update(new Contexts());
         }
         Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "auth-db");

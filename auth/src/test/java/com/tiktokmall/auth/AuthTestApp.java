@@ -8,6 +8,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.tiktokmall.auth.core.TokenSigningKey;
 import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.core.cli.ServerCommand;
 import io.dropwizard.testing.DropwizardTestSupport;
 
 import java.nio.file.Path;
@@ -19,6 +20,8 @@ import java.util.UUID;
 /** auth as the tests run it: the shipped config/auth.yml, with test certificates and a private database. */
 public final class AuthTestApp {
     /** The real configuration file; tests run from the module directory. */
+    /** System-property prefix of this service's overrides, distinct from the other service's. */
+    static final String PREFIX = "auth-test.";
     public static final String CONFIG = Path.of("../config/auth.yml").toAbsolutePath().normalize().toString();
 
     private AuthTestApp() {
@@ -36,7 +39,8 @@ public final class AuthTestApp {
     }
 
     public static DropwizardTestSupport<AuthConfiguration> support(Map<String, String> settings) {
-        return new DropwizardTestSupport<>(AuthApplication.class, CONFIG, TestPki.overrides(settings));
+        return new DropwizardTestSupport<>(AuthApplication.class, CONFIG, PREFIX, ServerCommand::new,
+                TestPki.overrides(PREFIX, settings));
     }
 
     /** A token signed with auth's key but with claims of the test's choosing, e.g. already expired. */

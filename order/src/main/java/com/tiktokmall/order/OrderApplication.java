@@ -3,6 +3,7 @@ package com.tiktokmall.order;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
 import com.tiktokmall.order.client.AuthClient;
+import com.tiktokmall.order.client.AuthUnavailableExceptionMapper;
 import com.tiktokmall.order.core.OrderService;
 import com.tiktokmall.order.db.OrderDao;
 import com.tiktokmall.order.resources.OrderResource;
@@ -22,6 +23,8 @@ import java.time.Clock;
 
 /** order: places and lists orders for users that auth vouches for, over mutual TLS only. */
 public class OrderApplication extends Application<OrderConfiguration> {
+    private static final String MIGRATIONS = "migrations/order.xml";
+
     private final MtlsBundle<OrderConfiguration> mtls = MtlsBundle.of(OrderConfiguration::getTls);
 
     public static void main(String[] args) throws Exception {
@@ -42,18 +45,24 @@ public class OrderApplication extends Application<OrderConfiguration> {
             public DataSourceFactory getDataSourceFactory(OrderConfiguration configuration) {
                 return configuration.getDatabase();
             }
+
+            @Override
+            public String getMigrationsFileName() {
+                return MIGRATIONS;
+            }
         });
     }
 
     @Override
     public void run(OrderConfiguration configuration, Environment environment) throws Exception {
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
-                configuration.getDatabase().build(environment.metrics(), "order-migrations"), "migrations.xml")) {
+                configuration.getDatabase().build(environment.metrics(), "order-migrations"), MIGRATIONS)) {
             liquibase.update(new Contexts());
         }
         Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "order-db");
         Client authHttp = mtls.clientBuilder(environment).using(configuration.getAuth().getClient()).build("auth");
         AuthClient auth = new AuthClient(authHttp, configuration.getAuth().getUrl());
+        environment.jersey().register(new AuthUnavailableExceptionMapper());
         environment.jersey().register(new OrderResource(new OrderService(jdbi.onDemand(OrderDao.class),
                 Clock.systemUTC()), auth));
     }

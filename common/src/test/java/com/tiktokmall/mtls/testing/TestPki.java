@@ -111,10 +111,19 @@ public final class TestPki {
         return settings;
     }
 
-    /** One override per entry; Dropwizard keeps overrides in a set, so each key must appear once. */
+    /** One {@code dw.} override per entry; Dropwizard keeps overrides in a set, so each key must appear once. */
     public static ConfigOverride[] overrides(Map<String, String> settings) {
+        return overrides("dw.", settings);
+    }
+
+    /**
+     * Overrides under a prefix of their own, for two services in one JVM: system properties are
+     * global, so with the shared {@code dw.} prefix one service would read the other's settings.
+     * Pass the same prefix to {@code DropwizardTestSupport}.
+     */
+    public static ConfigOverride[] overrides(String prefix, Map<String, String> settings) {
         return settings.entrySet().stream()
-                .map(e -> ConfigOverride.config(e.getKey(), e.getValue()))
+                .map(e -> ConfigOverride.config(prefix, e.getKey(), e.getValue()))
                 .toArray(ConfigOverride[]::new);
     }
 }

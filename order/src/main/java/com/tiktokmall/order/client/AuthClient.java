@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.ProcessingException;
-import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.Entity;
 import jakarta.ws.rs.client.WebTarget;
@@ -34,7 +33,7 @@ public class AuthClient {
      * The user id of the {@code Authorization: Bearer} header.
      *
      * @throws NotAuthorizedException (401) when the header is missing or the token is not valid
-     * @throws ServiceUnavailableException (503) when auth cannot be asked
+     * @throws AuthUnavailableException (503) when auth cannot be asked
      */
     public long userOf(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
@@ -51,18 +50,14 @@ public class AuthClient {
     private Verification ask(String token) {
         try (Response response = verify.request(MediaType.APPLICATION_JSON).post(Entity.json(Map.of("token", token)))) {
             if (response.getStatus() != 200) {
-                LOG.error("auth answered {} to a token verification; refusing the request", response.getStatus());
-                throw unavailable();
+                LOG.error("auth answered HTTP {} to a token verification at {}", response.getStatus(), verify.getUri());
+                throw new AuthUnavailableException("auth answered HTTP " + response.getStatus());
             }
             return response.readEntity(Verification.class);
         } catch (ProcessingException e) {
             LOG.warn("auth cannot be reached at {}: {}", verify.getUri(), e.getMessage());
-            throw unavailable();
+            throw new AuthUnavailableException(e.getMessage());
         }
-    }
-
-    private static ServiceUnavailableException unavailable() {
-        return new ServiceUnavailableException("the auth service is unavailable; nothing was stored, try again later");
     }
 
     /** auth's answer; only what order needs. */

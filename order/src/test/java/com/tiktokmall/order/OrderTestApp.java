@@ -1,0 +1,45 @@
+package com.tiktokmall.order;
+
+import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.core.cli.ServerCommand;
+import io.dropwizard.testing.DropwizardTestSupport;
+import org.jdbi.v3.core.Jdbi;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** order as the tests run it: the shipped config/order.yml, with test certificates and a private database. */
+public final class OrderTestApp {
+    /** System-property prefix of this service's overrides, distinct from the other service's. */
+    static final String PREFIX = "order-test.";
+    public static final String CONFIG = Path.of("../config/order.yml").toAbsolutePath().normalize().toString();
+
+    private OrderTestApp() {
+    }
+
+    /** Settings for an order on random ports, calling auth at {@code authUrl}, storing in {@code dataDir}. */
+    public static Map<String, String> settings(TestPki pki, Path dataDir, String authUrl) {
+        Map<String, String> settings = pki.tlsSettings("order");
+        settings.put("auth.url", authUrl);
+        settings.put("database.url", databaseUrl(dataDir));
+        settings.put("server.applicationConnectors[0].port", "0");
+        settings.put("server.adminConnectors[0].port", "0");
+        settings.put("logging.level", "WARN");
+        return settings;
+    }
+
+    public static DropwizardTestSupport<OrderConfiguration> support(Map<String, String> settings) {
+        return new DropwizardTestSupport<>(OrderApplication.class, CONFIG, PREFIX, ServerCommand::new,
+                TestPki.overrides(PREFIX, settings));
+    }
+
+    /** How many orders the database holds, read directly: proof that nothing was stored. */
+    public static int storedOrders(Path dataDir) {
+        return Jdbi.create(databaseUrl(dataDir), "sa", "")
+                .withHandle(h -> h.createQuery("SELECT COUNT(*) FROM orders").mapTo(Integer.class).one());
+    }
+
+    private static String databaseUrl(Path dataDir) {
+        return "jdbc:h2:" + dataDir.resolve("order").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE";
+    }
+}
