@@ -6,7 +6,9 @@ import com.tiktokmall.auth.core.TokenSigningKey;
 import com.tiktokmall.auth.db.RevocationDao;
 import com.tiktokmall.auth.resources.TokenResource;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
+import com.tiktokmall.mtls.dropwizard.MtlsServerCommand;
 import io.dropwizard.core.Application;
+import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.db.DataSourceFactory;
@@ -32,6 +34,12 @@ public class AuthApplication extends Application<AuthConfiguration> {
     @Override
     public String getName() {
         return "auth";
+    }
+
+    @Override
+    protected void addDefaultCommands(Bootstrap<AuthConfiguration> bootstrap) {
+        bootstrap.addCommand(new MtlsServerCommand<>(this));
+        bootstrap.addCommand(new CheckCommand<>(this));
     }
 
     @Override

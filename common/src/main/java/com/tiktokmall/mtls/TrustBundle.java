@@ -46,7 +46,7 @@ public final class TrustBundle {
         this.file = file;
         requireCas();
         this.anchors = certificates.stream().map(ca -> new TrustAnchor(ca, null)).collect(Collectors.toUnmodifiableSet());
-        this.trustManager = pkixTrustManager();
+        this.trustManager = new DiagnosingTrustManager(pkixTrustManager(), this);
     }
 
     /** Reads one or more CA certificates from a PEM file. */
@@ -79,6 +79,13 @@ public final class TrustBundle {
      * @throws TlsException saying why the chain is not trusted
      */
     public void verify(List<X509Certificate> chain, Instant at, Path chainFile) {
+        validate(chain, at).ifPresent(e -> {
+            throw untrusted(chain.get(0), chainFile, e);
+        });
+    }
+
+    /** Why {@code chain} does not lead to one of these CAs at {@code at}, if it does not. */
+    Optional<CertPathValidatorException> validate(List<X509Certificate> chain, Instant at) {
         try {
             List<X509Certificate> path = chain.stream().filter(c -> !certificates.contains(c)).toList();
             PKIXParameters parameters = new PKIXParameters(anchors);
@@ -86,14 +93,18 @@ public final class TrustBundle {
             parameters.setDate(Date.from(at));
             CertPathValidator.getInstance("PKIX")
                     .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+            return Optional.empty();
         } catch (CertPathValidatorException e) {
-            throw untrusted(chain.get(0), chainFile, e);
+            return Optional.of(e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK's PKIX validator is unavailable", e);
         }
     }
 
-    /** A JDK PKIX trust manager whose only anchors are these CAs. */
+    /**
+     * A trust manager whose only anchors are these CAs: the JDK's PKIX one, whose refusals are
+     * rephrased to say why (expired, unknown issuer, missing key usage, wrong host name).
+     */
     public X509ExtendedTrustManager trustManager() {
         return trustManager;
     }
@@ -108,10 +119,21 @@ public final class TrustBundle {
         return "TrustBundle[" + describe() + "]";
     }
 
+    /**
+     * Why a certificate's issuer is not one of ours, for messages: "is issued by 'Other CA'", or,
+     * when a CA of the same name is here, that it is another CA with that name.
+     */
+    String unknownIssuer(X509Certificate leaf) {
+        boolean sameName = certificates.stream()
+                .anyMatch(ca -> ca.getSubjectX500Principal().equals(leaf.getIssuerX500Principal()));
+        return "is issued by " + Certificates.issuerName(leaf) + (sameName
+                ? ", but not by the CA of that name in " + source() + " (same name, different key: was the CA made anew?)"
+                : ", which is not a CA in " + source() + " (" + describe() + ")");
+    }
+
     private TlsException untrusted(X509Certificate leaf, Path chainFile, CertPathValidatorException e) {
         if (e.getReason() == PKIXReason.NO_TRUST_ANCHOR) {
-            return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " is issued by "
-                    + Certificates.issuerName(leaf) + ", which is not a CA in " + source() + " (" + describe() + ")",
+            return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " " + unknownIssuer(leaf),
                     "issue the certificate from a CA in the bundle, or add its CA to the bundle");
         }
         return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " does not verify against "

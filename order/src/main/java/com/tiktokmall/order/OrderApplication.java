@@ -2,12 +2,14 @@ package com.tiktokmall.order;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
+import com.tiktokmall.mtls.dropwizard.MtlsServerCommand;
 import com.tiktokmall.order.client.AuthClient;
 import com.tiktokmall.order.client.AuthUnavailableExceptionMapper;
 import com.tiktokmall.order.core.OrderService;
 import com.tiktokmall.order.db.OrderDao;
 import com.tiktokmall.order.resources.OrderResource;
 import io.dropwizard.core.Application;
+import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.db.DataSourceFactory;
@@ -34,6 +36,12 @@ public class OrderApplication extends Application<OrderConfiguration> {
     @Override
     public String getName() {
         return "order";
+    }
+
+    @Override
+    protected void addDefaultCommands(Bootstrap<OrderConfiguration> bootstrap) {
+        bootstrap.addCommand(new MtlsServerCommand<>(this));
+        bootstrap.addCommand(new CheckCommand<>(this));
     }
 
     @Override

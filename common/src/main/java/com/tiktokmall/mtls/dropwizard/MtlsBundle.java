@@ -5,6 +5,7 @@ import com.tiktokmall.mtls.TlsException;
 import io.dropwizard.client.JerseyClientBuilder;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.Application;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.ConfiguredBundle;
 import io.dropwizard.core.server.DefaultServerFactory;
@@ -43,8 +44,11 @@ import java.util.function.Function;
  * port opens, and a bad one stops start-up with a {@link TlsException} naming it. With
  * {@code enabled: false} everything stays plain HTTP and one WARN says so.
  *
- * <p>The bundle also turns on {@code ${ENV_VAR}} substitution in the configuration file, so that
- * {@code key_password} can come from the environment.
+ * <p>The bundle also adds the {@code check-tls} command, which checks the block as start-up does
+ * and reports on every file (and with {@code --connect HOST:PORT} shakes hands with a peer), and
+ * turns on {@code ${ENV_VAR}} substitution in the configuration file, so that
+ * {@code key_password} can come from the environment. For one-line start-up errors, install
+ * {@link MtlsServerCommand} as the {@code server} command.
  */
 public final class MtlsBundle<C extends Configuration> implements ConfiguredBundle<C> {
     private static final Logger LOG = LoggerFactory.getLogger(MtlsBundle.class);
@@ -62,9 +66,11 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
     }
 
     @Override
+    @SuppressWarnings("unchecked") // the bootstrap is the one of the application this bundle is for
     public void initialize(Bootstrap<?> bootstrap) {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+        bootstrap.addCommand(new CheckTlsCommand<>((Application<C>) bootstrap.getApplication(), tlsOf, System.out));
     }
 
     @Override

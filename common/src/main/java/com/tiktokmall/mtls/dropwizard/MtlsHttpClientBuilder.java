@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.codahale.metrics.httpclient5.InstrumentedHttpClientConnectionManager;
+import com.tiktokmall.mtls.HandshakeFailure;
 import com.tiktokmall.mtls.MtlsContext;
 import io.dropwizard.client.HttpClientBuilder;
 import io.dropwizard.client.HttpClientConfiguration;
@@ -19,6 +20,11 @@ import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
 import org.apache.hc.core5.util.TimeValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import java.io.IOException;
+import java.net.SocketException;
 
 /**
  * Dropwizard's Apache HttpClient 5 builder, with TLS taken from the {@code tls} block: it
@@ -66,8 +72,13 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
     protected InstrumentedHttpClientConnectionManager createConnectionManager(
             Registry<org.apache.hc.client5.http.socket.ConnectionSocketFactory> ignored, String name) {
         Duration ttl = configuration.getTimeToLive();
-        TlsSocketStrategy current = (socket, target, port, attachment, context) ->
-                tls.upgrade(socket, target, port, attachment, context);
+        TlsSocketStrategy current = (socket, target, port, attachment, context) -> {
+            try {
+                return tls.upgrade(socket, target, port, attachment, context);
+            } catch (SSLException | SocketException e) {
+                throw explained(e, target, port);
+            }
+        };
         InstrumentedHttpClientConnectionManager manager = InstrumentedHttpClientConnectionManager
                 .builder(environment.metrics())
                 .name(name)
@@ -86,6 +97,14 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
     protected org.apache.hc.client5.http.impl.classic.HttpClientBuilder customizeBuilder(
             org.apache.hc.client5.http.impl.classic.HttpClientBuilder builder) {
         return builder.disableConnectionState().addRequestInterceptorFirst(HTTPS_ONLY);
+    }
+
+    /** The same failure, with a message that says why: callers usually log only the message. */
+    private static SSLException explained(IOException failure, String target, int port) {
+        SSLException explained = new SSLHandshakeException("TLS handshake with " + target + ":" + port + " failed: "
+                + HandshakeFailure.explain(failure));
+        explained.initCause(failure);
+        return explained;
     }
 
     private static TlsSocketStrategy strategy(MtlsContext context) {

@@ -1,12 +1,17 @@
 package com.tiktokmall.mtls.dropwizard;
 
+import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.tiktokmall.mtls.MtlsContext;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.jetty.HttpsConnectorFactory;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.ThreadPool;
 
 /**
  * An HTTPS connector whose TLS comes from the {@code tls} block instead of a key store: the
@@ -26,6 +31,13 @@ final class PemHttpsConnectorFactory extends HttpsConnectorFactory {
         PemHttpsConnectorFactory https = mapper.convertValue(properties, PemHttpsConnectorFactory.class);
         https.material = material;
         return https;
+    }
+
+    @Override
+    public Connector build(Server server, MetricRegistry metrics, String name, ThreadPool threadPool) {
+        Connector connector = super.build(server, metrics, name, threadPool);
+        ((ServerConnector) connector).addBean(new HandshakeFailureLog(name + " connector on port " + getPort()));
+        return connector;
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -69,6 +70,32 @@ public final class Certificates {
         } catch (CertificateParsingException e) {
             return false;
         }
+    }
+
+    /** The extended key usages by name ("serverAuth", "clientAuth"), or "any" when the extension is absent. */
+    public static String extendedKeyUsage(X509Certificate certificate) {
+        try {
+            List<String> ekus = certificate.getExtendedKeyUsage();
+            if (ekus == null) {
+                return "any (no extendedKeyUsage extension)";
+            }
+            return String.join(", ", ekus.stream().map(oid -> switch (oid) {
+                case SERVER_AUTH -> "serverAuth";
+                case CLIENT_AUTH -> "clientAuth";
+                default -> oid;
+            }).toList());
+        } catch (CertificateParsingException e) {
+            return "(unparsable)";
+        }
+    }
+
+    /** "2026-11-28T04:13:16Z to 2027-02-26T04:13:16Z (89 days left)", or "... (expired 3 days ago)". */
+    public static String validity(X509Certificate certificate, Instant now) {
+        Instant notAfter = certificate.getNotAfter().toInstant();
+        long days = Duration.between(now, notAfter).toDays();
+        String left = now.isAfter(notAfter) ? "expired " + -days + " days ago"
+                : now.isBefore(certificate.getNotBefore().toInstant()) ? "not valid yet" : days + " days left";
+        return certificate.getNotBefore().toInstant() + " to " + notAfter + " (" + left + ")";
     }
 
     /** True for a CA certificate (basicConstraints CA:TRUE). */

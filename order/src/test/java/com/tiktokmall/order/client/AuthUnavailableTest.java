@@ -60,8 +60,11 @@ class AuthUnavailableTest {
         MtlsContext impostor = MtlsContext.forServer(impostorCa.leaf("auth").issue().identity())
                 .trust(TrustBundle.of(List.of(impostorCa.certificate())))
                 .build();
-        try (FakeAuth auth = FakeAuth.start(authPort, impostor, 200, "{\"valid\":true,\"user_id\":5}")) {
+        FakeAuth auth = FakeAuth.start(authPort, impostor, 200, "{\"valid\":true,\"user_id\":5}");
+        try {
             assertUnavailable(place());
+        } finally {
+            auth.close();
         }
     }
 
@@ -70,8 +73,11 @@ class AuthUnavailableTest {
         MtlsContext real = MtlsContext.forServer(PKI.issue("auth").identity())
                 .trust(TrustBundle.of(List.of(PKI.ca().certificate())))
                 .build();
-        try (FakeAuth auth = FakeAuth.start(authPort, real, 500, "{\"code\":500}")) {
+        FakeAuth auth = FakeAuth.start(authPort, real, 500, "{\"code\":500}");
+        try {
             assertUnavailable(place());
+        } finally {
+            auth.close();
         }
     }
 

@@ -1,0 +1,117 @@
+package com.tiktokmall.mtls;
+
+import com.tiktokmall.mtls.internal.Certificates;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedTrustManager;
+import java.net.Socket;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.security.cert.PKIXReason;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The JDK's PKIX trust manager, unchanged in what it accepts, but whose refusals say why in words
+ * a person can act on: the peer certificate's name, issuer and dates, and the host name dialled.
+ */
+final class DiagnosingTrustManager extends X509ExtendedTrustManager {
+    private final X509ExtendedTrustManager pkix;
+    private final TrustBundle bundle;
+
+    DiagnosingTrustManager(X509ExtendedTrustManager pkix, TrustBundle bundle) {
+        this.pkix = pkix;
+        this.bundle = bundle;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        try {
+            pkix.checkClientTrusted(chain, authType, socket);
+        } catch (CertificateException e) {
+            throw diagnose(chain, Certificates.CLIENT_AUTH, null, e);
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        try {
+            pkix.checkClientTrusted(chain, authType, engine);
+        } catch (CertificateException e) {
+            throw diagnose(chain, Certificates.CLIENT_AUTH, null, e);
+        }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        try {
+            pkix.checkServerTrusted(chain, authType, socket);
+        } catch (CertificateException e) {
+            SSLSocket ssl = socket instanceof SSLSocket s ? s : null;
+            String host = ssl == null || ssl.getHandshakeSession() == null ? null : ssl.getHandshakeSession().getPeerHost();
+            throw diagnose(chain, Certificates.SERVER_AUTH, ssl == null ? null : checkedHost(ssl.getSSLParameters(), host), e);
+        }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        try {
+            pkix.checkServerTrusted(chain, authType, engine);
+        } catch (CertificateException e) {
+            throw diagnose(chain, Certificates.SERVER_AUTH,
+                    engine == null ? null : checkedHost(engine.getSSLParameters(), engine.getPeerHost()), e);
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        checkClientTrusted(chain, authType, (Socket) null);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        checkServerTrusted(chain, authType, (Socket) null);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return pkix.getAcceptedIssuers();
+    }
+
+    private PeerCertificateException diagnose(X509Certificate[] chain, String purpose, String host,
+                                              CertificateException refusal) {
+        X509Certificate leaf = chain[0];
+        String peer = "peer certificate " + Certificates.name(leaf);
+        Instant now = Instant.now();
+        String reason;
+        if (now.isAfter(leaf.getNotAfter().toInstant())) {
+            reason = peer + " expired at " + leaf.getNotAfter().toInstant();
+        } else if (now.isBefore(leaf.getNotBefore().toInstant())) {
+            reason = peer + " is not valid before " + leaf.getNotBefore().toInstant();
+        } else if (untrustedIssuer(chain, now)) {
+            reason = peer + " " + bundle.unknownIssuer(leaf);
+        } else if (!Certificates.allowsPurpose(leaf, purpose)) {
+            reason = peer + " lacks the " + (purpose.equals(Certificates.SERVER_AUTH) ? "serverAuth" : "clientAuth")
+                    + " extended key usage";
+        } else if (host != null && !HostNames.matches(leaf, host)) {
+            reason = "host name " + host + " is not among the server certificate's SANs "
+                    + Certificates.subjectAltNames(leaf);
+        } else {
+            reason = peer + " was refused: " + refusal.getMessage();
+        }
+        return new PeerCertificateException(reason, refusal);
+    }
+
+    private boolean untrustedIssuer(X509Certificate[] chain, Instant now) {
+        Optional<CertPathValidatorException> failure = bundle.validate(List.of(chain), now);
+        return failure.isPresent() && failure.get().getReason() == PKIXReason.NO_TRUST_ANCHOR;
+    }
+
+    private static String checkedHost(SSLParameters parameters, String host) {
+        return parameters.getEndpointIdentificationAlgorithm() == null ? null : host;
+    }
+}
