@@ -110,4 +110,21 @@ if curl -sS --max-time 10 --cacert certs/ca-cert.pem -o /dev/null https://localh
 fi
 ok "refused during the TLS handshake: $(head -c 120 "$logs/refused.txt")"
 
+bold "9. check-tls: order checks its tls block and shakes hands with auth as it would in production"
+java -jar order/target/order.jar check-tls config/order.yml --connect localhost:8443 >"$logs/check-tls.txt" 2>&1 ||
+  { cat "$logs/check-tls.txt"; fail "check-tls failed"; }
+sed -n '/^connect/,$p' "$logs/check-tls.txt" | sed 's/^/   /'
+
+bold "10. Fail closed: auth started with a key that does not match its certificate refuses to start"
+set +e
+java -Ddw.tls.server_key=certs/order-key.pem -Ddw.server.applicationConnectors[0].port=18443 \
+  -Ddw.server.adminConnectors[0].port=18444 -Ddw.logging.level=OFF \
+  -jar auth/target/auth.jar server config/auth.yml >/dev/null 2>"$logs/broken.txt"
+status=$?
+set -e
+[[ $status -ne 0 ]] || fail "auth started with a mismatched key"
+grep -q "tls.server_key (certs/order-key.pem)" "$logs/broken.txt" || { cat "$logs/broken.txt"; fail "the error does not name the file"; }
+printf '   %s\n' "$(cat "$logs/broken.txt")"
+ok "exit code $status: the service never started, and never fell back to plain HTTP"
+
 bold "Demo passed"

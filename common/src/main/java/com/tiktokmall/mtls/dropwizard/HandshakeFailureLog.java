@@ -2,6 +2,7 @@ package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.HandshakeFailure;
 import org.eclipse.jetty.io.ssl.SslHandshakeListener;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,16 +12,16 @@ import javax.net.ssl.SSLEngine;
 final class HandshakeFailureLog implements SslHandshakeListener {
     private static final Logger LOG = LoggerFactory.getLogger(HandshakeFailureLog.class);
 
-    private final String connector;
+    private final ServerConnector connector;
 
-    HandshakeFailureLog(String connector) {
+    HandshakeFailureLog(ServerConnector connector) {
         this.connector = connector;
     }
 
     @Override
     public void handshakeFailed(Event event, Throwable failure) {
         SSLEngine engine = event.getSSLEngine();
-        LOG.warn("TLS handshake refused on {} from {}:{}: {}", connector, engine.getPeerHost(), engine.getPeerPort(),
-                HandshakeFailure.explain(failure));
+        LOG.warn("TLS handshake refused on {} port {} from {}:{}: {}", connector.getName(), connector.getLocalPort(),
+                engine.getPeerHost(), engine.getPeerPort(), HandshakeFailure.explain(failure));
     }
 }

@@ -35,8 +35,8 @@ final class PemHttpsConnectorFactory extends HttpsConnectorFactory {
 
     @Override
     public Connector build(Server server, MetricRegistry metrics, String name, ThreadPool threadPool) {
-        Connector connector = super.build(server, metrics, name, threadPool);
-        ((ServerConnector) connector).addBean(new HandshakeFailureLog(name + " connector on port " + getPort()));
+        ServerConnector connector = (ServerConnector) super.build(server, metrics, name, threadPool);
+        connector.addBean(new HandshakeFailureLog(connector));
         return connector;
     }
 

@@ -6,10 +6,9 @@ import com.tiktokmall.mtls.MtlsContext;
 import io.dropwizard.validation.ValidationMethod;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The {@code tls:} block of a service's YAML, the same in every service. It drives every
@@ -88,35 +87,17 @@ public class TlsConfiguration {
         return protocols;
     }
 
-    /** The configuration key that names {@code file}, for error messages ("tls.server_key"). */
-    @JsonIgnore
-    public Optional<String> settingFor(Path file) {
-        return files().entrySet().stream()
-                .filter(e -> e.getValue() != null && Path.of(e.getValue()).equals(file))
-                .map(e -> "tls." + e.getKey())
-                .findFirst();
-    }
-
     @JsonIgnore
     @ValidationMethod(message = "tls: ca_cert, server_cert, server_key, client_cert and client_key must all be set"
             + " when tls.enabled is true (run scripts/generate_certs.sh, or set tls.enabled: false)")
     public boolean isEveryFileSetWhenEnabled() {
-        return !enabled || files().values().stream().noneMatch(v -> v == null || v.isBlank());
+        return !enabled || Stream.of(caCert, serverCert, serverKey, clientCert, clientKey)
+                .noneMatch(file -> file == null || file.isBlank());
     }
 
     @JsonIgnore
     @ValidationMethod(message = "tls.protocols may list only TLSv1.3 and TLSv1.2, and at least one of them")
     public boolean isProtocolsModern() {
         return protocols != null && !protocols.isEmpty() && MtlsContext.DEFAULT_PROTOCOLS.containsAll(protocols);
-    }
-
-    private Map<String, String> files() {
-        Map<String, String> files = new LinkedHashMap<>();
-        files.put("ca_cert", caCert);
-        files.put("server_cert", serverCert);
-        files.put("server_key", serverKey);
-        files.put("client_cert", clientCert);
-        files.put("client_key", clientKey);
-        return files;
     }
 }

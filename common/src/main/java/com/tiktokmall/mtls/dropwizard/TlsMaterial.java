@@ -2,8 +2,13 @@ package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.Identity;
 import com.tiktokmall.mtls.MtlsContext;
+import com.tiktokmall.mtls.Pem;
 import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.TrustBundle;
+
+import java.nio.file.Path;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Everything the {@code tls} block describes, loaded and validated: the server context every
@@ -25,21 +30,20 @@ final class TlsMaterial {
      * @throws TlsException naming the configuration key and file at fault
      */
     static TlsMaterial load(TlsConfiguration tls) {
-        try {
-            TrustBundle trust = TrustBundle.fromPem(tls.getCaCert());
-            char[] password = tls.getKeyPassword().orElse(null);
-            MtlsContext server = MtlsContext.forServer(Identity.fromPem(tls.getServerCert(), tls.getServerKey(), password))
-                    .trust(trust)
-                    .protocols(tls.getProtocols())
-                    .build();
-            MtlsContext client = MtlsContext.forClient(Identity.fromPem(tls.getClientCert(), tls.getClientKey(), password))
-                    .trust(trust)
-                    .protocols(tls.getProtocols())
-                    .build();
-            return new TlsMaterial(server, client);
-        } catch (TlsException e) {
-            throw e.file().flatMap(tls::settingFor).map(e::withSetting).orElse(e);
-        }
+        TrustBundle trust = attributed("tls.ca_cert", () -> TrustBundle.fromPem(tls.getCaCert()));
+        return new TlsMaterial(
+                context(MtlsContext::forServer, "server", tls.getServerCert(), tls.getServerKey(), tls, trust),
+                context(MtlsContext::forClient, "client", tls.getClientCert(), tls.getClientKey(), tls, trust));
+    }
+
+    /** One role's context; each step's failure is blamed on the setting that step reads. */
+    static MtlsContext context(Function<Identity, MtlsContext.Builder> role, String name, Path certFile, Path keyFile,
+                               TlsConfiguration tls, TrustBundle trust) {
+        attributed("tls." + name + "_cert", () -> Pem.certificates(certFile));
+        Identity identity = attributed("tls." + name + "_key",
+                () -> Identity.fromPem(certFile, keyFile, tls.getKeyPassword().orElse(null)));
+        return attributed("tls." + name + "_cert",
+                () -> role.apply(identity).trust(trust).protocols(tls.getProtocols()).build());
     }
 
     MtlsContext server() {
@@ -48,5 +52,13 @@ final class TlsMaterial {
 
     MtlsContext client() {
         return client;
+    }
+
+    private static <T> T attributed(String setting, Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (TlsException e) {
+            throw e.withSetting(setting);
+        }
     }
 }

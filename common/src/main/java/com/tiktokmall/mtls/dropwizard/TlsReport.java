@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.Identity;
+import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.Pem;
 import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.TrustBundle;
@@ -11,13 +12,14 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * What check-tls prints about each file of the tls block: subject, SANs, issuer, validity and
- * days left, key type, EKU, chain verification and key match. Problems are printed, not thrown:
- * the verdict comes from {@link TlsMaterial#load}, the very check start-up makes.
+ * days left, key type, EKU, key match, and whether the pair works in its role (valid now, leads to
+ * ca_cert, EKU fits). Problems are printed, not thrown: the verdict comes from
+ * {@link TlsMaterial#load}, the very check start-up makes.
  */
 final class TlsReport {
     private final PrintStream out;
@@ -34,36 +36,38 @@ final class TlsReport {
                     + ", valid " + Certificates.validity(ca, now)));
             return bundle;
         });
-        char[] password = tls.getKeyPassword().orElse(null);
-        identity("server", tls.getServerCert(), tls.getServerKey(), password, trust);
-        identity("client", tls.getClientCert(), tls.getClientKey(), password, trust);
+        identity(MtlsContext::forServer, "server", tls.getServerCert(), tls.getServerKey(), tls, trust);
+        identity(MtlsContext::forClient, "client", tls.getClientCert(), tls.getClientKey(), tls, trust);
     }
 
-    private void identity(String role, Path certFile, Path keyFile, char[] password, TrustBundle trust) {
-        section("tls." + role + "_cert", certFile, () -> {
-            List<X509Certificate> chain = Pem.certificates(certFile);
-            X509Certificate leaf = chain.get(0);
+    private void identity(Function<Identity, MtlsContext.Builder> role, String name, Path certFile, Path keyFile,
+                          TlsConfiguration tls, TrustBundle trust) {
+        section("tls." + name + "_cert", certFile, () -> {
+            X509Certificate leaf = Pem.certificates(certFile).get(0);
             line("subject", leaf.getSubjectX500Principal().getName());
             line("SANs", String.join(", ", Certificates.subjectAltNames(leaf)));
             line("issuer", leaf.getIssuerX500Principal().getName());
             line("valid", Certificates.validity(leaf, now));
             line("key", Keys.describe(leaf.getPublicKey()));
             line("EKU", Certificates.extendedKeyUsage(leaf));
-            if (trust != null) {
-                trust.verify(chain, now, certFile);
-                line("chain", "OK, leads to a CA in " + trust.file().orElseThrow());
-            }
             return leaf;
         });
-        section("tls." + role + "_key", keyFile, () -> {
-            Identity identity = Identity.fromPem(certFile, keyFile, password);
-            line("key", Keys.describe(identity.privateKey()) + ", matches " + certFile);
-            return identity;
+        Identity identity = section("tls." + name + "_key", keyFile, () -> {
+            Identity loaded = Identity.fromPem(certFile, keyFile, tls.getKeyPassword().orElse(null));
+            line("key", Keys.describe(loaded.privateKey()) + ", matches " + certFile);
+            return loaded;
         });
+        if (identity != null && trust != null) {
+            section("as " + name, certFile, () -> {
+                role.apply(identity).trust(trust).protocols(tls.getProtocols()).build();
+                line("OK", "valid now, leads to a CA in " + tls.getCaCert() + ", EKU fits the " + name + " role");
+                return identity;
+            });
+        }
     }
 
-    private <T> T section(String setting, Path file, Supplier<T> check) {
-        out.printf("%s  %s%n", setting, file);
+    private <T> T section(String title, Path file, Supplier<T> check) {
+        out.printf("%s  %s%n", title, file);
         try {
             return check.get();
         } catch (TlsException e) {

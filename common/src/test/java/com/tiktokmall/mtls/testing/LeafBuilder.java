@@ -90,6 +90,12 @@ public final class LeafBuilder {
         return this;
     }
 
+    /** An Ed25519 key: a type TLS here does not support. */
+    public LeafBuilder ed25519() {
+        this.keys = () -> TestCa.KeyPairs.generate("Ed25519", null);
+        return this;
+    }
+
     public TestCert issue() {
         KeyPair keyPair = keys.get();
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(ca.certificate(), TestCa.serial(),

@@ -19,7 +19,9 @@ import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAKey;
+import java.security.spec.AlgorithmParameterSpec;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.RSAKeyGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -122,19 +124,19 @@ public final class TestCa {
         }
 
         static KeyPair ec(String curve) {
-            try {
-                KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-                generator.initialize(new ECGenParameterSpec(curve));
-                return generator.generateKeyPair();
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException(e);
-            }
+            return generate("EC", new ECGenParameterSpec(curve));
         }
 
         static KeyPair rsa(int bits) {
+            return generate("RSA", new RSAKeyGenParameterSpec(bits, RSAKeyGenParameterSpec.F4));
+        }
+
+        static KeyPair generate(String algorithm, AlgorithmParameterSpec parameters) {
             try {
-                KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-                generator.initialize(bits);
+                KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm);
+                if (parameters != null) {
+                    generator.initialize(parameters);
+                }
                 return generator.generateKeyPair();
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);

@@ -2,6 +2,7 @@ package com.tiktokmall.order.client;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.tiktokmall.mtls.HandshakeFailure;
 import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
@@ -55,8 +56,9 @@ public class AuthClient {
             }
             return response.readEntity(Verification.class);
         } catch (ProcessingException e) {
-            LOG.warn("auth cannot be reached at {}: {}", verify.getUri(), e.getMessage());
-            throw new AuthUnavailableException(e.getMessage());
+            String reason = HandshakeFailure.explain(e);
+            LOG.warn("auth cannot be reached at {}: {}", verify.getUri(), reason);
+            throw new AuthUnavailableException(reason);
         }
     }
 
