@@ -104,18 +104,23 @@ call payment 200 -X POST "https://localhost:9443/v1/orders/$order_id/paid"
 [[ $(json_field status <<<"$body") == PAID ]] || fail "the order should be PAID"
 ok "order $order_id is PAID"
 
-bold "8. A caller without a client certificate is refused"
+bold "8. gateway may not mark orders paid: the identity in its certificate lacks that role"
+call gateway 403 -X POST "https://localhost:9443/v1/orders/$order_id/paid"
+grep -q '"identity":"spiffe://tiktokmall.local/gateway"' <<<"$body" || fail "the refusal should name the identity"
+ok "403 names spiffe://tiktokmall.local/gateway and the missing role mark-orders-paid"
+
+bold "9. A caller without a client certificate is refused"
 if curl -sS --max-time 10 --cacert certs/ca-cert.pem -o /dev/null https://localhost:9443/v1/orders 2>"$logs/refused.txt"; then
   fail "order answered a caller without a certificate"
 fi
 ok "refused during the TLS handshake: $(head -c 120 "$logs/refused.txt")"
 
-bold "9. check-tls: order checks its tls block and shakes hands with auth as it would in production"
+bold "10. check-tls: order checks its tls block and shakes hands with auth as it would in production"
 java -jar order/target/order.jar check-tls config/order.yml --connect localhost:8443 >"$logs/check-tls.txt" 2>&1 ||
   { cat "$logs/check-tls.txt"; fail "check-tls failed"; }
 sed -n '/^connect/,$p' "$logs/check-tls.txt" | sed 's/^/   /'
 
-bold "10. Fail closed: auth started with a key that does not match its certificate refuses to start"
+bold "11. Fail closed: auth started with a key that does not match its certificate refuses to start"
 set +e
 java -Ddw.tls.server_key=certs/order-key.pem -Ddw.server.applicationConnectors[0].port=18443 \
   -Ddw.server.adminConnectors[0].port=18444 -Ddw.logging.level=OFF \

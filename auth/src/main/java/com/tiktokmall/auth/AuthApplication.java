@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.tiktokmall.auth.core.TokenService;
 import com.tiktokmall.auth.core.TokenSigningKey;
 import com.tiktokmall.auth.db.RevocationDao;
+import com.tiktokmall.auth.resources.AuthRoles;
 import com.tiktokmall.auth.resources.TokenResource;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
 import com.tiktokmall.mtls.dropwizard.MtlsServerCommand;
@@ -61,6 +62,7 @@ public class AuthApplication extends Application<AuthConfiguration> {
 
     @Override
     public void run(AuthConfiguration configuration, Environment environment) throws Exception {
+        mtls.authorize(environment, configuration.getAuthorization(), AuthRoles.ALL);
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
                 configuration.getDatabase().build(environment.metrics(), "auth-migrations"), MIGRATIONS)) {
             liquibase.update(new Contexts());

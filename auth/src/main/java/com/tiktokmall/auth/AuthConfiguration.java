@@ -1,6 +1,7 @@
 package com.tiktokmall.auth;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.tiktokmall.mtls.dropwizard.AuthorizationConfiguration;
 import com.tiktokmall.mtls.dropwizard.TlsConfiguration;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.db.DataSourceFactory;
@@ -23,8 +24,17 @@ public class AuthConfiguration extends Configuration {
     @JsonProperty
     private DataSourceFactory database = new DataSourceFactory();
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    private AuthorizationConfiguration authorization = new AuthorizationConfiguration();
+
     public TlsConfiguration getTls() {
         return tls;
+    }
+
+    public AuthorizationConfiguration getAuthorization() {
+        return authorization;
     }
 
     public TokensConfiguration getTokens() {

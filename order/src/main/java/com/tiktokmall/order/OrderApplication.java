@@ -7,6 +7,7 @@ import com.tiktokmall.order.client.AuthClient;
 import com.tiktokmall.order.client.AuthUnavailableExceptionMapper;
 import com.tiktokmall.order.core.OrderService;
 import com.tiktokmall.order.db.OrderDao;
+import com.tiktokmall.order.resources.OrderRoles;
 import com.tiktokmall.order.resources.OrderResource;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.CheckCommand;
@@ -63,6 +64,7 @@ public class OrderApplication extends Application<OrderConfiguration> {
 
     @Override
     public void run(OrderConfiguration configuration, Environment environment) throws Exception {
+        mtls.authorize(environment, configuration.getAuthorization(), OrderRoles.ALL);
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
                 configuration.getDatabase().build(environment.metrics(), "order-migrations"), MIGRATIONS)) {
             liquibase.update(new Contexts());

@@ -6,6 +6,7 @@ import com.tiktokmall.auth.api.IssuedToken;
 import com.tiktokmall.auth.api.TokenRequest;
 import com.tiktokmall.auth.api.TokenVerification;
 import com.tiktokmall.auth.core.TokenService;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -28,6 +29,7 @@ public class TokenResource {
 
     @POST
     @Timed
+    @RolesAllowed(AuthRoles.ISSUE_TOKENS)
     public Response issue(@NotNull @Valid IssueTokenRequest request) {
         IssuedToken token = tokens.issue(request.userId());
         return Response.status(Response.Status.CREATED).entity(token).build();
@@ -36,6 +38,7 @@ public class TokenResource {
     @POST
     @Path("/verify")
     @Timed
+    @RolesAllowed(AuthRoles.VERIFY_TOKENS)
     public TokenVerification verify(@NotNull @Valid TokenRequest request) {
         return tokens.verify(request.token());
     }
@@ -43,6 +46,7 @@ public class TokenResource {
     @POST
     @Path("/revoke")
     @Timed
+    @RolesAllowed(AuthRoles.REVOKE_TOKENS)
     public Response revoke(@NotNull @Valid TokenRequest request) {
         tokens.revoke(request.token());
         return Response.noContent().build();

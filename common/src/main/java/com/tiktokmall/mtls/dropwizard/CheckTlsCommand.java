@@ -53,7 +53,7 @@ final class CheckTlsCommand<C extends Configuration> extends ConfiguredCommand<C
         TlsMaterial material = TlsMaterial.load(tls);
         String target = namespace.getString("connect");
         if (target != null) {
-            new TlsConnectCheck(out).connect(material.client(), target);
+            new TlsConnectCheck(out, tls.getTrustDomain()).connect(material.client(), target);
         }
         out.println("OK: the tls block is good" + (target == null ? "" : " and " + target + " accepted us"));
     }

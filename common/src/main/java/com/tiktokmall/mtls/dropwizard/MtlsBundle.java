@@ -2,6 +2,8 @@ package com.tiktokmall.mtls.dropwizard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.tiktokmall.mtls.TlsException;
+import io.dropwizard.auth.AuthDynamicFeature;
+import io.dropwizard.auth.AuthValueFactoryProvider;
 import io.dropwizard.client.JerseyClientBuilder;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
@@ -16,11 +18,13 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.jetty.ConnectorFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.jetty.HttpsConnectorFactory;
+import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -54,6 +58,7 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
     private static final Logger LOG = LoggerFactory.getLogger(MtlsBundle.class);
 
     private final Function<C, TlsConfiguration> tlsOf;
+    private TlsConfiguration tls;
     private TlsMaterialHolder material;
 
     private MtlsBundle(Function<C, TlsConfiguration> tlsOf) {
@@ -75,7 +80,7 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
 
     @Override
     public void run(C configuration, Environment environment) {
-        TlsConfiguration tls = tlsOf.apply(configuration);
+        tls = tlsOf.apply(configuration);
         if (!tls.isEnabled()) {
             LOG.warn("tls.enabled is false: every connector and client of this service speaks plain HTTP,"
                     + " unauthenticated and unencrypted");
@@ -97,6 +102,29 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
             builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, material));
         }
         return builder;
+    }
+
+    /**
+     * Authorizes every call by the identity in the caller's certificate: resources name the role
+     * they need with {@code @RolesAllowed}, {@code authorization} grants roles to SPIFFE IDs, and a
+     * caller without the role gets 403 with a JSON body naming its identity and the role. Call it
+     * from {@code Application.run()}.
+     *
+     * @param roles every role this service's resources use; granting another is a start-up error
+     * @throws TlsException for a malformed identity or an unknown role in {@code authorization}
+     */
+    public void authorize(Environment environment, AuthorizationConfiguration authorization, Set<String> roles) {
+        PeerAuthFilter filter;
+        if (tls.isEnabled()) {
+            filter = PeerAuthFilter.identifying(tls.getTrustDomain(), authorization.grants(tls.getTrustDomain(), roles));
+        } else {
+            LOG.warn("tls.enabled is false: callers have no identity, so every caller may call every endpoint");
+            filter = PeerAuthFilter.everyoneMayDoAnything(roles);
+        }
+        environment.jersey().register(new AuthDynamicFeature(filter));
+        environment.jersey().register(RolesAllowedDynamicFeature.class);
+        environment.jersey().register(new AuthValueFactoryProvider.Binder<>(PeerPrincipal.class));
+        environment.jersey().register(new ForbiddenCallerMapper());
     }
 
     private void secure(ServerFactory server, ObjectMapper mapper) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.MtlsContext;
 import io.dropwizard.validation.ValidationMethod;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -24,6 +26,7 @@ import java.util.stream.Stream;
  *   client_key: certs/auth-key.pem
  *   key_password: ${AUTH_KEY_PASSWORD:-} # optional, for encrypted keys
  *   protocols: [TLSv1.3, TLSv1.2]        # the default; nothing older is allowed
+ *   trust_domain: tiktokmall.local       # peers are spiffe://tiktokmall.local/<service>
  * </pre>
  *
  * <p>Paths are relative to the working directory. Every key can be overridden with a system
@@ -53,6 +56,11 @@ public class TlsConfiguration {
 
     @JsonProperty
     private List<String> protocols = MtlsContext.DEFAULT_PROTOCOLS;
+
+    @NotNull
+    @Pattern(regexp = "[a-z0-9._-]+", message = "must be a SPIFFE trust domain: lowercase letters, digits, '.', '-', '_'")
+    @JsonProperty("trust_domain")
+    private String trustDomain = "tiktokmall.local";
 
     public boolean isEnabled() {
         return enabled;
@@ -85,6 +93,11 @@ public class TlsConfiguration {
 
     public List<String> getProtocols() {
         return protocols;
+    }
+
+    /** The SPIFFE trust domain whose URI SANs identify peers: {@code spiffe://<trust_domain>/<service>}. */
+    public String getTrustDomain() {
+        return trustDomain;
     }
 
     @JsonIgnore

@@ -23,9 +23,11 @@ final class TlsConnectCheck {
     private static final int TIMEOUT_MILLIS = 10_000;
 
     private final PrintStream out;
+    private final String trustDomain;
 
-    TlsConnectCheck(PrintStream out) {
+    TlsConnectCheck(PrintStream out, String trustDomain) {
         this.out = out;
+        this.trustDomain = trustDomain;
     }
 
     void connect(MtlsContext client, String hostAndPort) {
@@ -70,6 +72,7 @@ final class TlsConnectCheck {
         line("protocol", session.getProtocol() + ", " + session.getCipherSuite());
         line("peer", peer.getSubjectX500Principal().getName());
         line("SANs", String.join(", ", Certificates.subjectAltNames(peer)));
+        line("identity", TlsReport.identityOf(peer, trustDomain));
         line("issuer", peer.getIssuerX500Principal().getName());
         line("valid", Certificates.validity(peer, Instant.now()));
     }

@@ -3,6 +3,7 @@ package com.tiktokmall.mtls.dropwizard;
 import com.tiktokmall.mtls.Identity;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.Pem;
+import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.TrustBundle;
 import com.tiktokmall.mtls.internal.Certificates;
@@ -46,6 +47,7 @@ final class TlsReport {
             X509Certificate leaf = Pem.certificates(certFile).get(0);
             line("subject", leaf.getSubjectX500Principal().getName());
             line("SANs", String.join(", ", Certificates.subjectAltNames(leaf)));
+            line("identity", identityOf(leaf, tls.getTrustDomain()));
             line("issuer", leaf.getIssuerX500Principal().getName());
             line("valid", Certificates.validity(leaf, now));
             line("key", Keys.describe(leaf.getPublicKey()));
@@ -64,6 +66,12 @@ final class TlsReport {
                 return identity;
             });
         }
+    }
+
+    /** The SPIFFE ID peers will see, or why there is none. */
+    static String identityOf(X509Certificate certificate, String trustDomain) {
+        return SpiffeId.fromCertificate(certificate, trustDomain).map(Object::toString)
+                .orElse("none: no single spiffe://" + trustDomain + "/... URI SAN, so peers grant it no role");
     }
 
     private <T> T section(String title, Path file, Supplier<T> check) {

@@ -33,6 +33,7 @@ class CheckTlsCommandTest {
                 .contains("tls.ca_cert  " + PKI.caCert(), "CA       'TikTokMall Test CA', EC P-256")
                 .contains("tls.server_cert  " + PKI.certFile("echo"), "subject  CN=echo")
                 .contains("SANs     DNS:echo, DNS:localhost, IP:127.0.0.1, URI:spiffe://tiktokmall.local/echo")
+                .contains("identity spiffe://tiktokmall.local/echo")
                 .contains("issuer   CN=TikTokMall Test CA", "days left)", "EKU      serverAuth, clientAuth")
                 .contains("key      EC P-256, matches " + PKI.certFile("echo"))
                 .contains("as server", "as client", "OK       valid now, leads to a CA in " + PKI.caCert())
@@ -51,7 +52,7 @@ class CheckTlsCommandTest {
         assertThat(check.stdout())
                 .contains("connect  " + target + " as 'echo'")
                 .containsPattern("protocol TLSv1\\.3, TLS_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305)_SHA(256|384)")
-                .contains("peer     CN=echo", "URI:spiffe://tiktokmall.local/echo", "days left")
+                .contains("peer     CN=echo", "identity spiffe://tiktokmall.local/echo", "days left")
                 .contains("answer   HTTP/1.1 ")
                 .contains("OK: the tls block is good and " + target + " accepted us");
     }

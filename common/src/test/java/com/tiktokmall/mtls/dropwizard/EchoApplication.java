@@ -1,10 +1,12 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.auth.Auth;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.ws.rs.GET;
@@ -15,6 +17,7 @@ import jakarta.ws.rs.core.MediaType;
 
 import java.security.cert.X509Certificate;
 import java.util.Map;
+import java.util.Set;
 
 /** The smallest service using {@link MtlsBundle}: it tells callers who they are. */
 public class EchoApplication extends Application<EchoApplication.EchoConfiguration> {
@@ -27,6 +30,7 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
 
     @Override
     public void run(EchoConfiguration configuration, Environment environment) {
+        mtls.authorize(environment, configuration.getAuthorization(), Set.of(WhoAmIResource.ROLE));
         environment.jersey().register(new WhoAmIResource());
     }
 
@@ -35,19 +39,31 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
         @JsonProperty
         private TlsConfiguration tls = new TlsConfiguration();
 
+        @Valid
+        @JsonProperty
+        private AuthorizationConfiguration authorization = new AuthorizationConfiguration();
+
         public TlsConfiguration getTls() {
             return tls;
+        }
+
+        public AuthorizationConfiguration getAuthorization() {
+            return authorization;
         }
     }
 
     @Path("/whoami")
     @Produces(MediaType.APPLICATION_JSON)
     public static class WhoAmIResource {
+        static final String ROLE = "echo";
+
         @GET
-        public Map<String, Object> whoAmI(@Context HttpServletRequest request) {
+        @RolesAllowed(ROLE)
+        public Map<String, Object> whoAmI(@Auth PeerPrincipal caller, @Context HttpServletRequest request) {
             X509Certificate[] chain = (X509Certificate[]) request.getAttribute("jakarta.servlet.request.X509Certificate");
             String peer = chain == null ? "" : chain[0].getSubjectX500Principal().getName();
-            return Map.of("peer", peer, "remote_port", request.getRemotePort(), "secure", request.isSecure());
+            return Map.of("peer", peer, "identity", caller.getName(), "remote_port", request.getRemotePort(),
+                    "secure", request.isSecure());
         }
     }
 }

@@ -6,6 +6,7 @@ import com.tiktokmall.order.api.OrderList;
 import com.tiktokmall.order.api.PlaceOrderRequest;
 import com.tiktokmall.order.client.AuthClient;
 import com.tiktokmall.order.core.OrderService;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -34,6 +35,7 @@ public class OrderResource {
 
     @POST
     @Timed
+    @RolesAllowed(OrderRoles.PLACE_ORDERS)
     public Response place(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                           @NotNull @Valid PlaceOrderRequest request) {
         Order order = orders.place(auth.userOf(authorization), request);
@@ -42,6 +44,7 @@ public class OrderResource {
 
     @GET
     @Timed
+    @RolesAllowed(OrderRoles.LIST_ORDERS)
     public OrderList list(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         return new OrderList(orders.listFor(auth.userOf(authorization)));
     }
@@ -49,6 +52,7 @@ public class OrderResource {
     @POST
     @Path("/{order_id}/paid")
     @Timed
+    @RolesAllowed(OrderRoles.MARK_ORDERS_PAID)
     public Order markPaid(@PathParam("order_id") String orderId) {
         return orders.markPaid(orderId);
     }

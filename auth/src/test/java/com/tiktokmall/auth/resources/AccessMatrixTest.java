@@ -1,0 +1,105 @@
+package com.tiktokmall.auth.resources;
+
+import com.tiktokmall.auth.AuthConfiguration;
+import com.tiktokmall.auth.AuthTestApp;
+import com.tiktokmall.mtls.testing.MtlsTestClient;
+import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.testing.DropwizardTestSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every cell of auth's access matrix, over real mTLS, with a certificate for each of the four identities. */
+class AccessMatrixTest {
+    private static final TestPki PKI = TestPki.create();
+    private static final List<String> IDENTITIES = List.of("auth", "order", "gateway", "payment");
+
+    private static DropwizardTestSupport<AuthConfiguration> auth;
+
+    @BeforeAll
+    static void start() throws Exception {
+        auth = AuthTestApp.support(AuthTestApp.settings(PKI, Files.createTempDirectory(PKI.dir(), "data")));
+        auth.before();
+        IDENTITIES.forEach(PKI::issue);
+    }
+
+    @AfterAll
+    static void stop() {
+        auth.after();
+    }
+
+    /** endpoint, role, the identities allowed (config/auth.yml), the status an allowed call gets. */
+    static Stream<Arguments> cells() {
+        return Stream.of(
+                endpoint("/v1/tokens", AuthRoles.ISSUE_TOKENS, List.of("gateway"), 201),
+                endpoint("/v1/tokens/verify", AuthRoles.VERIFY_TOKENS, List.of("order", "gateway"), 200),
+                endpoint("/v1/tokens/revoke", AuthRoles.REVOKE_TOKENS, List.of("gateway"), 204))
+                .flatMap(e -> IDENTITIES.stream().map(id -> Arguments.of(e[0], e[1], id, ((List<?>) e[2]).contains(id), e[3])));
+    }
+
+    @ParameterizedTest(name = "POST {0} by {2}: allowed={3}")
+    @MethodSource("cells")
+    void everyCellOfTheMatrix(String path, String role, String identity, boolean allowed, int allowedStatus) {
+        Reply reply = MtlsTestClient.as(PKI.issue(identity), PKI.ca()).post(url(path), body(path));
+
+        if (allowed) {
+            assertThat(reply.status()).as(reply.toString()).isEqualTo(allowedStatus);
+        } else {
+            assertForbidden(reply, "spiffe://tiktokmall.local/" + identity, role, path);
+        }
+    }
+
+    @Test
+    void aCaSignedCertificateWithoutUriSanIsRefused() {
+        Reply reply = MtlsTestClient.as(PKI.ca().leaf("gateway").sans("DNS:gateway", "DNS:localhost").issue(), PKI.ca())
+                .post(url("/v1/tokens"), body("/v1/tokens"));
+
+        assertThat(reply.status()).isEqualTo(403);
+        assertThat(reply.json().has("identity")).isFalse();
+        assertThat(reply.text("message")).startsWith("a caller without identity");
+    }
+
+    @Test
+    void anIdentityOfAnotherTrustDomainIsRefused() {
+        Reply reply = MtlsTestClient.as(PKI.ca().leaf("gateway").sans("URI:spiffe://evil.local/gateway").issue(), PKI.ca())
+                .post(url("/v1/tokens"), body("/v1/tokens"));
+
+        assertThat(reply.status()).isEqualTo(403);
+        assertThat(reply.json().has("identity")).isFalse();
+    }
+
+    private static void assertForbidden(Reply reply, String identity, String role, String path) {
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(403);
+        assertThat(reply.text("identity")).isEqualTo(identity);
+        assertThat(reply.text("missing_role")).isEqualTo(role);
+        assertThat(reply.text("message")).isEqualTo(identity + " may not call POST " + path + ": it lacks the role " + role);
+    }
+
+    private static Object body(String path) {
+        if (path.equals("/v1/tokens")) {
+            return Map.of("user_id", 5);
+        }
+        String token = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca()).post(url("/v1/tokens"), Map.of("user_id", 5))
+                .text("token");
+        return Map.of("token", token);
+    }
+
+    private static Object[] endpoint(String path, String role, List<String> allowed, int status) {
+        return new Object[] {path, role, allowed, status};
+    }
+
+    private static String url(String path) {
+        return "https://localhost:" + auth.getLocalPort() + path;
+    }
+}

@@ -1,0 +1,14 @@
+package com.tiktokmall.order.resources;
+
+import java.util.Set;
+
+/** What a caller may do at order; config/order.yml grants these to caller identities. */
+public final class OrderRoles {
+    public static final String PLACE_ORDERS = "place-orders";
+    public static final String LIST_ORDERS = "list-orders";
+    public static final String MARK_ORDERS_PAID = "mark-orders-paid";
+    public static final Set<String> ALL = Set.of(PLACE_ORDERS, LIST_ORDERS, MARK_ORDERS_PAID);
+
+    private OrderRoles() {
+    }
+}
