@@ -13,7 +13,6 @@ import java.security.cert.PKIXReason;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The JDK's PKIX trust manager, unchanged in what it accepts, but whose refusals say why in words
@@ -87,13 +86,17 @@ final class DiagnosingTrustManager extends X509ExtendedTrustManager {
         X509Certificate leaf = chain[0];
         String peer = "peer certificate " + Certificates.name(leaf);
         Instant now = Instant.now();
+        CertPathValidatorException.Reason failure = bundle.validate(List.of(chain), now)
+                .map(CertPathValidatorException::getReason).orElse(null);
         String reason;
         if (now.isAfter(leaf.getNotAfter().toInstant())) {
             reason = peer + " expired at " + leaf.getNotAfter().toInstant();
         } else if (now.isBefore(leaf.getNotBefore().toInstant())) {
             reason = peer + " is not valid before " + leaf.getNotBefore().toInstant();
-        } else if (untrustedIssuer(chain, now)) {
+        } else if (failure == PKIXReason.NO_TRUST_ANCHOR) {
             reason = peer + " " + bundle.unknownIssuer(leaf);
+        } else if (failure == CertPathValidatorException.BasicReason.REVOKED) {
+            reason = peer + " (serial " + leaf.getSerialNumber().toString(16) + ") is revoked by the CRL of its CA";
         } else if (!Certificates.allowsPurpose(leaf, purpose)) {
             reason = peer + " lacks the " + (purpose.equals(Certificates.SERVER_AUTH) ? "serverAuth" : "clientAuth")
                     + " extended key usage";
@@ -104,11 +107,6 @@ final class DiagnosingTrustManager extends X509ExtendedTrustManager {
             reason = peer + " was refused: " + refusal.getMessage();
         }
         return new PeerCertificateException(reason, refusal);
-    }
-
-    private boolean untrustedIssuer(X509Certificate[] chain, Instant now) {
-        Optional<CertPathValidatorException> failure = bundle.validate(List.of(chain), now);
-        return failure.isPresent() && failure.get().getReason() == PKIXReason.NO_TRUST_ANCHOR;
     }
 
     private static String checkedHost(SSLParameters parameters, String host) {

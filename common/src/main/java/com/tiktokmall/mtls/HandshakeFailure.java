@@ -32,6 +32,7 @@ public final class HandshakeFailure {
             "certificate_unknown", "the peer refused this side's certificate",
             "unknown_ca", "the peer does not trust the CA that issued this side's certificate",
             "certificate_expired", "the peer says this side's certificate has expired",
+            "certificate_revoked", "the peer says this side's certificate is revoked",
             "protocol_version", "the peer refused the protocol version (only TLSv1.3 and TLSv1.2 are enabled here)",
             "handshake_failure", "no protocol or cipher suite in common with the peer");
 

@@ -7,18 +7,21 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.InvalidAlgorithmParameterException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertStore;
 import java.security.cert.CertificateFactory;
+import java.security.cert.CollectionCertStoreParameters;
 import java.security.cert.PKIXBuilderParameters;
-import java.security.cert.PKIXParameters;
 import java.security.cert.PKIXReason;
+import java.security.cert.PKIXRevocationChecker;
 import java.security.cert.TrustAnchor;
+import java.security.cert.X509CRL;
 import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Date;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -38,20 +41,25 @@ import java.util.stream.Collectors;
 public final class TrustBundle {
     private final List<X509Certificate> certificates;
     private final Path file;
+    private final List<X509CRL> crls;
+    private final Path crlFile;
     private final Set<TrustAnchor> anchors;
     private final X509ExtendedTrustManager trustManager;
 
-    private TrustBundle(List<X509Certificate> certificates, Path file) {
+    private TrustBundle(List<X509Certificate> certificates, Path file, List<X509CRL> crls, Path crlFile) {
         this.certificates = List.copyOf(certificates);
         this.file = file;
+        this.crls = List.copyOf(crls);
+        this.crlFile = crlFile;
         requireCas();
+        requireCurrentCrlPerCa();
         this.anchors = certificates.stream().map(ca -> new TrustAnchor(ca, null)).collect(Collectors.toUnmodifiableSet());
         this.trustManager = new DiagnosingTrustManager(pkixTrustManager(), this);
     }
 
     /** Reads one or more CA certificates from a PEM file. */
     public static TrustBundle fromPem(Path caFile) {
-        return new TrustBundle(Pem.certificates(caFile), caFile);
+        return new TrustBundle(Pem.certificates(caFile), caFile, List.of(), null);
     }
 
     /** A bundle of CA certificates already in memory. */
@@ -59,7 +67,21 @@ public final class TrustBundle {
         if (caCertificates.isEmpty()) {
             throw new TlsException(null, "a trust bundle needs at least one CA certificate", null);
         }
-        return new TrustBundle(caCertificates, null);
+        return new TrustBundle(caCertificates, null, List.of(), null);
+    }
+
+    /**
+     * This bundle, refusing certificates that the CRLs in {@code crlFile} revoke. Revocation is
+     * then checked strictly: every CA of the bundle needs a current CRL in the file (an empty one
+     * will do), or a certificate it issued could never be checked.
+     */
+    public TrustBundle withCrls(Path crlFile) {
+        return new TrustBundle(certificates, file, Pem.crls(crlFile), crlFile);
+    }
+
+    /** The CRLs checked for revocation; empty when revocation is not checked. */
+    public List<X509CRL> crls() {
+        return crls;
     }
 
     /** The trusted CA certificates. */
@@ -84,12 +106,11 @@ public final class TrustBundle {
         });
     }
 
-    /** Why {@code chain} does not lead to one of these CAs at {@code at}, if it does not. */
+    /** Why {@code chain} does not lead to one of these CAs at {@code at} (or is revoked), if it does not. */
     Optional<CertPathValidatorException> validate(List<X509Certificate> chain, Instant at) {
         try {
             List<X509Certificate> path = chain.stream().filter(c -> !certificates.contains(c)).toList();
-            PKIXParameters parameters = new PKIXParameters(anchors);
-            parameters.setRevocationEnabled(false);
+            PKIXBuilderParameters parameters = parameters();
             parameters.setDate(Date.from(at));
             CertPathValidator.getInstance("PKIX")
                     .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
@@ -136,6 +157,10 @@ public final class TrustBundle {
             return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " " + unknownIssuer(leaf),
                     "issue the certificate from a CA in the bundle, or add its CA to the bundle");
         }
+        if (e.getReason() == CertPathValidatorException.BasicReason.REVOKED) {
+            return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " is revoked by "
+                    + crlFile, "issue a new certificate");
+        }
         return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " does not verify against "
                 + source() + ": " + e.getMessage(), "re-issue it from a CA in the bundle", e);
     }
@@ -156,15 +181,54 @@ public final class TrustBundle {
 
     private X509ExtendedTrustManager pkixTrustManager() {
         try {
-            PKIXBuilderParameters parameters = new PKIXBuilderParameters(anchors, new X509CertSelector());
-            parameters.setRevocationEnabled(false);
             TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-            factory.init(new CertPathTrustManagerParameters(parameters));
+            factory.init(new CertPathTrustManagerParameters(parameters()));
             return (X509ExtendedTrustManager) factory.getTrustManagers()[0];
-        } catch (InvalidAlgorithmParameterException e) {
-            throw new TlsException(file, "the bundle cannot be used as trust anchors (" + e.getMessage() + ")", null, e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK's PKIX trust manager is unavailable", e);
+        }
+    }
+
+    /** PKIX over exactly these anchors; with CRLs, revocation from them alone (no network look-ups). */
+    private PKIXBuilderParameters parameters() throws GeneralSecurityException {
+        PKIXBuilderParameters parameters = new PKIXBuilderParameters(anchors, new X509CertSelector());
+        parameters.setRevocationEnabled(false);
+        if (!crls.isEmpty()) {
+            parameters.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(crls)));
+            PKIXRevocationChecker checker = (PKIXRevocationChecker) CertPathValidator.getInstance("PKIX")
+                    .getRevocationChecker();
+            checker.setOptions(EnumSet.of(PKIXRevocationChecker.Option.PREFER_CRLS,
+                    PKIXRevocationChecker.Option.NO_FALLBACK));
+            parameters.addCertPathChecker(checker);
+        }
+        return parameters;
+    }
+
+    private void requireCurrentCrlPerCa() {
+        Instant now = Instant.now();
+        for (X509Certificate ca : certificates) {
+            if (crls.isEmpty()) {
+                return;
+            }
+            X509CRL crl = crls.stream().filter(c -> signedBy(c, ca)).findFirst().orElseThrow(() -> new TlsException(
+                    crlFile, "the file holds no CRL signed by the CA " + Certificates.name(ca) + " of " + source()
+                    + "; with a CRL set, every CA needs one", "add that CA's CRL (an empty one will do)"));
+            if (crl.getNextUpdate() != null && crl.getNextUpdate().toInstant().isBefore(now)) {
+                throw new TlsException(crlFile, "the CRL of the CA " + Certificates.name(ca) + " is out of date since "
+                        + crl.getNextUpdate().toInstant() + " (its nextUpdate)", "publish a fresh CRL from that CA");
+            }
+        }
+    }
+
+    private static boolean signedBy(X509CRL crl, X509Certificate ca) {
+        if (!crl.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+            return false;
+        }
+        try {
+            crl.verify(ca.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 }

@@ -48,6 +48,11 @@ import java.util.function.Function;
  * port opens, and a bad one stops start-up with a {@link TlsException} naming it. With
  * {@code enabled: false} everything stays plain HTTP and one WARN says so.
  *
+ * <p>The files are then watched every {@code reload_interval}: new content that passes the same
+ * checks is used by every connector and client at once, without a restart (also on demand with
+ * {@code POST /tasks/reload-tls}). The {@code tls} health check and {@code tls.*} metrics report
+ * expiry, reloads and refused handshakes.
+ *
  * <p>The bundle also adds the {@code check-tls} command, which checks the block as start-up does
  * and reports on every file (and with {@code --connect HOST:PORT} shakes hands with a peer), and
  * turns on {@code ${ENV_VAR}} substitution in the configuration file, so that
@@ -87,6 +92,13 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
             return;
         }
         material = new TlsMaterialHolder(TlsMaterial.load(tls));
+        TlsReloader reloader = new TlsReloader(tls, material,
+                environment.lifecycle().scheduledExecutorService("tls-reload-%d").threads(1).build(), environment.metrics());
+        environment.lifecycle().manage(reloader);
+        environment.admin().addTask(new ReloadTlsTask(reloader));
+        environment.healthChecks().register("tls",
+                new TlsHealthCheck(material, reloader, tls.getExpiryWarning().toJavaDuration()));
+        CertificateExpiryGauges.register(environment.metrics(), material);
         secure(configuration.getServerFactory(), environment.getObjectMapper());
     }
 

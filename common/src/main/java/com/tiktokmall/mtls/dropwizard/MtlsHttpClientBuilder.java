@@ -1,5 +1,6 @@
 package com.tiktokmall.mtls.dropwizard;
 
+import com.codahale.metrics.Meter;
 import com.codahale.metrics.httpclient5.InstrumentedHttpClientConnectionManager;
 import com.tiktokmall.mtls.HandshakeFailure;
 import com.tiktokmall.mtls.MtlsContext;
@@ -9,11 +10,14 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.util.Duration;
 import org.apache.hc.client5.http.ClientProtocolException;
 import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
 import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
 import org.apache.hc.core5.http.HttpRequestInterceptor;
 import org.apache.hc.core5.http.URIScheme;
+import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.config.Registry;
 import org.apache.hc.core5.http.config.RegistryBuilder;
 import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
@@ -23,6 +27,8 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.net.SocketException;
 
@@ -47,14 +53,17 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
 
     private final Environment environment;
     private final TlsMaterialHolder material;
+    private final Meter handshakes;
     private HttpClientConfiguration configuration = new HttpClientConfiguration();
+    private volatile MtlsContext context;
     private volatile TlsSocketStrategy tls;
 
     MtlsHttpClientBuilder(Environment environment, TlsMaterialHolder material) {
         super(environment);
         this.environment = environment;
         this.material = material;
-        this.tls = strategy(material.current().client());
+        this.handshakes = environment.metrics().meter("tls.client.handshakes");
+        use(material.current().client());
     }
 
     @Override
@@ -74,7 +83,9 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
         Duration ttl = configuration.getTimeToLive();
         TlsSocketStrategy current = (socket, target, port, attachment, context) -> {
             try {
-                return tls.upgrade(socket, target, port, attachment, context);
+                SSLSocket upgraded = tls.upgrade(socket, target, port, attachment, context);
+                handshakes.mark();
+                return upgraded;
             } catch (SSLException | SocketException e) {
                 throw explained(e, target, port);
             }
@@ -87,7 +98,7 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
                         RegistryBuilder.<TlsSocketStrategy>create().register(URIScheme.HTTPS.id, current).build()))
                 .build();
         material.onSwap(next -> {
-            tls = strategy(next.client());
+            use(next.client());
             manager.closeIdle(TimeValue.ZERO_MILLISECONDS);
         });
         return configureConnectionManager(manager);
@@ -96,7 +107,26 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
     @Override
     protected org.apache.hc.client5.http.impl.classic.HttpClientBuilder customizeBuilder(
             org.apache.hc.client5.http.impl.classic.HttpClientBuilder builder) {
-        return builder.disableConnectionState().addRequestInterceptorFirst(HTTPS_ONLY);
+        boolean keepAlive = configuration.getKeepAlive().toMilliseconds() != 0;
+        return builder.disableConnectionState()
+                .addRequestInterceptorFirst(HTTPS_ONLY)
+                .setConnectionReuseStrategy((request, response, httpContext) -> keepAlive
+                        && DefaultConnectionReuseStrategy.INSTANCE.keepAlive(request, response, httpContext)
+                        && madeWithCurrentMaterial(httpContext));
+    }
+
+    /**
+     * Whether a connection's TLS session comes from the client context in use: after a reload,
+     * connections made with the old certificate or trust are not reused but closed when released.
+     */
+    private boolean madeWithCurrentMaterial(HttpContext httpContext) {
+        SSLSession session = HttpClientContext.castOrCreate(httpContext).getSSLSession();
+        return session == null || session.getSessionContext() == context.sslContext().getClientSessionContext();
+    }
+
+    private void use(MtlsContext next) {
+        context = next;
+        tls = strategy(next);
     }
 
     /** The same failure, with a message that says why: callers usually log only the message. */

@@ -15,12 +15,14 @@ import java.util.Set;
 /**
  * dropwizard-auth over the client certificate chain that the TLS handshake verified: every
  * request gets a {@link PeerPrincipal}, {@code @RolesAllowed} decides with its roles, and the
- * request attribute {@value #LOG_ATTRIBUTE} names the caller for the request log
- * ({@code %reqAttribute{mtls.peer}}).
+ * request attributes {@value #LOG_ATTRIBUTE} and {@value #SERIAL_LOG_ATTRIBUTE} name the caller and
+ * its certificate for the request log ({@code %reqAttribute{mtls.peer}}): during a rotation the
+ * serial shows who still uses an old certificate.
  */
 @Priority(Priorities.AUTHENTICATION)
 final class PeerAuthFilter extends AuthFilter<X509Certificate[], PeerPrincipal> {
     static final String LOG_ATTRIBUTE = "mtls.peer";
+    static final String SERIAL_LOG_ATTRIBUTE = "mtls.peer.serial";
     private static final String CERTIFICATES = "jakarta.servlet.request.X509Certificate";
 
     private PeerAuthFilter() {
@@ -33,6 +35,9 @@ final class PeerAuthFilter extends AuthFilter<X509Certificate[], PeerPrincipal> 
             throw unauthorizedHandler.buildException(prefix, realm);
         }
         request.setProperty(LOG_ATTRIBUTE, request.getSecurityContext().getUserPrincipal().getName());
+        if (chain != null) {
+            request.setProperty(SERIAL_LOG_ATTRIBUTE, chain[0].getSerialNumber().toString(16));
+        }
     }
 
     /** Callers identified by the URI SAN of their certificate, holding the roles granted to that identity. */

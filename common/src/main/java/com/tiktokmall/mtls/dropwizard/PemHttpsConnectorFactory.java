@@ -8,6 +8,7 @@ import com.tiktokmall.mtls.MtlsContext;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.jetty.HttpsConnectorFactory;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -22,6 +23,7 @@ import org.eclipse.jetty.util.thread.ThreadPool;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NONE)
 final class PemHttpsConnectorFactory extends HttpsConnectorFactory {
     private TlsMaterialHolder material;
+    private PeerTrustEnforcer enforcer;
 
     /** The HTTPS twin of {@code http}, copied property by property through Jackson. */
     static PemHttpsConnectorFactory replacing(HttpConnectorFactory http, TlsMaterialHolder material,
@@ -30,14 +32,23 @@ final class PemHttpsConnectorFactory extends HttpsConnectorFactory {
         properties.remove("type");
         PemHttpsConnectorFactory https = mapper.convertValue(properties, PemHttpsConnectorFactory.class);
         https.material = material;
+        https.enforcer = new PeerTrustEnforcer(material);
         return https;
     }
 
     @Override
     public Connector build(Server server, MetricRegistry metrics, String name, ThreadPool threadPool) {
         ServerConnector connector = (ServerConnector) super.build(server, metrics, name, threadPool);
-        connector.addBean(new HandshakeFailureLog(connector));
+        connector.addBean(new HandshakeMonitor(connector, metrics));
+        connector.addBean(enforcer);
         return connector;
+    }
+
+    @Override
+    protected HttpConfiguration buildHttpConfiguration() {
+        HttpConfiguration configuration = super.buildHttpConfiguration();
+        configuration.addCustomizer(enforcer);
+        return configuration;
     }
 
     @Override

@@ -3,6 +3,8 @@ package com.tiktokmall.mtls.dropwizard;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.MtlsContext;
+import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MinDuration;
 import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -10,6 +12,7 @@ import jakarta.validation.constraints.Pattern;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -27,6 +30,9 @@ import java.util.stream.Stream;
  *   key_password: ${AUTH_KEY_PASSWORD:-} # optional, for encrypted keys
  *   protocols: [TLSv1.3, TLSv1.2]        # the default; nothing older is allowed
  *   trust_domain: tiktokmall.local       # peers are spiffe://tiktokmall.local/<service>
+ *   crl: certs/crl.pem                   # optional: CRLs of the CAs; revoked peers are refused
+ *   reload_interval: 30s                 # files are checked this often; new content is used at once
+ *   expiry_warning: 14 days              # the tls health check warns this long before expiry
  * </pre>
  *
  * <p>Paths are relative to the working directory. Every key can be overridden with a system
@@ -61,6 +67,18 @@ public class TlsConfiguration {
     @Pattern(regexp = "[a-z0-9._-]+", message = "must be a SPIFFE trust domain: lowercase letters, digits, '.', '-', '_'")
     @JsonProperty("trust_domain")
     private String trustDomain = "tiktokmall.local";
+
+    @JsonProperty
+    private String crl;
+
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+    @JsonProperty("reload_interval")
+    private Duration reloadInterval = Duration.seconds(30);
+
+    @NotNull
+    @JsonProperty("expiry_warning")
+    private Duration expiryWarning = Duration.days(14);
 
     public boolean isEnabled() {
         return enabled;
@@ -98,6 +116,21 @@ public class TlsConfiguration {
     /** The SPIFFE trust domain whose URI SANs identify peers: {@code spiffe://<trust_domain>/<service>}. */
     public String getTrustDomain() {
         return trustDomain;
+    }
+
+    /** A PEM file of CRLs, one per CA of {@code ca_cert}; when set, revoked peer certificates are refused. */
+    public Optional<Path> getCrl() {
+        return Optional.ofNullable(crl).filter(c -> !c.isBlank()).map(Path::of);
+    }
+
+    /** How often the files are checked for new content. */
+    public Duration getReloadInterval() {
+        return reloadInterval;
+    }
+
+    /** How long before a certificate expires the health check starts warning. */
+    public Duration getExpiryWarning() {
+        return expiryWarning;
     }
 
     @JsonIgnore

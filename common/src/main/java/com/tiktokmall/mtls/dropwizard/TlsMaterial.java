@@ -5,8 +5,13 @@ import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.Pem;
 import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.TrustBundle;
+import com.tiktokmall.mtls.internal.Certificates;
 
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -30,7 +35,8 @@ final class TlsMaterial {
      * @throws TlsException naming the configuration key and file at fault
      */
     static TlsMaterial load(TlsConfiguration tls) {
-        TrustBundle trust = attributed("tls.ca_cert", () -> TrustBundle.fromPem(tls.getCaCert()));
+        TrustBundle cas = attributed("tls.ca_cert", () -> TrustBundle.fromPem(tls.getCaCert()));
+        TrustBundle trust = tls.getCrl().map(crl -> attributed("tls.crl", () -> cas.withCrls(crl))).orElse(cas);
         return new TlsMaterial(
                 context(MtlsContext::forServer, "server", tls.getServerCert(), tls.getServerKey(), tls, trust),
                 context(MtlsContext::forClient, "client", tls.getClientCert(), tls.getClientKey(), tls, trust));
@@ -52,6 +58,26 @@ final class TlsMaterial {
 
     MtlsContext client() {
         return client;
+    }
+
+    /** Every certificate in use, by the setting it comes from: server_cert, client_cert, ca_cert. */
+    Map<String, List<X509Certificate>> certificates() {
+        Map<String, List<X509Certificate>> certificates = new LinkedHashMap<>();
+        certificates.put("server_cert", List.of(server.identity().certificate()));
+        certificates.put("client_cert", List.of(client.identity().certificate()));
+        certificates.put("ca_cert", server.trust().certificates());
+        return certificates;
+    }
+
+    @Override
+    public String toString() {
+        return "server " + describe(server.identity().certificate()) + ", client " + describe(client.identity().certificate())
+                + ", trusting " + server.trust().describe()
+                + (server.trust().crls().isEmpty() ? "" : " with " + server.trust().crls().size() + " CRLs");
+    }
+
+    private static String describe(X509Certificate certificate) {
+        return Certificates.name(certificate) + " serial " + certificate.getSerialNumber().toString(16);
     }
 
     private static <T> T attributed(String setting, Supplier<T> step) {

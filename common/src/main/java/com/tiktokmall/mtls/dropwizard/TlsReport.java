@@ -11,6 +11,7 @@ import com.tiktokmall.mtls.internal.Keys;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.function.Function;
@@ -31,12 +32,16 @@ final class TlsReport {
     }
 
     void print(TlsConfiguration tls) {
-        TrustBundle trust = section("tls.ca_cert", tls.getCaCert(), () -> {
+        TrustBundle cas = section("tls.ca_cert", tls.getCaCert(), () -> {
             TrustBundle bundle = TrustBundle.fromPem(tls.getCaCert());
             bundle.certificates().forEach(ca -> line("CA", Certificates.name(ca) + ", " + Keys.describe(ca.getPublicKey())
                     + ", valid " + Certificates.validity(ca, now)));
             return bundle;
         });
+        TrustBundle trust = cas;
+        if (tls.getCrl().isPresent()) {
+            trust = section("tls.crl", tls.getCrl().get(), () -> crls(tls.getCrl().get(), cas));
+        }
         identity(MtlsContext::forServer, "server", tls.getServerCert(), tls.getServerKey(), tls, trust);
         identity(MtlsContext::forClient, "client", tls.getClientCert(), tls.getClientKey(), tls, trust);
     }
@@ -66,6 +71,15 @@ final class TlsReport {
                 return identity;
             });
         }
+    }
+
+    private TrustBundle crls(Path crlFile, TrustBundle cas) {
+        for (X509CRL crl : Pem.crls(crlFile)) {
+            int revoked = crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size();
+            line("CRL", "of " + crl.getIssuerX500Principal().getName() + ", " + revoked + " revoked, next update "
+                    + (crl.getNextUpdate() == null ? "not set" : crl.getNextUpdate().toInstant()));
+        }
+        return cas == null ? null : cas.withCrls(crlFile);
     }
 
     /** The SPIFFE ID peers will see, or why there is none. */

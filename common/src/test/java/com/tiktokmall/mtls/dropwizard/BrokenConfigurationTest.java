@@ -80,7 +80,20 @@ class BrokenConfigurationTest {
                 breakage("RSA key of 1024 bits", "tls.server_key", "the RSA key has 1024 bits; at least 2048 are required",
                         (pki, s) -> key(pki, s, pki.ca().leaf("echo").rsa(1024).issue())),
                 breakage("Ed25519 key", "tls.server_key", "the key type EdDSA is not supported",
-                        (pki, s) -> key(pki, s, pki.ca().leaf("echo").ed25519().issue())));
+                        (pki, s) -> key(pki, s, pki.ca().leaf("echo").ed25519().issue())),
+                breakage("crl file without a CRL", "tls.crl", "the file holds no CRL (found a certificate)",
+                        (pki, s) -> put(s, "tls.crl", pki.caCert())),
+                breakage("no CRL for one of the CAs", "tls.crl",
+                        "the file holds no CRL signed by the CA 'Second CA' of",
+                        (pki, s) -> {
+                            TestCa second = TestCa.create("Second CA");
+                            put(s, "tls.ca_cert", TestCert.writeCertificates(pki.dir().resolve("two-cas.pem"),
+                                    pki.ca().certificate(), second.certificate()));
+                            return put(s, "tls.crl", TestCert.writeCrls(pki.dir().resolve("crl.pem"), pki.ca().crl()));
+                        }),
+                breakage("out-of-date CRL", "tls.crl", "is out of date since",
+                        (pki, s) -> put(s, "tls.crl", TestCert.writeCrls(pki.dir().resolve("crl.pem"),
+                                pki.ca().crl(java.time.Instant.now().minusSeconds(3600))))));
     }
 
     @ParameterizedTest(name = "{0}")

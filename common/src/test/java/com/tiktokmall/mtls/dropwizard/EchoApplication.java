@@ -12,6 +12,7 @@ import jakarta.validation.Valid;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
@@ -63,7 +64,16 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
             X509Certificate[] chain = (X509Certificate[]) request.getAttribute("jakarta.servlet.request.X509Certificate");
             String peer = chain == null ? "" : chain[0].getSubjectX500Principal().getName();
             return Map.of("peer", peer, "identity", caller.getName(), "remote_port", request.getRemotePort(),
-                    "secure", request.isSecure());
+                    "secure", request.isSecure(), "serial", chain == null ? "" : chain[0].getSerialNumber().toString(16));
+        }
+
+        /** A request that stays in flight for a while. */
+        @GET
+        @Path("/slow")
+        @RolesAllowed(ROLE)
+        public Map<String, Object> slow(@QueryParam("ms") int millis) throws InterruptedException {
+            Thread.sleep(millis);
+            return Map.of("slept", millis);
         }
     }
 }

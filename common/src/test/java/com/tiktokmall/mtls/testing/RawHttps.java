@@ -30,6 +30,72 @@ public final class RawHttps {
         return exchange(socket, host, path);
     }
 
+    /** A TLS connection kept alive across requests, as a pooled client would keep it. */
+    public static KeepAlive keepAlive(SSLContext context, String host, int port) throws IOException {
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(connect(port), host, port, true);
+        socket.startHandshake();
+        return new KeepAlive(socket, host);
+    }
+
+    /** One keep-alive connection: requests one after another, and whether the server has closed it. */
+    public static final class KeepAlive implements AutoCloseable {
+        private final SSLSocket socket;
+        private final String host;
+
+        private KeepAlive(SSLSocket socket, String host) {
+            this.socket = socket;
+            this.host = host;
+        }
+
+        /** {@code GET path}, returning the status line; the connection stays open. */
+        public String get(String path) throws IOException {
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String status = line(in);
+            int length = 0;
+            for (String header = line(in); !header.isEmpty(); header = line(in)) {
+                if (header.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                    length = Integer.parseInt(header.substring(15).trim());
+                }
+            }
+            in.readNBytes(length);
+            return status;
+        }
+
+        /** True once the server has closed the connection (end of stream, or a reset). */
+        public boolean closedByServer() {
+            try {
+                socket.setSoTimeout(100);
+                return socket.getInputStream().read() < 0;
+            } catch (java.net.SocketTimeoutException stillOpen) {
+                return false;
+            } catch (IOException closed) {
+                return true;
+            }
+        }
+
+        public javax.net.ssl.SSLSession session() {
+            return socket.getSession();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+
+        private static String line(InputStream in) throws IOException {
+            StringBuilder line = new StringBuilder();
+            for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+                if (c != '\r') {
+                    line.append((char) c);
+                }
+            }
+            return line.toString();
+        }
+    }
+
     /** {@code GET path} in plain text, as if the port spoke HTTP. */
     public static String getPlain(int port, String path) throws IOException {
         return exchange(connect(port), "localhost", path);

@@ -4,7 +4,11 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -17,6 +21,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAKey;
 import java.security.spec.AlgorithmParameterSpec;
@@ -83,6 +88,28 @@ public final class TestCa {
 
     public X509Certificate certificate() {
         return certificate;
+    }
+
+    /** A CRL of this CA revoking {@code revoked}, valid for a week. */
+    public X509CRL crl(X509Certificate... revoked) {
+        return crl(Instant.now().plus(Duration.ofDays(7)), revoked);
+    }
+
+    /** A CRL of this CA revoking {@code revoked}, whose next update is due at {@code nextUpdate}. */
+    public X509CRL crl(Instant nextUpdate, X509Certificate... revoked) {
+        Instant now = Instant.now();
+        X509v2CRLBuilder builder = new JcaX509v2CRLBuilder(certificate, Date.from(now.minus(Duration.ofMinutes(1))));
+        builder.setNextUpdate(Date.from(nextUpdate));
+        for (X509Certificate certificate : revoked) {
+            builder.addCRLEntry(certificate.getSerialNumber(), Date.from(now.minus(Duration.ofMinutes(1))),
+                    CRLReason.keyCompromise);
+        }
+        try {
+            return new JcaX509CRLConverter().getCRL(builder.build(
+                    new JcaContentSignerBuilder(signatureAlgorithm(keyPair.getPrivate())).build(keyPair.getPrivate())));
+        } catch (OperatorCreationException | java.security.cert.CRLException e) {
+            throw new IllegalStateException("cannot sign a test CRL", e);
+        }
     }
 
     public PrivateKey privateKey() {

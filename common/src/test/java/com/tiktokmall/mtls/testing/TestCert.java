@@ -143,6 +143,11 @@ public final class TestCert {
         }
     }
 
+    /** Writes {@code crls} to one PEM file. */
+    public static Path writeCrls(Path file, java.security.cert.X509CRL... crls) {
+        return writePem(file, (Object[]) crls);
+    }
+
     /** Writes {@code certificates} to one PEM file, in the order given. */
     public static Path writeCertificates(Path file, X509Certificate... certificates) {
         return writePem(file, (Object[]) certificates);

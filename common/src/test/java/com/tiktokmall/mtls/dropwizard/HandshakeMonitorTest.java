@@ -35,7 +35,7 @@ import static org.awaitility.Awaitility.await;
 
 /** Refused handshakes are explained in the server's log and in the client's exception. */
 @ExtendWith(DropwizardExtensionsSupport.class)
-class HandshakeFailureLogTest {
+class HandshakeMonitorTest {
     private static final TestPki PKI = TestPki.create();
     private static final DropwizardAppExtension<EchoApplication.EchoConfiguration> APP = new DropwizardAppExtension<>(
             EchoApplication.class, ResourceHelpers.resourceFilePath("echo.yml"), PKI.tlsOverrides("echo"));
@@ -46,7 +46,7 @@ class HandshakeFailureLogTest {
     @BeforeAll
     static void listen() {
         LOG.start();
-        ((Logger) LoggerFactory.getLogger(HandshakeFailureLog.class)).addAppender(LOG);
+        ((Logger) LoggerFactory.getLogger(HandshakeMonitor.class)).addAppender(LOG);
         JerseyClientConfiguration configuration = new JerseyClientConfiguration();
         configuration.setTimeout(Duration.seconds(5));
         configuration.setConnectionTimeout(Duration.seconds(5));
@@ -56,7 +56,7 @@ class HandshakeFailureLogTest {
 
     @AfterAll
     static void stopListening() {
-        ((Logger) LoggerFactory.getLogger(HandshakeFailureLog.class)).detachAppender(LOG);
+        ((Logger) LoggerFactory.getLogger(HandshakeMonitor.class)).detachAppender(LOG);
         client.close();
     }
 

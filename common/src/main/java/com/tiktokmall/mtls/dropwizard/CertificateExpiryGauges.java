@@ -1,0 +1,29 @@
+package com.tiktokmall.mtls.dropwizard;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * {@code tls.<server_cert|client_cert|ca_cert>.seconds-until-expiry}: how long the certificates in
+ * use have left (for ca_cert, the CA that expires first), always read from the current material.
+ */
+final class CertificateExpiryGauges {
+    private CertificateExpiryGauges() {
+    }
+
+    static void register(MetricRegistry metrics, TlsMaterialHolder material) {
+        for (String setting : material.current().certificates().keySet()) {
+            metrics.gauge(MetricRegistry.name("tls", setting, "seconds-until-expiry"), () -> (Gauge<Long>) () ->
+                    material.current().certificates().get(setting).stream()
+                            .mapToLong(CertificateExpiryGauges::secondsLeft).min().orElse(0));
+        }
+    }
+
+    private static long secondsLeft(X509Certificate certificate) {
+        return Duration.between(Instant.now(), certificate.getNotAfter().toInstant()).getSeconds();
+    }
+}

@@ -1,0 +1,68 @@
+package com.tiktokmall.mtls.dropwizard;
+
+import com.codahale.metrics.health.HealthCheck;
+import com.tiktokmall.mtls.internal.Certificates;
+
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code tls} health check: for every certificate in use its subject, serial, not-after and
+ * days left. Unhealthy when one has expired or the last reload failed; healthy with a warning
+ * within {@code tls.expiry_warning} of an expiry.
+ */
+final class TlsHealthCheck extends HealthCheck {
+    private final TlsMaterialHolder material;
+    private final TlsReloader reloader;
+    private final Duration warning;
+
+    TlsHealthCheck(TlsMaterialHolder material, TlsReloader reloader, Duration warning) {
+        this.material = material;
+        this.reloader = reloader;
+        this.warning = warning;
+    }
+
+    @Override
+    protected Result check() {
+        Instant now = Instant.now();
+        List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        ResultBuilder result = Result.builder();
+        material.current().certificates().forEach((setting, certificates) -> {
+            List<Map<String, Object>> details = new ArrayList<>();
+            for (X509Certificate certificate : certificates) {
+                Instant notAfter = certificate.getNotAfter().toInstant();
+                long daysLeft = Duration.between(now, notAfter).toDays();
+                details.add(detail(certificate, notAfter, daysLeft));
+                String what = setting + " " + Certificates.name(certificate);
+                if (now.isAfter(notAfter)) {
+                    problems.add(what + " expired at " + notAfter);
+                } else if (Duration.between(now, notAfter).compareTo(warning) < 0) {
+                    warnings.add(what + " expires in " + daysLeft + " days, at " + notAfter);
+                }
+            }
+            result.withDetail(setting, details);
+        });
+        reloader.lastFailure().ifPresent(e -> problems.add("the last reload failed, older certificates are in use: "
+                + e.getMessage()));
+        if (!problems.isEmpty()) {
+            return result.unhealthy().withMessage(String.join("; ", problems)).build();
+        }
+        return result.healthy().withMessage(warnings.isEmpty() ? "certificates valid" : "WARNING: "
+                + String.join("; ", warnings)).build();
+    }
+
+    private static Map<String, Object> detail(X509Certificate certificate, Instant notAfter, long daysLeft) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("subject", certificate.getSubjectX500Principal().getName());
+        detail.put("serial", certificate.getSerialNumber().toString(16));
+        detail.put("not_after", notAfter.toString());
+        detail.put("days_left", daysLeft);
+        return detail;
+    }
+}
