@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.cert.CertPathValidatorException;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,7 +56,7 @@ class GenerateCertsScriptTest {
         assertThat(ca()).isNotEqualTo(first);
         TrustBundle.fromPem(dir.resolve("ca-cert.pem")).verify(
                 Identity.fromPem(dir.resolve("auth-cert.pem"), dir.resolve("auth-key.pem")).chain(),
-                java.time.Instant.now(), dir.resolve("auth-cert.pem"));
+                Instant.now(), dir.resolve("auth-cert.pem"));
     }
 
     @Test
@@ -88,13 +90,30 @@ class GenerateCertsScriptTest {
         assertThat(Identity.fromPem(dir.resolve("gateway-cert.pem"), sec1).toString()).contains("EC P-256");
     }
 
+    @Test
+    void revokeCertMakesACrlTheLibraryEnforces() throws Exception {
+        run("--out", dir.toString(), "auth", "payment");
+        Path revoked = dir.resolve("payment-cert.pem");
+
+        assertThat(run(Path.of("../scripts/revoke_cert.sh").toString(), "--out", dir.toString(), revoked.toString()))
+                .contains("CRL       " + dir.resolve("crl.pem") + " (1 revoked");
+
+        TrustBundle trust = TrustBundle.fromPem(dir.resolve("ca-cert.pem")).withCrls(dir.resolve("crl.pem"));
+        Identity payment = Identity.fromPem(revoked, dir.resolve("payment-key.pem"));
+        Identity auth = Identity.fromPem(dir.resolve("auth-cert.pem"), dir.resolve("auth-key.pem"));
+        assertThat(trust.validate(payment.chain(), Instant.now())).get()
+                .extracting(CertPathValidatorException::getReason)
+                .isEqualTo(CertPathValidatorException.BasicReason.REVOKED);
+        assertThat(trust.validate(auth.chain(), Instant.now())).isEmpty();
+    }
+
     private X509Certificate ca() {
         return TrustBundle.fromPem(dir.resolve("ca-cert.pem")).certificates().get(0);
     }
 
     private static String run(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
-        if (!args[0].equals("openssl")) {
+        if (args[0].startsWith("--")) {
             command.add(SCRIPT.toString());
         }
         command.addAll(List.of(args));

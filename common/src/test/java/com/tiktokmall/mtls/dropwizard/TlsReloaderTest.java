@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.codahale.metrics.MetricRegistry;
+import com.tiktokmall.mtls.testing.SecretMount;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.jackson.Jackson;
@@ -134,27 +135,15 @@ class TlsReloaderTest {
     }
 
     @Test
-    void kubernetesSymlinkSwapsAreSeen() throws IOException {
-        Path mount = Files.createDirectories(pki.dir().resolve("mount"));
-        Path v1 = Files.createDirectories(mount.resolve("..2026_11_28_v1"));
-        Files.copy(pki.caCert(), v1.resolve("ca.pem"));
-        Files.copy(pki.certFile("echo"), v1.resolve("tls.crt"));
-        Files.copy(pki.keyFile("echo"), v1.resolve("tls.key"));
-        Files.createSymbolicLink(mount.resolve("..data"), v1.getFileName());
-        for (String name : new String[] {"ca.pem", "tls.crt", "tls.key"}) {
-            Files.createSymbolicLink(mount.resolve(name), Path.of("..data", name));
-        }
-        TlsReloader reloader = reloader(Map.of("tls.ca_cert", mount.resolve("ca.pem").toString(),
-                "tls.server_cert", mount.resolve("tls.crt").toString(), "tls.server_key", mount.resolve("tls.key").toString(),
-                "tls.client_cert", mount.resolve("tls.crt").toString(), "tls.client_key", mount.resolve("tls.key").toString()));
+    void kubernetesSymlinkSwapsAreSeen() {
+        SecretMount mount = SecretMount.in(pki.dir().resolve("mount"))
+                .publish(Map.of("ca.pem", pki.caCert(), "tls.crt", pki.certFile("echo"), "tls.key", pki.keyFile("echo")));
+        TlsReloader reloader = reloader(Map.of("tls.ca_cert", mount.file("ca.pem").toString(),
+                "tls.server_cert", mount.file("tls.crt").toString(), "tls.server_key", mount.file("tls.key").toString(),
+                "tls.client_cert", mount.file("tls.crt").toString(), "tls.client_key", mount.file("tls.key").toString()));
 
-        Path v2 = Files.createDirectories(mount.resolve("..2026_11_28_v2"));
-        Files.copy(pki.caCert(), v2.resolve("ca.pem"));
-        TestCert renewed = pki.ca().leaf("echo").issue();
-        renewed.writeCertificate(v2.resolve("tls.crt"));
-        renewed.writeKey(v2.resolve("tls.key"));
-        Files.createSymbolicLink(mount.resolve("..data_tmp"), v2.getFileName());
-        Files.move(mount.resolve("..data_tmp"), mount.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
+        TestCert renewed = pki.issue("echo");
+        mount.publish(Map.of("ca.pem", pki.caCert(), "tls.crt", pki.certFile("echo"), "tls.key", pki.keyFile("echo")));
         reloader.check();
 
         assertThat(serial()).isEqualTo(renewed.certificate().getSerialNumber());

@@ -15,7 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A caller with a certificate of its own (gateway, payment...) for tests of services: the JDK's
@@ -36,9 +36,10 @@ public final class MtlsTestClient {
         this.http = http;
     }
 
-    /** A client presenting {@code cert} and trusting only {@code ca}. */
-    public static MtlsTestClient as(TestCert cert, TestCa ca) {
-        MtlsContext context = MtlsContext.forClient(cert.identity()).trust(TrustBundle.of(List.of(ca.certificate())))
+    /** A client presenting {@code cert} and trusting only {@code cas}. */
+    public static MtlsTestClient as(TestCert cert, TestCa... cas) {
+        MtlsContext context = MtlsContext.forClient(cert.identity())
+                .trust(TrustBundle.of(Stream.of(cas).map(TestCa::certificate).toList()))
                 .build();
         return new MtlsTestClient(HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
