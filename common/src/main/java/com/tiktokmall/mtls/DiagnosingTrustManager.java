@@ -48,7 +48,7 @@ final class DiagnosingTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
         try {
-            pkix.checkServerTrusted(chain, authType, socket);
+            pkix.checkServerTrusted(chain, jdkAuthType(authType), socket);
         } catch (CertificateException e) {
             SSLSocket ssl = socket instanceof SSLSocket s ? s : null;
             String host = ssl == null || ssl.getHandshakeSession() == null ? null : ssl.getHandshakeSession().getPeerHost();
@@ -59,7 +59,7 @@ final class DiagnosingTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
         try {
-            pkix.checkServerTrusted(chain, authType, engine);
+            pkix.checkServerTrusted(chain, jdkAuthType(authType), engine);
         } catch (CertificateException e) {
             throw diagnose(chain, Certificates.SERVER_AUTH,
                     engine == null ? null : checkedHost(engine.getSSLParameters(), engine.getPeerHost()), e);
@@ -107,6 +107,14 @@ final class DiagnosingTrustManager extends X509ExtendedTrustManager {
             reason = peer + " was refused: " + refusal.getMessage();
         }
         return new PeerCertificateException(reason, refusal);
+    }
+
+    /**
+     * Conscrypt names the TLS 1.3 key exchange "GENERIC", which the JDK's trust manager refuses;
+     * the JDK's own name for it is "UNKNOWN".
+     */
+    private static String jdkAuthType(String authType) {
+        return "GENERIC".equals(authType) ? "UNKNOWN" : authType;
     }
 
     private static String checkedHost(SSLParameters parameters, String host) {

@@ -1,5 +1,6 @@
 package com.tiktokmall.mtls;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +27,8 @@ import java.util.regex.Pattern;
 public final class HandshakeFailure {
     private static final Pattern PROTOCOL_REFUSED = Pattern.compile("Client requested protocol (\\S+) is not enabled");
     private static final Pattern ALERT = Pattern.compile("Received fatal alert: (\\w+)");
+    /** The same alerts as BoringSSL (Conscrypt) names them: SSLV3_ALERT_BAD_CERTIFICATE. */
+    private static final Pattern BORINGSSL_ALERT = Pattern.compile("(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)");
     private static final Map<String, String> ALERTS = Map.of(
             "certificate_required", "the peer requires a client certificate and none was sent",
             "bad_certificate", "the peer refused this side's certificate",
@@ -59,17 +62,19 @@ public final class HandshakeFailure {
     }
 
     private static String known(String message) {
-        if (message.contains("Empty client certificate chain") || message.contains("Empty server certificate chain")) {
+        if (message.contains("Empty client certificate chain") || message.contains("Empty server certificate chain")
+                || message.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")) {
             return "peer presented no certificate";
         }
         Matcher protocol = PROTOCOL_REFUSED.matcher(message);
         if (protocol.find()) {
             return "protocol " + protocol.group(1) + " refused";
         }
-        if (message.contains("No appropriate protocol")) {
+        if (message.contains("No appropriate protocol") || message.contains("UNSUPPORTED_PROTOCOL")) {
             return "no protocol in common with the peer (only TLSv1.3 and TLSv1.2 are enabled here)";
         }
-        if (message.contains("Unsupported or unrecognized SSL message") || message.contains("plaintext connection")) {
+        if (message.contains("Unsupported or unrecognized SSL message") || message.contains("plaintext connection")
+                || message.contains("Unable to parse TLS packet header") || message.contains("HTTP_REQUEST")) {
             return "the peer does not speak TLS (plain HTTP sent to a TLS port?)";
         }
         if (message.contains("Broken pipe") || message.contains("Connection reset")
@@ -80,6 +85,11 @@ public final class HandshakeFailure {
         Matcher alert = ALERT.matcher(message);
         if (alert.find()) {
             return ALERTS.getOrDefault(alert.group(1), "the peer ended the handshake with alert " + alert.group(1));
+        }
+        Matcher boringAlert = BORINGSSL_ALERT.matcher(message);
+        if (boringAlert.find()) {
+            String name = boringAlert.group(1).toLowerCase(Locale.ROOT);
+            return ALERTS.getOrDefault(name, "the peer ended the handshake with alert " + name);
         }
         return null;
     }

@@ -9,6 +9,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
@@ -135,6 +136,7 @@ public final class MtlsContext {
         private final Identity identity;
         private TrustBundle trust;
         private List<String> protocols = DEFAULT_PROTOCOLS;
+        private Provider provider;
 
         private Builder(Role role, Identity identity) {
             this.role = role;
@@ -158,6 +160,16 @@ public final class MtlsContext {
         }
 
         /**
+         * The JSSE provider of the {@link SSLContext}; default: the JDK's own (SunJSSE). Another
+         * one, such as Conscrypt, changes how fast handshakes are, not what is accepted: key and
+         * trust decisions stay with this library's key and trust managers.
+         */
+        public Builder provider(Provider provider) {
+            this.provider = provider;
+            return this;
+        }
+
+        /**
          * Checks that the identity is valid now, leads to the trust bundle and may act in this
          * role (extended key usage), then builds the context.
          *
@@ -175,7 +187,8 @@ public final class MtlsContext {
             trust.verify(identity.chain(), now, certFile);
             requirePurpose(identity.certificate(), certFile);
             try {
-                SSLContext context = SSLContext.getInstance("TLS");
+                SSLContext context = provider == null ? SSLContext.getInstance("TLS")
+                        : SSLContext.getInstance("TLS", provider);
                 KeyManager keys = new SingleIdentityKeyManager(identity.privateKey(), identity.chain());
                 context.init(new KeyManager[] {keys}, new TrustManager[] {trust.trustManager()}, null);
                 return new MtlsContext(this, context);

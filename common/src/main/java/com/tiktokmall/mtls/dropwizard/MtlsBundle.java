@@ -93,7 +93,7 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
         }
         material = new TlsMaterialHolder(TlsMaterial.load(tls));
         TlsReloader reloader = new TlsReloader(tls, material,
-                environment.lifecycle().scheduledExecutorService("tls-reload-%d").threads(1).build(), environment.metrics());
+                environment.lifecycle().scheduledExecutorService("tls-reload").threads(1).build(), environment.metrics());
         environment.lifecycle().manage(reloader);
         environment.admin().addTask(new ReloadTlsTask(reloader));
         environment.healthChecks().register("tls",

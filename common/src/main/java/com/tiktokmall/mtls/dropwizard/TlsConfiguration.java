@@ -33,6 +33,7 @@ import java.util.stream.Stream;
  *   crl: certs/crl.pem                   # optional: CRLs of the CAs; revoked peers are refused
  *   reload_interval: 30s                 # files are checked this often; new content is used at once
  *   expiry_warning: 14 days              # the tls health check warns this long before expiry
+ *   provider: jsse                       # or conscrypt (BoringSSL): faster handshakes, same checks
  * </pre>
  *
  * <p>Paths are relative to the working directory. Every key can be overridden with a system
@@ -80,6 +81,10 @@ public class TlsConfiguration {
     @JsonProperty("expiry_warning")
     private Duration expiryWarning = Duration.days(14);
 
+    @NotNull
+    @JsonProperty
+    private TlsProvider provider = TlsProvider.JSSE;
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -126,6 +131,11 @@ public class TlsConfiguration {
     /** How often the files are checked for new content. */
     public Duration getReloadInterval() {
         return reloadInterval;
+    }
+
+    /** Which TLS implementation runs the handshakes: the JDK's (default) or Conscrypt. */
+    public TlsProvider getProvider() {
+        return provider;
     }
 
     /** How long before a certificate expires the health check starts warning. */

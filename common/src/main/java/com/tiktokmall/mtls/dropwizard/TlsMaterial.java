@@ -48,8 +48,8 @@ final class TlsMaterial {
         attributed("tls." + name + "_cert", () -> Pem.certificates(certFile));
         Identity identity = attributed("tls." + name + "_key",
                 () -> Identity.fromPem(certFile, keyFile, tls.getKeyPassword().orElse(null)));
-        return attributed("tls." + name + "_cert",
-                () -> role.apply(identity).trust(trust).protocols(tls.getProtocols()).build());
+        return attributed("tls." + name + "_cert", () -> role.apply(identity).trust(trust).protocols(tls.getProtocols())
+                .provider(tls.getProvider().provider()).build());
     }
 
     MtlsContext server() {

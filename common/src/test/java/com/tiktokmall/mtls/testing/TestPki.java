@@ -108,6 +108,11 @@ public final class TestPki {
         settings.put("tls.server_key", keyFile(service).toString());
         settings.put("tls.client_cert", certFile(service).toString());
         settings.put("tls.client_key", keyFile(service).toString());
+        // mvn verify -Dmtls.test.provider=conscrypt runs the service-level tests on another TLS provider
+        String provider = System.getProperty("mtls.test.provider");
+        if (provider != null) {
+            settings.put("tls.provider", provider);
+        }
         return settings;
     }
 
