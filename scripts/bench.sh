@@ -8,18 +8,21 @@ usage() {
   cat <<'HELP'
 Usage: scripts/bench.sh [--quick]
 
-Starts auth and order from their jars (with tls.enabled true, then false; same config otherwise)
-and measures, printing a Markdown report and saving it to target/bench/report.md:
+Starts auth and order from their jars twice, with tls.enabled true (ports 8443/9443) and false
+(ports 8080/9080), same config otherwise, and measures, printing a Markdown report and saving it
+to target/bench/report.md:
   1. place-order throughput and p50/p99 latency (gateway -> order -> auth verify) on keep-alive
-     connections at 1 and 16 concurrent clients, mTLS vs plain;
+     connections at 1 and 16 concurrent clients, mTLS vs plain, measured alternately;
   2. TLS handshakes order -> auth per 1,000 orders (order's tls.client.handshakes metric);
-  3. full mTLS handshakes per second of the service vs openssl s_server with the same
-     certificate and client (openssl s_time -new), for tls.provider jsse and conscrypt;
-  4. resumed vs full handshakes (openssl s_time -reuse);
+  3. mTLS handshakes per second of auth vs openssl s_server with the same certificate and the
+     same client (openssl s_time), for tls.provider jsse and conscrypt (and JSSE on a newer JDK
+     when /usr/lib/jvm has one);
+  4. resumed vs full handshakes;
   5. EC P-256 vs RSA-2048 certificates;
   and start-up to healthy and resident memory at rest of each service.
 
-  --quick    short runs (under 2 minutes); the default takes about 6 minutes
+  --quick    short runs (under 2 minutes; no Conscrypt RSA, no newer JDK): a smoke test of the
+             set-up, not figures to quote; the default takes about 8 minutes
 HELP
 }
 quick=false
@@ -29,8 +32,8 @@ case "${1:-}" in
   "") ;;
   *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 esac
-if $quick; then warmup=2 seconds=4 hs_seconds=2; else warmup=10 seconds=30 hs_seconds=10; fi
-java25=$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/*-2[1-9]-*/bin/java 2>/dev/null | head -1 || true)
+if $quick; then warmup=2 seconds=4 rounds=1 hs_seconds=2; else warmup=10 seconds=20 rounds=2 hs_seconds=10; fi
+newer_java=$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java 2>/dev/null | head -1 || true)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tiktokmall-bench.XXXXXX")
 pids=()
@@ -41,182 +44,175 @@ stop_all() {
 }
 trap 'stop_all; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-for port in 8443 8444 9443 9444 18443; do
+for port in 8080 8081 8443 8444 9080 9081 9443 9444 19443; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "bench.sh: port $port is in use" >&2; exit 1; fi
 done
 
 [[ -f auth/target/auth.jar && -f order/target/order.jar && -f bench/target/bench.jar ]] || mvn -B -q -DskipTests package
-scripts/generate_certs.sh --out "$work/ec" >/dev/null
-scripts/generate_certs.sh --out "$work/rsa" --rsa auth gateway >/dev/null
-results="$work/results"
+ec=$work/ec rsa=$work/rsa
+scripts/generate_certs.sh --out "$ec" >/dev/null
+scripts/generate_certs.sh --out "$rsa" --rsa auth gateway >/dev/null
+results=$work/results
 : >"$results"
 record() { echo "$1 $2" >>"$results"; echo "  $1 = $2" >&2; }
 value() { awk -v k="$1" '$1 == k { print $2 }' "$results"; }
+average() { awk -v k="$1" '$1 ~ "^"k"\\.r[0-9]+$" { s += $2; n++ } END { printf "%.1f", s / n }' "$results"; }
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 
-# start SERVICE CERT-DIR SETTINGS...: starts a service on its usual ports; $started_in: seconds to healthy
+# start SERVICE CERT-DIR APP-PORT ADMIN-PORT SETTINGS...: a service from its jar; $started_in is
+# the seconds from launch to a healthy /healthcheck, $started_pid its process
 start() {
-  local svc=$1 dir=$2; shift 2
-  local admin; admin=$([[ $svc == auth ]] && echo 8444 || echo 9444)
+  local svc=$1 dir=$2 app=$3 admin=$4; shift 4
   local extra=(); [[ $svc == auth ]] && extra=(-Ddw.tokens.signing_key="$dir/token-signing-key.pem")
+  local scheme=https; [[ " $* " == *"tls.enabled=false"* ]] && scheme=http
   local began; began=$(date +%s.%N)
   java -Ddw.tls.ca_cert="$dir/ca-cert.pem" -Ddw.tls.server_cert="$dir/$svc-cert.pem" \
     -Ddw.tls.server_key="$dir/$svc-key.pem" -Ddw.tls.client_cert="$dir/$svc-cert.pem" \
     -Ddw.tls.client_key="$dir/$svc-key.pem" "${extra[@]}" \
-    -Ddw.database.url="jdbc:h2:$work/data-$RANDOM/$svc" -Ddw.logging.level=WARN "$@" \
-    -jar "$svc/target/$svc.jar" server "config/$svc.yml" >>"$work/$svc.log" 2>&1 &
-  local pid=$!
-  pids+=("$pid")
-  local scheme=https; [[ " $* " == *"tls.enabled=false"* ]] && scheme=http
+    -Ddw.server.applicationConnectors[0].port="$app" -Ddw.server.adminConnectors[0].port="$admin" \
+    -Ddw.database.url="jdbc:h2:$work/data-$svc-$app-$RANDOM/$svc" -Ddw.logging.level=WARN "$@" \
+    -jar "$svc/target/$svc.jar" server "config/$svc.yml" >>"$work/$svc-$app.log" 2>&1 &
+  started_pid=$!
+  pids+=("$started_pid")
   for _ in $(seq 1 600); do
     if curl -sf -o /dev/null --cacert "$dir/ca-cert.pem" --cert "$dir/gateway-cert.pem" --key "$dir/gateway-key.pem" \
         "$scheme://localhost:$admin/healthcheck"; then
       started_in=$(echo "$(date +%s.%N) - $began" | bc -l)
       return 0
     fi
-    kill -0 "$pid" 2>/dev/null || break
+    kill -0 "$started_pid" 2>/dev/null || break
     sleep 0.05
   done
-  tail -n 20 "$work/$svc.log" >&2
+  tail -n 20 "$work/$svc-$app.log" >&2
   echo "bench.sh: $svc did not become healthy" >&2
   exit 1
 }
-
 rss_mb() { echo "$(awk '/VmRSS/ { print $2 }' "/proc/$1/status") / 1024" | bc; }
 
-# load SCHEME CLIENTS [TLS-ARGS]: one load-generator run, JSON on stdout
+# load NAME ROUND URL-SCHEME ORDER-PORT AUTH-PORT CLIENTS [TLS-ARGS]: one load-generator run,
+# recorded as NAME.<figure>.r<ROUND>
 load() {
-  local scheme=$1 clients=$2; shift 2
-  java -jar bench/target/bench.jar --order "$scheme://localhost:9443" --auth "$scheme://localhost:8443" \
-    --clients "$clients" --warmup "$warmup" --seconds "$seconds" "$@"
+  local name=$1 round=$2 scheme=$3 order=$4 auth=$5 clients=$6; shift 6
+  local out
+  out=$(java -jar bench/target/bench.jar --order "$scheme://localhost:$order" --auth "$scheme://localhost:$auth" \
+    --clients "$clients" --warmup "$warmup" --seconds "$seconds" "$@")
+  for f in throughput p50_ms p99_ms orders errors; do
+    record "$name.$f.r$round" "$(sed -n "s/.*\"$f\":\\([0-9.]*\\).*/\\1/p" <<<"$out")"
+  done
 }
-field() { sed -n "s/.*\"$1\":\\([0-9.]*\\).*/\\1/p"; }
 client_handshakes() {
-  curl -s --cacert "$1/ca-cert.pem" --cert "$1/gateway-cert.pem" --key "$1/gateway-key.pem" \
+  curl -s --cacert "$ec/ca-cert.pem" --cert "$ec/gateway-cert.pem" --key "$ec/gateway-key.pem" \
     https://localhost:9444/metrics | sed -n 's/.*"tls.client.handshakes":{"count":\([0-9]*\).*/\1/p'
 }
 
-# handshakes PORT DIR MODE [WARMUP]: handshakes per second of openssl s_time (MODE -new or -reuse),
+# handshakes PORT DIR WARMUP S_TIME-OPTIONS...: handshakes per second of one openssl s_time client,
 # by wall clock, after WARMUP seconds of the same (the JVM's JIT needs them; openssl does not)
 handshakes() {
-  local port=$1 dir=$2 mode=$3 warm=${4:-0}
-  if ((warm > 0)); then
-    openssl s_time -connect "localhost:$port" "$mode" -cert "$dir/gateway-cert.pem" -key "$dir/gateway-key.pem" \
-      -CAfile "$dir/ca-cert.pem" -time "$warm" >/dev/null 2>&1 || true
-  fi
+  local port=$1 dir=$2 warm=$3; shift 3
+  local client=(-connect "localhost:$port" -cert "$dir/gateway-cert.pem" -key "$dir/gateway-key.pem" -CAfile "$dir/ca-cert.pem")
+  ((warm == 0)) || openssl s_time "${client[@]}" "$@" -time "$warm" >/dev/null 2>&1 || true
   local began count
   began=$(date +%s.%N)
-  count=$(openssl s_time -connect "localhost:$port" "$mode" -cert "$dir/gateway-cert.pem" -key "$dir/gateway-key.pem" \
-    -CAfile "$dir/ca-cert.pem" -time "$hs_seconds" 2>&1 | awk '/connections in .* real seconds/ { print $1; exit }')
+  count=$(openssl s_time "${client[@]}" "$@" -time "$hs_seconds" 2>&1 | awk '/connections in .* real seconds/ { print $1; exit }')
   printf '%.0f' "$(echo "${count:-0} / ($(date +%s.%N) - $began)" | bc -l)"
 }
+# handshake_set NAME PORT DIR WARMUP: full TLS 1.3, full TLS 1.2 and resumed TLS 1.2 handshakes
+handshake_set() {
+  record "hs.$1.full13" "$(handshakes "$2" "$3" "$4" -new)"
+  record "hs.$1.full12" "$(handshakes "$2" "$3" 0 -new -tls1_2)"
+  record "hs.$1.resumed12" "$(handshakes "$2" "$3" 0 -reuse -tls1_2)"
+}
 s_server() {
-  openssl s_server -accept 18443 -cert "$1/auth-cert.pem" -key "$1/auth-key.pem" -CAfile "$1/ca-cert.pem" \
+  openssl s_server -accept 19443 -cert "$1/auth-cert.pem" -key "$1/auth-key.pem" -CAfile "$1/ca-cert.pem" \
     -Verify 2 -quiet -naccept 100000000 >/dev/null 2>&1 &
   pids+=($!)
   sleep 0.5
 }
 
-ec=$work/ec
-tls=(--cert "$ec/gateway-cert.pem" --key "$ec/gateway-key.pem" --ca "$ec/ca-cert.pem")
-
-echo "== mTLS (tls.provider jsse)" >&2
-start auth "$ec"
+echo "== start both stacks: mTLS (8443, 9443) and plain (8080, 9080)" >&2
+start auth "$ec" 8443 8444
 record auth.startup "$started_in"
-start order "$ec"
+auth_pid=$started_pid
+start order "$ec" 9443 9444
 record order.startup "$started_in"
+order_pid=$started_pid
+start auth "$ec" 8080 8081 -Ddw.tls.enabled=false
+start order "$ec" 9080 9081 -Ddw.tls.enabled=false -Ddw.auth.url=http://localhost:8080
 sleep 2
-record auth.rss "$(rss_mb "${pids[0]}")"
-record order.rss "$(rss_mb "${pids[1]}")"
-before=$(client_handshakes "$ec")
-for clients in 1 16; do
-  out=$(load https "$clients" "${tls[@]}")
-  record "mtls.$clients.throughput" "$(field throughput <<<"$out")"
-  record "mtls.$clients.p50" "$(field p50_ms <<<"$out")"
-  record "mtls.$clients.p99" "$(field p99_ms <<<"$out")"
-  record "mtls.$clients.orders" "$(field orders <<<"$out")"
-  record "mtls.$clients.errors" "$(field errors <<<"$out")"
+record auth.rss "$(rss_mb "$auth_pid")"
+record order.rss "$(rss_mb "$order_pid")"
+
+echo "== place orders, mTLS and plain alternately" >&2
+handshakes_before=$(client_handshakes)
+for round in $(seq 1 "$rounds"); do
+  for clients in 1 16; do
+    load "mtls.$clients" "$round" https 9443 8443 "$clients" \
+      --cert "$ec/gateway-cert.pem" --key "$ec/gateway-key.pem" --ca "$ec/ca-cert.pem"
+    load "plain.$clients" "$round" http 9080 8080 "$clients"
+  done
 done
-orders=$(( $(value mtls.1.orders) + $(value mtls.16.orders) ))
-record reuse.per1000 "$(echo "($(client_handshakes "$ec") - $before) * 1000 / $orders" | bc -l | xargs printf '%.1f')"
-record hs.jsse.full "$(handshakes 8443 "$ec" -new "$hs_seconds")"
-record hs.jsse.resumed "$(handshakes 8443 "$ec" -reuse "$hs_seconds")"
+mtls_orders=$(awk '$1 ~ /^mtls\..*\.orders\.r/ { s += $2 } END { print s }' "$results")
+record reuse.per1000 "$(echo "($(client_handshakes) - $handshakes_before) * 1000 / $mtls_orders" | bc -l | xargs printf '%.2f')"
+handshake_set jsse 8443 "$ec" "$hs_seconds"
 stop_all
 
-echo "== openssl s_server, EC and RSA" >&2
+echo "== handshakes: openssl s_server, tls.provider conscrypt, RSA-2048" >&2
 s_server "$ec"
-record hs.openssl.full "$(handshakes 18443 "$ec" -new)"
-record hs.openssl.resumed "$(handshakes 18443 "$ec" -reuse)"
+handshake_set openssl 19443 "$ec" 0
 stop_all
-s_server "$work/rsa"
-record hs.openssl.rsa "$(handshakes 18443 "$work/rsa" -new)"
+start auth "$ec" 8443 8444 -Ddw.tls.provider=conscrypt
+handshake_set conscrypt 8443 "$ec" "$hs_seconds"
 stop_all
-
-echo "== auth alone: tls.provider conscrypt, then RSA-2048 certificates" >&2
-start auth "$ec" -Ddw.tls.provider=conscrypt
-record hs.conscrypt.full "$(handshakes 8443 "$ec" -new "$hs_seconds")"
-record hs.conscrypt.resumed "$(handshakes 8443 "$ec" -reuse "$hs_seconds")"
-stop_all
-start auth "$work/rsa"
-record hs.jsse.rsa "$(handshakes 8443 "$work/rsa" -new "$hs_seconds")"
-stop_all
-start auth "$work/rsa" -Ddw.tls.provider=conscrypt
-record hs.conscrypt.rsa "$(handshakes 8443 "$work/rsa" -new "$hs_seconds")"
-stop_all
-
-if ! $quick && [[ -n $java25 ]]; then
-  echo "== auth on $java25, tls.provider jsse" >&2
-  PATH="$(dirname "$java25"):$PATH" start auth "$ec"
-  record hs.jdk25.full "$(handshakes 8443 "$ec" -new "$hs_seconds")"
-  record hs.jdk25.resumed "$(handshakes 8443 "$ec" -reuse "$hs_seconds")"
+if ! $quick && [[ -n $newer_java ]]; then
+  PATH="$(dirname "$newer_java"):$PATH" start auth "$ec" 8443 8444
+  handshake_set newer 8443 "$ec" "$hs_seconds"
   stop_all
 fi
-
-echo "== plain HTTP (tls.enabled false)" >&2
-start auth "$ec" -Ddw.tls.enabled=false
-start order "$ec" -Ddw.tls.enabled=false -Ddw.auth.url=http://localhost:8443
-for clients in 1 16; do
-  out=$(load http "$clients")
-  record "plain.$clients.throughput" "$(field throughput <<<"$out")"
-  record "plain.$clients.p50" "$(field p50_ms <<<"$out")"
-  record "plain.$clients.p99" "$(field p99_ms <<<"$out")"
-done
+s_server "$rsa"
+record hs.openssl.rsa "$(handshakes 19443 "$rsa" 0 -new)"
 stop_all
+for provider in jsse $($quick || echo conscrypt); do
+  start auth "$rsa" 8443 8444 -Ddw.tls.provider=$provider
+  record "hs.$provider.rsa" "$(handshakes 8443 "$rsa" "$hs_seconds" -new)"
+  stop_all
+done
 
-ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 mkdir -p target/bench
 {
   echo "# scripts/bench.sh$($quick && echo ' --quick') — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB, $(java -version 2>&1 | head -1), $(openssl version)."
-  echo "Load: ${seconds}s per run after ${warmup}s of warm-up; handshakes: openssl s_time for ${hs_seconds}s."
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB; $(java -version 2>&1 | head -1); $(openssl version | cut -d' ' -f1-2)."
+  echo "Load: $rounds round(s) of ${seconds}s per cell after ${warmup}s of warm-up, mTLS and plain alternately;" \
+    "handshakes: one openssl s_time client for ${hs_seconds}s."
   echo
   echo "| place order, keep-alive | mTLS orders/s | plain orders/s | mTLS / plain | mTLS p50 / p99 ms | plain p50 / p99 ms |"
   echo "|---|---|---|---|---|---|"
   for c in 1 16; do
-    echo "| $c client$([[ $c == 1 ]] || echo s) | $(value mtls.$c.throughput) | $(value plain.$c.throughput) |" \
-      "$(ratio "$(value mtls.$c.throughput)" "$(value plain.$c.throughput)") |" \
-      "$(value mtls.$c.p50) / $(value mtls.$c.p99) | $(value plain.$c.p50) / $(value plain.$c.p99) |"
+    echo "| $c client$([[ $c == 1 ]] || echo s) | $(average "mtls.$c.throughput") | $(average "plain.$c.throughput") |" \
+      "$(ratio "$(average "mtls.$c.throughput")" "$(average "plain.$c.throughput")") |" \
+      "$(average "mtls.$c.p50_ms") / $(average "mtls.$c.p99_ms") | $(average "plain.$c.p50_ms") / $(average "plain.$c.p99_ms") |"
   done
   echo
-  echo "Errors during mTLS load: $(( $(value mtls.1.errors) + $(value mtls.16.errors) ))." \
-    "TLS handshakes order -> auth per 1,000 orders: **$(value reuse.per1000)** (client pool: 64 per route)."
+  echo "Failed calls under mTLS load: $(awk '$1 ~ /^mtls\..*\.errors\.r/ { s += $2 } END { print s + 0 }' "$results")." \
+    "TLS handshakes order -> auth per 1,000 orders: **$(value reuse.per1000)** (client pool: 64 connections per route)."
   echo
-  echo "| handshakes per second (one openssl s_time client) | full | resumed | RSA-2048 full |"
-  echo "|---|---|---|---|"
-  echo "| auth, tls.provider jsse (default) | $(value hs.jsse.full) | $(value hs.jsse.resumed) | $(value hs.jsse.rsa) |"
-  echo "| auth, tls.provider conscrypt | $(value hs.conscrypt.full) | $(value hs.conscrypt.resumed) | $(value hs.conscrypt.rsa) |"
-  if [[ -n $(value hs.jdk25.full) ]]; then
-    echo "| auth, jsse on $("$java25" -version 2>&1 | head -1 | cut -d'"' -f2) | $(value hs.jdk25.full) | $(value hs.jdk25.resumed) | |"
-  fi
-  echo "| openssl s_server, same certificate | $(value hs.openssl.full) | $(value hs.openssl.resumed) | $(value hs.openssl.rsa) |"
-  echo "| jsse / openssl | $(ratio "$(value hs.jsse.full)" "$(value hs.openssl.full)") |" \
-    "$(ratio "$(value hs.jsse.resumed)" "$(value hs.openssl.resumed)") | $(ratio "$(value hs.jsse.rsa)" "$(value hs.openssl.rsa)") |"
-  echo "| conscrypt / openssl | $(ratio "$(value hs.conscrypt.full)" "$(value hs.openssl.full)") |" \
-    "$(ratio "$(value hs.conscrypt.resumed)" "$(value hs.openssl.resumed)") | $(ratio "$(value hs.conscrypt.rsa)" "$(value hs.openssl.rsa)") |"
-  if [[ -n $(value hs.jdk25.full) ]]; then
-    echo "| jsse on JDK $("$java25" -version 2>&1 | head -1 | cut -d'"' -f2 | cut -d. -f1) / openssl |" \
-      "$(ratio "$(value hs.jdk25.full)" "$(value hs.openssl.full)") | $(ratio "$(value hs.jdk25.resumed)" "$(value hs.openssl.resumed)") | |"
-  fi
+  echo "| handshakes per second, one s_time client | full TLS 1.3 | full TLS 1.2 | resumed TLS 1.2 | full TLS 1.3, RSA-2048 |"
+  echo "|---|---|---|---|---|"
+  row() { echo "| $1 | $(value "hs.$2.full13") | $(value "hs.$2.full12") | $(value "hs.$2.resumed12") | $(value "hs.$2.rsa") |"; }
+  row "auth, tls.provider jsse (default)" jsse
+  row "auth, tls.provider conscrypt" conscrypt
+  [[ -z $(value hs.newer.full13) ]] || row "auth, jsse on $("$newer_java" -version 2>&1 | head -1 | cut -d'"' -f2)" newer
+  row "openssl s_server, same certificate" openssl
+  vs() {
+    local cells="| $1 / openssl"
+    for k in full13 full12 resumed12 rsa; do
+      if [[ -n $(value "hs.$2.$k") ]]; then cells+=" | $(ratio "$(value "hs.$2.$k")" "$(value "hs.openssl.$k")")"; else cells+=" | "; fi
+    done
+    echo "$cells |"
+  }
+  vs jsse jsse
+  vs conscrypt conscrypt
+  [[ -z $(value hs.newer.full13) ]] || vs "jsse on a newer JDK" newer
   echo
   echo "| service | start to healthy | resident memory at rest |"
   echo "|---|---|---|"
