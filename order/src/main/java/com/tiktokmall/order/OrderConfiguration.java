@@ -1,19 +1,13 @@
 package com.tiktokmall.order;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.tiktokmall.mtls.dropwizard.AuthorizationConfiguration;
-import com.tiktokmall.mtls.dropwizard.TlsConfiguration;
-import io.dropwizard.core.Configuration;
+import com.tiktokmall.mtls.dropwizard.MtlsConfiguration;
 import io.dropwizard.db.DataSourceFactory;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 
-public class OrderConfiguration extends Configuration {
-    @Valid
-    @NotNull
-    @JsonProperty
-    private TlsConfiguration tls = new TlsConfiguration();
-
+/** config/order.yml: the {@code tls} and {@code authorization} blocks, and order's own. */
+public class OrderConfiguration extends MtlsConfiguration {
     @Valid
     @NotNull
     @JsonProperty
@@ -23,19 +17,6 @@ public class OrderConfiguration extends Configuration {
     @NotNull
     @JsonProperty
     private DataSourceFactory database = new DataSourceFactory();
-
-    @Valid
-    @NotNull
-    @JsonProperty
-    private AuthorizationConfiguration authorization = new AuthorizationConfiguration();
-
-    public TlsConfiguration getTls() {
-        return tls;
-    }
-
-    public AuthorizationConfiguration getAuthorization() {
-        return authorization;
-    }
 
     public AuthServiceConfiguration getAuth() {
         return auth;

@@ -14,10 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLException;
-import java.io.IOException;
 import java.net.SocketException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -117,13 +115,7 @@ class TokenResourceTest {
 
     @Test
     void plainHttpToTheTlsPortGetsNoHttpAnswer() {
-        String answer;
-        try {
-            answer = RawHttps.getPlain(auth.getLocalPort(), "/v1/tokens");
-        } catch (IOException closed) {
-            answer = "";
-        }
-        assertThat(answer).doesNotContain("HTTP/1.1");
+        assertThat(RawHttps.plainHttpAnswer(auth.getLocalPort(), "/v1/tokens")).doesNotContain("HTTP/1.1");
     }
 
     static Reply issue(long userId) {

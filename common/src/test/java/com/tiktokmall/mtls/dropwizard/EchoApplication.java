@@ -1,14 +1,11 @@
 package com.tiktokmall.mtls.dropwizard;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.auth.Auth;
 import io.dropwizard.core.Application;
-import io.dropwizard.core.Configuration;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.validation.Valid;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -35,22 +32,7 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
         environment.jersey().register(new WhoAmIResource());
     }
 
-    public static class EchoConfiguration extends Configuration {
-        @Valid
-        @JsonProperty
-        private TlsConfiguration tls = new TlsConfiguration();
-
-        @Valid
-        @JsonProperty
-        private AuthorizationConfiguration authorization = new AuthorizationConfiguration();
-
-        public TlsConfiguration getTls() {
-            return tls;
-        }
-
-        public AuthorizationConfiguration getAuthorization() {
-            return authorization;
-        }
+    public static class EchoConfiguration extends MtlsConfiguration {
     }
 
     @Path("/whoami")

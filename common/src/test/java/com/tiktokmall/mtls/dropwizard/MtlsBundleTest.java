@@ -100,13 +100,7 @@ class MtlsBundleTest {
 
     @Test
     void plainHttpToTlsPortGetsNoHttpAnswer() {
-        String answer;
-        try {
-            answer = RawHttps.getPlain(APP.getLocalPort(), "/whoami");
-        } catch (IOException closedOnUs) {
-            answer = "";
-        }
-        assertThat(answer).doesNotContain("HTTP/1.1");
+        assertThat(RawHttps.plainHttpAnswer(APP.getLocalPort(), "/whoami")).doesNotContain("HTTP/1.1");
     }
 
     @Test

@@ -96,6 +96,15 @@ public final class RawHttps {
         }
     }
 
+    /** What a TLS port answers to plain-text HTTP: nothing, when it closes the connection on us. */
+    public static String plainHttpAnswer(int port, String path) {
+        try {
+            return getPlain(port, path);
+        } catch (IOException closed) {
+            return "";
+        }
+    }
+
     /** {@code GET path} in plain text, as if the port spoke HTTP. */
     public static String getPlain(int port, String path) throws IOException {
         return exchange(connect(port), "localhost", path);

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLException;
-import java.io.IOException;
 import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -168,13 +167,7 @@ class OrderFlowTest {
 
     @Test
     void plainHttpToTheTlsPortGetsNoHttpAnswer() {
-        String answer;
-        try {
-            answer = RawHttps.getPlain(order.getLocalPort(), "/v1/orders");
-        } catch (IOException closed) {
-            answer = "";
-        }
-        assertThat(answer).doesNotContain("HTTP/1.1");
+        assertThat(RawHttps.plainHttpAnswer(order.getLocalPort(), "/v1/orders")).doesNotContain("HTTP/1.1");
     }
 
     static String token(long user) {
