@@ -32,7 +32,11 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
 
     PeerTrustEnforcer(TlsMaterialHolder material) {
         this.material = material;
-        material.onSwap(next -> open.values().forEach(connection -> enforce(connection, next)));
+    }
+
+    /** Closes the open connections that {@code next} no longer trusts; call it once new handshakes use {@code next}. */
+    void enforce(TlsMaterial next) {
+        open.values().forEach(connection -> enforce(connection, next));
     }
 
     @Override
@@ -80,7 +84,7 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
             X509Certificate[] chain = (X509Certificate[]) connection.ssl.getSSLEngine().getSession().getPeerCertificates();
             current.server().trust().trustManager().checkClientTrusted(chain, "UNKNOWN");
         } catch (SSLPeerUnverifiedException handshakeNotDoneYet) {
-            // checked again in handshakeSucceeded
+            connection.checkedUnder = null; // its engine may predate the swap: check when the handshake completes
         } catch (CertificateException refused) {
             connection.retired = true;
             LOG.info("closing the connection from {} once its request completes: {}",

@@ -68,7 +68,11 @@ final class PemHttpsConnectorFactory extends HttpsConnectorFactory {
         factory.setNeedClientAuth(true);
         factory.setRenegotiationAllowed(false);
         factory.setEndpointIdentificationAlgorithm(null);
-        material.onSwap(next -> reload(factory, next.server()));
+        // Jetty first, so that a peer whose connection is closed below cannot reconnect under the old trust.
+        material.onSwap(next -> {
+            reload(factory, next.server());
+            enforcer.enforce(next);
+        });
         return factory;
     }
 
