@@ -33,7 +33,11 @@ case "${1:-}" in
   *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 esac
 if $quick; then warmup=2 seconds=4 rounds=1 hs_seconds=2; else warmup=10 seconds=20 rounds=2 hs_seconds=10; fi
-newer_java=$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java 2>/dev/null | head -1 || true)
+newer_java=""
+for candidate in /usr/lib/jvm/*/bin/java; do
+  version=$("$candidate" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p')
+  if [[ -n $version ]] && ((version >= 21)); then newer_java=$candidate; break; fi
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tiktokmall-bench.XXXXXX")
 pids=()
@@ -57,7 +61,8 @@ results=$work/results
 record() { echo "$1 $2" >>"$results"; echo "  $1 = $2" >&2; }
 value() { awk -v k="$1" '$1 == k { print $2 }' "$results"; }
 average() { awk -v k="$1" '$1 ~ "^"k"\\.r[0-9]+$" { s += $2; n++ } END { printf "%.1f", s / n }' "$results"; }
-ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+calc() { awk "BEGIN { print $1 }"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
 
 # start SERVICE CERT-DIR APP-PORT ADMIN-PORT SETTINGS...: a service from its jar; $started_in is
 # the seconds from launch to a healthy /healthcheck, $started_pid its process
@@ -69,7 +74,7 @@ start() {
   java -Ddw.tls.ca_cert="$dir/ca-cert.pem" -Ddw.tls.server_cert="$dir/$svc-cert.pem" \
     -Ddw.tls.server_key="$dir/$svc-key.pem" -Ddw.tls.client_cert="$dir/$svc-cert.pem" \
     -Ddw.tls.client_key="$dir/$svc-key.pem" "${extra[@]}" \
-    -Ddw.server.applicationConnectors[0].port="$app" -Ddw.server.adminConnectors[0].port="$admin" \
+    "-Ddw.server.applicationConnectors[0].port=$app" "-Ddw.server.adminConnectors[0].port=$admin" \
     -Ddw.database.url="jdbc:h2:$work/data-$svc-$app-$RANDOM/$svc" -Ddw.logging.level=WARN "$@" \
     -jar "$svc/target/$svc.jar" server "config/$svc.yml" >>"$work/$svc-$app.log" 2>&1 &
   started_pid=$!
@@ -77,7 +82,7 @@ start() {
   for _ in $(seq 1 600); do
     if curl -sf -o /dev/null --cacert "$dir/ca-cert.pem" --cert "$dir/gateway-cert.pem" --key "$dir/gateway-key.pem" \
         "$scheme://localhost:$admin/healthcheck"; then
-      started_in=$(echo "$(date +%s.%N) - $began" | bc -l)
+      started_in=$(calc "$(date +%s.%N) - $began")
       return 0
     fi
     kill -0 "$started_pid" 2>/dev/null || break
@@ -87,7 +92,7 @@ start() {
   echo "bench.sh: $svc did not become healthy" >&2
   exit 1
 }
-rss_mb() { echo "$(awk '/VmRSS/ { print $2 }' "/proc/$1/status") / 1024" | bc; }
+rss_mb() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 
 # load NAME ROUND URL-SCHEME ORDER-PORT AUTH-PORT CLIENTS [TLS-ARGS]: one load-generator run,
 # recorded as NAME.<figure>.r<ROUND>
@@ -114,7 +119,7 @@ handshakes() {
   local began count
   began=$(date +%s.%N)
   count=$(openssl s_time "${client[@]}" "$@" -time "$hs_seconds" 2>&1 | awk '/connections in .* real seconds/ { print $1; exit }')
-  printf '%.0f' "$(echo "${count:-0} / ($(date +%s.%N) - $began)" | bc -l)"
+  printf '%.0f' "$(calc "${count:-0} / ($(date +%s.%N) - $began)")"
 }
 # handshake_set NAME PORT DIR WARMUP: full TLS 1.3, full TLS 1.2 and resumed TLS 1.2 handshakes
 handshake_set() {
@@ -152,7 +157,11 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 mtls_orders=$(awk '$1 ~ /^mtls\..*\.orders\.r/ { s += $2 } END { print s }' "$results")
-record reuse.per1000 "$(echo "($(client_handshakes) - $handshakes_before) * 1000 / $mtls_orders" | bc -l | xargs printf '%.2f')"
+if ((mtls_orders > 0)); then
+  record reuse.per1000 "$(calc "($(client_handshakes) - $handshakes_before) * 1000 / $mtls_orders")"
+else
+  record reuse.per1000 "n/a"
+fi
 handshake_set jsse 8443 "$ec" "$hs_seconds"
 stop_all
 
@@ -181,7 +190,8 @@ mkdir -p target/bench
 {
   echo "# scripts/bench.sh$($quick && echo ' --quick') — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB; $(java -version 2>&1 | head -1); $(openssl version | cut -d' ' -f1-2)."
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%d", $2 / 1048576 }' /proc/meminfo) GiB;" \
+    "$(java -version 2>&1 | head -1); $(openssl version | cut -d' ' -f1-2)."
   echo "Load: $rounds round(s) of ${seconds}s per cell after ${warmup}s of warm-up, mTLS and plain alternately;" \
     "handshakes: one openssl s_time client for ${hs_seconds}s."
   echo

@@ -52,6 +52,8 @@ while (($#)); do
 done
 ((${#services[@]})) || services=(auth order gateway payment)
 [[ $days =~ ^[1-9][0-9]*$ ]] || { echo "generate_certs.sh: --days must be a positive number, not '$days'" >&2; exit 2; }
+[[ $trust_domain =~ ^[a-z0-9._-]+$ ]] || {
+  echo "generate_certs.sh: '$trust_domain' is not a SPIFFE trust domain (lowercase letters, digits, '.', '-', '_')" >&2; exit 2; }
 for svc in "${services[@]}"; do
   [[ $svc =~ ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$ ]] || {
     echo "generate_certs.sh: '$svc' is not a valid service name (lowercase letters, digits, dashes)" >&2; exit 2; }
@@ -76,7 +78,10 @@ serial() { echo "0x$(openssl rand -hex 16)"; }
 
 ca_cert="$out/ca-cert.pem" ca_key="$out/ca-key.pem"
 if $force || [[ ! -s $ca_cert || ! -s $ca_key ]]; then
-  [[ -e $ca_cert && $force == false ]] && { echo "generate_certs.sh: $ca_key is missing; restore it or use --force" >&2; exit 1; }
+  if ! $force && [[ -e $ca_cert || -e $ca_key ]]; then
+    echo "generate_certs.sh: only half of the CA is in $out ($ca_cert, $ca_key); restore the other half or use --force" >&2
+    exit 1
+  fi
   cat > "$work/ca.cnf" <<CNF
 [req]
 distinguished_name = dn
@@ -102,16 +107,19 @@ fi
 
 wanted_algorithm() { [[ $key_type == rsa ]] && echo rsaEncryption || echo id-ecPublicKey; }
 
-is_current() { # cert: exists, chains to the CA, valid for another day, has the requested key type
-  [[ -s $1 ]] &&
-    openssl verify -CAfile "$ca_cert" "$1" >/dev/null 2>&1 &&
-    openssl x509 -in "$1" -noout -checkend 86400 >/dev/null 2>&1 &&
-    openssl x509 -in "$1" -noout -text | grep -q "Public Key Algorithm: $(wanted_algorithm)"
+is_current() { # svc cert key: the pair exists, chains to the CA, is valid for another day, has the requested
+  # key type and SANs, and the key belongs to the certificate
+  [[ -s $2 && -s $3 ]] &&
+    openssl verify -CAfile "$ca_cert" "$2" >/dev/null 2>&1 &&
+    openssl x509 -in "$2" -noout -checkend 86400 >/dev/null 2>&1 &&
+    openssl x509 -in "$2" -noout -text | grep -q "Public Key Algorithm: $(wanted_algorithm)" &&
+    openssl x509 -in "$2" -noout -ext subjectAltName 2>/dev/null | grep -qF "URI:spiffe://$trust_domain/$1" &&
+    [[ "$(openssl x509 -in "$2" -noout -pubkey)" == "$(openssl pkey -in "$3" -pubout 2>/dev/null)" ]]
 }
 
 for svc in "${services[@]}"; do
   cert="$out/$svc-cert.pem" key="$out/$svc-key.pem"
-  if ! $force_leaves && [[ -s $key ]] && is_current "$cert"; then
+  if ! $force_leaves && is_current "$svc" "$cert" "$key"; then
     echo "$(printf '%-9s' "$svc") $cert  (kept)"
     continue
   fi
@@ -126,8 +134,10 @@ EXT
   new_key "$work/$svc-key.pem"
   openssl req -new -key "$work/$svc-key.pem" -subj "/O=TikTokMall/CN=$svc" -out "$work/$svc.csr"
   openssl x509 -req -in "$work/$svc.csr" -CA "$ca_cert" -CAkey "$ca_key" -set_serial "$(serial)" \
-    -days "$days" -sha256 -extfile "$work/$svc.ext" -out "$work/$svc-cert.pem" 2>/dev/null
-  # Swap the pair in only when both are complete, so a running service never sees half of it.
+    -days "$days" -sha256 -extfile "$work/$svc.ext" -out "$work/$svc-cert.pem" 2>"$work/x509.err" ||
+    { cat "$work/x509.err" >&2; exit 1; }
+  # Both files are complete before either is renamed into place; a running service that sees the
+  # new key before the new certificate waits one reload interval for the pair (see README).
   mv -f "$work/$svc-key.pem" "$key"
   chmod 644 "$work/$svc-cert.pem"
   mv -f "$work/$svc-cert.pem" "$cert"

@@ -163,14 +163,14 @@ public final class Pem {
         boolean encrypted = key instanceof PEMEncryptedKeyPair || key instanceof PKCS8EncryptedPrivateKeyInfo;
         if (encrypted && (password == null || password.length == 0)) {
             throw new TlsException(file, "the private key is encrypted and no key password is set",
-                    "set tls.key_password (for example key_password: ${KEY_PASSWORD}) or use an unencrypted key");
+                    "give its password (for the tls block: tls.key_password, e.g. ${KEY_PASSWORD}) or use an unencrypted key");
         }
         PrivateKeyInfo info;
         try {
             info = plain(key, password);
         } catch (Exception e) {
             throw new TlsException(file, "the private key cannot be decrypted: the key password is wrong",
-                    "check tls.key_password", e);
+                    "check the password (for the tls block: tls.key_password)", e);
         }
         try {
             return new JcaPEMKeyConverter().getPrivateKey(info);

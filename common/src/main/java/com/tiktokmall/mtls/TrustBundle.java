@@ -205,11 +205,11 @@ public final class TrustBundle {
     }
 
     private void requireCurrentCrlPerCa() {
+        if (crls.isEmpty()) {
+            return;
+        }
         Instant now = Instant.now();
         for (X509Certificate ca : certificates) {
-            if (crls.isEmpty()) {
-                return;
-            }
             X509CRL crl = crls.stream().filter(c -> signedBy(c, ca)).findFirst().orElseThrow(() -> new TlsException(
                     crlFile, "the file holds no CRL signed by the CA " + Certificates.name(ca) + " of " + source()
                     + "; with a CRL set, every CA needs one", "add that CA's CRL (an empty one will do)"));

@@ -1,6 +1,7 @@
 package com.tiktokmall.order;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
 import com.tiktokmall.mtls.dropwizard.MtlsServerCommand;
 import com.tiktokmall.order.client.AuthClient;
@@ -70,6 +71,10 @@ public class OrderApplication extends Application<OrderConfiguration> {
             liquibase.update(new Contexts());
         }
         Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "order-db");
+        if (configuration.getTls().isEnabled() && !"https".equals(configuration.getAuth().getUrl().getScheme())) {
+            throw new TlsException(null, "auth.url " + configuration.getAuth().getUrl()
+                    + " is not https:// while tls.enabled is true", "write https://host:port");
+        }
         Client authHttp = mtls.clientBuilder(environment).using(configuration.getAuth().getClient()).build("auth");
         AuthClient auth = new AuthClient(authHttp, configuration.getAuth().getUrl());
         environment.jersey().register(new AuthUnavailableExceptionMapper());

@@ -28,11 +28,17 @@ public final class TokenSigningKey {
         this.jwk = jwk;
     }
 
+    /** @throws TlsException naming {@code tokens.signing_key} and the file */
     public static TokenSigningKey fromPem(Path file) {
-        PrivateKey key = Pem.privateKey(file, null);
+        PrivateKey key;
+        try {
+            key = Pem.privateKey(file, null);
+        } catch (TlsException e) {
+            throw e.withSetting("tokens.signing_key");
+        }
         if (!(key instanceof ECPrivateKey ec) || !Curve.P_256.equals(Curve.forECParameterSpec(ec.getParams()))) {
             throw new TlsException(file, "the token-signing key is not an EC P-256 key, which ES256 needs",
-                    "make one with scripts/generate_certs.sh auth");
+                    "make one with scripts/generate_certs.sh auth").withSetting("tokens.signing_key");
         }
         try {
             return new TokenSigningKey(new ECKey.Builder(Curve.P_256, publicKeyOf(ec))

@@ -8,7 +8,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 import java.sql.SQLException;
 import java.time.Instant;
 
-/** Revoked token ids, kept until the token would have expired anyway. */
+/** Revoked token ids with the tokens' expiry (rows past it could be purged; nothing purges them yet). */
 public interface RevocationDao {
     String UNIQUE_VIOLATION = "23505";
 

@@ -9,7 +9,8 @@ import java.time.Instant;
 
 /**
  * {@code tls.<server_cert|client_cert|ca_cert>.seconds-until-expiry}: how long the certificates in
- * use have left (for ca_cert, the CA that expires first), always read from the current material.
+ * use have left (for ca_cert, the CA that expires first), always read from the current material;
+ * with {@code tls.crl}, {@code tls.crl.seconds-until-next-update} too.
  */
 final class CertificateExpiryGauges {
     private CertificateExpiryGauges() {
@@ -20,6 +21,12 @@ final class CertificateExpiryGauges {
             metrics.gauge(MetricRegistry.name("tls", setting, "seconds-until-expiry"), () -> (Gauge<Long>) () ->
                     material.current().certificates().get(setting).stream()
                             .mapToLong(CertificateExpiryGauges::secondsLeft).min().orElse(0));
+        }
+        if (!material.current().server().trust().crls().isEmpty()) {
+            metrics.gauge("tls.crl.seconds-until-next-update", () -> (Gauge<Long>) () ->
+                    material.current().server().trust().crls().stream()
+                            .mapToLong(crl -> Duration.between(Instant.now(), crl.getNextUpdate().toInstant()).getSeconds())
+                            .min().orElse(0));
         }
     }
 

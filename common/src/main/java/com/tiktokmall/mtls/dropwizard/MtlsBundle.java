@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
 import io.dropwizard.auth.AuthDynamicFeature;
 import io.dropwizard.auth.AuthValueFactoryProvider;
@@ -23,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
@@ -91,8 +93,9 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
                     + " unauthenticated and unencrypted");
             return;
         }
+        String content = TlsReloader.content(tls);
         material = new TlsMaterialHolder(TlsMaterial.load(tls));
-        TlsReloader reloader = new TlsReloader(tls, material,
+        TlsReloader reloader = new TlsReloader(tls, material, content,
                 environment.lifecycle().scheduledExecutorService("tls-reload").threads(1).build(), environment.metrics());
         environment.lifecycle().manage(reloader);
         environment.admin().addTask(new ReloadTlsTask(reloader));
@@ -109,8 +112,11 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      * socket-factory registry, which would bypass the mTLS settings.
      */
     public JerseyClientBuilder clientBuilder(Environment environment) {
+        if (tls == null) {
+            throw new IllegalStateException("the MtlsBundle has not run: add it in initialize() and build clients in run()");
+        }
         JerseyClientBuilder builder = new JerseyClientBuilder(environment);
-        if (material != null) {
+        if (tls.isEnabled()) {
             builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, material));
         }
         return builder;
@@ -126,9 +132,10 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      * @throws TlsException for a malformed identity or an unknown role in {@code authorization}
      */
     public void authorize(Environment environment, AuthorizationConfiguration authorization, Set<String> roles) {
+        Map<SpiffeId, Set<String>> grants = authorization.grants(tls.getTrustDomain(), roles);
         PeerAuthFilter filter;
         if (tls.isEnabled()) {
-            filter = PeerAuthFilter.identifying(tls.getTrustDomain(), authorization.grants(tls.getTrustDomain(), roles));
+            filter = PeerAuthFilter.identifying(tls.getTrustDomain(), grants);
         } else {
             LOG.warn("tls.enabled is false: callers have no identity, so every caller may call every endpoint");
             filter = PeerAuthFilter.everyoneMayDoAnything(roles);

@@ -55,15 +55,14 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
     private final TlsMaterialHolder material;
     private final Meter handshakes;
     private HttpClientConfiguration configuration = new HttpClientConfiguration();
-    private volatile MtlsContext context;
-    private volatile TlsSocketStrategy tls;
+    private volatile Generation current;
 
     MtlsHttpClientBuilder(Environment environment, TlsMaterialHolder material) {
         super(environment);
         this.environment = environment;
         this.material = material;
         this.handshakes = environment.metrics().meter("tls.client.handshakes");
-        use(material.current().client());
+        this.current = new Generation(material.current().client());
     }
 
     @Override
@@ -81,9 +80,9 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
     protected InstrumentedHttpClientConnectionManager createConnectionManager(
             Registry<org.apache.hc.client5.http.socket.ConnectionSocketFactory> ignored, String name) {
         Duration ttl = configuration.getTimeToLive();
-        TlsSocketStrategy current = (socket, target, port, attachment, context) -> {
+        TlsSocketStrategy followingReloads = (socket, target, port, attachment, context) -> {
             try {
-                SSLSocket upgraded = tls.upgrade(socket, target, port, attachment, context);
+                SSLSocket upgraded = current.strategy().upgrade(socket, target, port, attachment, context);
                 handshakes.mark();
                 return upgraded;
             } catch (SSLException | SocketException e) {
@@ -95,10 +94,10 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
                 .name(name)
                 .timeToLive(TimeValue.of(ttl.getQuantity(), ttl.getUnit()))
                 .httpClientConnectionOperator(new DefaultHttpClientConnectionOperator(null, null,
-                        RegistryBuilder.<TlsSocketStrategy>create().register(URIScheme.HTTPS.id, current).build()))
+                        RegistryBuilder.<TlsSocketStrategy>create().register(URIScheme.HTTPS.id, followingReloads).build()))
                 .build();
         material.onSwap(next -> {
-            use(next.client());
+            current = new Generation(next.client());
             manager.closeIdle(TimeValue.ZERO_MILLISECONDS);
         });
         return configureConnectionManager(manager);
@@ -121,12 +120,7 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
      */
     private boolean madeWithCurrentMaterial(HttpContext httpContext) {
         SSLSession session = HttpClientContext.castOrCreate(httpContext).getSSLSession();
-        return session == null || session.getSessionContext() == context.sslContext().getClientSessionContext();
-    }
-
-    private void use(MtlsContext next) {
-        context = next;
-        tls = strategy(next);
+        return session == null || session.getSessionContext() == current.context().sslContext().getClientSessionContext();
     }
 
     /** The same failure, with a message that says why: callers usually log only the message. */
@@ -137,9 +131,12 @@ final class MtlsHttpClientBuilder extends HttpClientBuilder {
         return explained;
     }
 
-    private static TlsSocketStrategy strategy(MtlsContext context) {
-        return new DefaultClientTlsStrategy(context.sslContext(), context.protocols().toArray(String[]::new),
-                context.cipherSuites().toArray(String[]::new), SSLBufferMode.STATIC,
-                HostnameVerificationPolicy.BUILTIN, null);
+    /** The client context in use and the TLS strategy made from it, swapped together. */
+    private record Generation(MtlsContext context, TlsSocketStrategy strategy) {
+        Generation(MtlsContext context) {
+            this(context, new DefaultClientTlsStrategy(context.sslContext(), context.protocols().toArray(String[]::new),
+                    context.cipherSuites().toArray(String[]::new), SSLBufferMode.STATIC,
+                    HostnameVerificationPolicy.BUILTIN, null));
+        }
     }
 }

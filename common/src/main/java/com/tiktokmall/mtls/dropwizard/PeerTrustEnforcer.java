@@ -1,7 +1,11 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.HandshakeFailure;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.io.ssl.SslHandshakeListener;
@@ -66,6 +70,12 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
     public Request customize(Request request, HttpFields.Mutable responseHeaders) {
         if (request.getConnectionMetaData().getConnection().getEndPoint() instanceof SslConnection.SslEndPoint endPoint) {
             Tracked connection = open.get(endPoint.getSslConnection().getSSLEngine());
+            if (connection != null && connection.retired) {
+                // A request that crossed our closing of the connection: the peer is no longer trusted.
+                responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+                throw new HttpException.RuntimeException(HttpStatus.FORBIDDEN_403,
+                        "this connection's client certificate is no longer trusted");
+            }
             if (connection != null) {
                 connection.inFlight.incrementAndGet();
                 Request.addCompletionListener(request, failure -> {

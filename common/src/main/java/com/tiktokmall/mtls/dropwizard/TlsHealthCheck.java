@@ -3,6 +3,7 @@ package com.tiktokmall.mtls.dropwizard;
 import com.codahale.metrics.health.HealthCheck;
 import com.tiktokmall.mtls.internal.Certificates;
 
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +15,8 @@ import java.util.Map;
 /**
  * The {@code tls} health check: for every certificate in use its subject, serial, not-after and
  * days left. Unhealthy when one has expired or the last reload failed; healthy with a warning
- * within {@code tls.expiry_warning} of an expiry.
+ * within {@code tls.expiry_warning} of an expiry. With {@code tls.crl}, unhealthy too once a CRL is
+ * past its next update (from then on the JDK refuses every certificate of that CA).
  */
 final class TlsHealthCheck extends HealthCheck {
     private final TlsMaterialHolder material;
@@ -48,6 +50,18 @@ final class TlsHealthCheck extends HealthCheck {
             }
             result.withDetail(setting, details);
         });
+        List<Map<String, Object>> crls = new ArrayList<>();
+        for (X509CRL crl : material.current().server().trust().crls()) {
+            Instant nextUpdate = crl.getNextUpdate().toInstant();
+            crls.add(Map.of("issuer", crl.getIssuerX500Principal().getName(), "next_update", nextUpdate.toString()));
+            if (now.isAfter(nextUpdate)) {
+                problems.add("the CRL of " + crl.getIssuerX500Principal().getName() + " is out of date since " + nextUpdate
+                        + ", so every peer it vouches for is refused; publish a fresh one");
+            }
+        }
+        if (!crls.isEmpty()) {
+            result.withDetail("crl", crls);
+        }
         reloader.lastFailure().ifPresent(e -> problems.add("the last reload failed, older certificates are in use: "
                 + e.getMessage()));
         if (!problems.isEmpty()) {

@@ -2,7 +2,6 @@ package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.Identity;
 import com.tiktokmall.mtls.MtlsContext;
-import com.tiktokmall.mtls.Pem;
 import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.TrustBundle;
 import com.tiktokmall.mtls.internal.Certificates;
@@ -42,13 +41,19 @@ final class TlsMaterial {
                 context(MtlsContext::forClient, "client", tls.getClientCert(), tls.getClientKey(), tls, trust));
     }
 
-    /** One role's context; each step's failure is blamed on the setting that step reads. */
+    /** One role's context; a failure names the setting of the file at fault (both, when they name one file). */
     static MtlsContext context(Function<Identity, MtlsContext.Builder> role, String name, Path certFile, Path keyFile,
                                TlsConfiguration tls, TrustBundle trust) {
-        attributed("tls." + name + "_cert", () -> Pem.certificates(certFile));
-        Identity identity = attributed("tls." + name + "_key",
-                () -> Identity.fromPem(certFile, keyFile, tls.getKeyPassword().orElse(null)));
-        return attributed("tls." + name + "_cert", () -> role.apply(identity).trust(trust).protocols(tls.getProtocols())
+        String certSetting = "tls." + name + "_cert";
+        String keySetting = "tls." + name + "_key";
+        Identity identity;
+        try {
+            identity = Identity.fromPem(certFile, keyFile, tls.getKeyPassword().orElse(null));
+        } catch (TlsException e) {
+            throw e.withSetting(certFile.equals(keyFile) ? certSetting + " and " + keySetting
+                    : e.file().filter(certFile::equals).isPresent() ? certSetting : keySetting);
+        }
+        return attributed(certSetting, () -> role.apply(identity).trust(trust).protocols(tls.getProtocols())
                 .provider(tls.getProvider().provider()).build());
     }
 

@@ -26,8 +26,26 @@ final class TlsMaterialHolder {
         listeners.add(listener);
     }
 
+    /**
+     * Makes {@code next} current and tells every subscriber, each one even if another fails.
+     *
+     * @throws IllegalStateException when a subscriber failed, with its exceptions suppressed within
+     */
     void swap(TlsMaterial next) {
         current.set(next);
-        listeners.forEach(listener -> listener.accept(next));
+        IllegalStateException failure = null;
+        for (Consumer<TlsMaterial> listener : listeners) {
+            try {
+                listener.accept(next);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("not every connector and client took the new TLS material");
+                }
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

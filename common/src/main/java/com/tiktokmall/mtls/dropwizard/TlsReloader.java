@@ -39,16 +39,20 @@ final class TlsReloader implements Managed {
     private String loadedContent;
     private String deferredContent;
     private String failedContent;
-    private volatile TlsException lastFailure;
+    private volatile RuntimeException lastFailure;
 
-    TlsReloader(TlsConfiguration tls, TlsMaterialHolder material, ScheduledExecutorService scheduler,
-                MetricRegistry metrics) {
+    /**
+     * @param loadedContent {@link #content(TlsConfiguration)} as it was just before {@code material}
+     *                      was loaded, so that a change made meanwhile is not missed
+     */
+    TlsReloader(TlsConfiguration tls, TlsMaterialHolder material, String loadedContent,
+                ScheduledExecutorService scheduler, MetricRegistry metrics) {
         this.tls = tls;
         this.material = material;
+        this.loadedContent = loadedContent;
         this.scheduler = scheduler;
         this.succeeded = metrics.counter("tls.reloads.succeeded");
         this.failed = metrics.counter("tls.reloads.failed");
-        this.loadedContent = content();
     }
 
     @Override
@@ -58,25 +62,29 @@ final class TlsReloader implements Managed {
     }
 
     /** Why the last reload failed, while the files still do not load. */
-    Optional<TlsException> lastFailure() {
+    Optional<RuntimeException> lastFailure() {
         return Optional.ofNullable(lastFailure);
     }
 
-    /** One periodic check: reload if the content changed and loads, with one interval of grace. */
+    /**
+     * One periodic check: reload if the content changed and loads, with one interval of grace.
+     * Content that failed is tried again every interval (a certificate may become valid), but
+     * reported once. Nothing escapes: an exception would end the schedule for good.
+     */
     synchronized void check() {
-        String content = content();
+        String content = content(tls);
         if (content.equals(loadedContent)) {
             deferredContent = null;
             failedContent = null;
             lastFailure = null;
             return;
         }
-        if (content.equals(failedContent)) {
-            return;
-        }
         try {
             load(content);
         } catch (TlsException e) {
+            if (content.equals(failedContent)) {
+                return;
+            }
             if (!content.equals(deferredContent)) {
                 deferredContent = content;
                 LOG.info("TLS files changed but do not load yet ({}); trying again in {}, they may be half-written",
@@ -84,16 +92,18 @@ final class TlsReloader implements Managed {
                 return;
             }
             fail(content, e);
+        } catch (RuntimeException e) {
+            fail(content, e);
         }
     }
 
     /** The reload-tls task: load now, without grace. Returns what happened. */
     synchronized String reloadNow() {
-        String content = content();
+        String content = content(tls);
         try {
             load(content);
             return "reloaded: " + material.current();
-        } catch (TlsException e) {
+        } catch (RuntimeException e) {
             fail(content, e);
             return "reload failed, the previous material stays in use: " + e.getMessage();
         }
@@ -101,7 +111,7 @@ final class TlsReloader implements Managed {
 
     private void load(String content) {
         TlsMaterial next = TlsMaterial.load(tls);
-        if (!content.equals(content())) {
+        if (!content.equals(content(tls))) {
             throw new TlsException(null, "the files changed while they were read", null);
         }
         TlsMaterial previous = material.current();
@@ -114,19 +124,23 @@ final class TlsReloader implements Managed {
         LOG.info("TLS material reloaded: {} (was {})", next, previous);
     }
 
-    private void fail(String content, TlsException e) {
+    private void fail(String content, RuntimeException e) {
         failedContent = content;
         deferredContent = null;
         lastFailure = e;
         failed.inc();
-        LOG.error("TLS reload refused, the previous certificates stay in use: {}", e.getMessage());
+        if (e instanceof TlsException) {
+            LOG.error("TLS reload refused, the previous certificates stay in use: {}", e.getMessage());
+        } else {
+            LOG.error("TLS reload failed, the previous certificates may still be in use", e);
+        }
     }
 
     /** A digest of every file's bytes, read through symlinks; a missing file counts as content too. */
-    private String content() {
+    static String content(TlsConfiguration tls) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (Path file : files()) {
+            for (Path file : files(tls)) {
                 digest.update(file.toString().getBytes(StandardCharsets.UTF_8));
                 digest.update(read(file));
             }
@@ -136,7 +150,7 @@ final class TlsReloader implements Managed {
         }
     }
 
-    private List<Path> files() {
+    private static List<Path> files(TlsConfiguration tls) {
         return Stream.concat(Stream.of(tls.getCaCert(), tls.getServerCert(), tls.getServerKey(), tls.getClientCert(),
                 tls.getClientKey()), tls.getCrl().stream()).toList();
     }

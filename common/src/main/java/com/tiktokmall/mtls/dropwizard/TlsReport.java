@@ -66,7 +66,7 @@ final class TlsReport {
         });
         if (identity != null && trust != null) {
             section("as " + name, certFile, () -> {
-                role.apply(identity).trust(trust).protocols(tls.getProtocols()).build();
+                TlsMaterial.context(role, name, certFile, keyFile, tls, trust);
                 line("OK", "valid now, leads to a CA in " + tls.getCaCert() + ", EKU fits the " + name + " role");
                 return identity;
             });

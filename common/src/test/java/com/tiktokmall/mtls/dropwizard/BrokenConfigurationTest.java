@@ -56,7 +56,12 @@ class BrokenConfigurationTest {
                 breakage("key given as certificate", "tls.server_cert", "the file holds no certificate",
                         (pki, s) -> put(s, "tls.server_cert", pki.issue("srv").writeKey(pki.dir().resolve("k.pem")))),
                 breakage("certificate given as key", "tls.server_key", "the file holds no private key",
-                        (pki, s) -> put(s, "tls.server_key", pki.certFile("echo"))),
+                        (pki, s) -> put(s, "tls.server_key", pki.issue("srv").writeCertificate(pki.dir().resolve("c.pem")))),
+                breakage("one file as certificate and key, without a key", "tls.server_cert and tls.server_key",
+                        "the file holds no private key", (pki, s) -> {
+                            put(s, "tls.server_cert", pki.certFile("echo"));
+                            return put(s, "tls.server_key", pki.certFile("echo"));
+                        }),
                 breakage("key of another certificate", "tls.server_key", "does not match the certificate 'echo'",
                         (pki, s) -> put(s, "tls.server_key", other(pki))),
                 breakage("expired server certificate", "tls.server_cert", "expired at",

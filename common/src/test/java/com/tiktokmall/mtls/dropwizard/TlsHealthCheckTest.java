@@ -60,7 +60,7 @@ class TlsHealthCheckTest {
         pki.issue("echo");
         TlsConfiguration tls = TlsReloaderTest.configuration(pki.tlsSettings("echo"));
         TlsMaterialHolder material = new TlsMaterialHolder(TlsMaterial.load(tls));
-        TlsReloader reloader = new TlsReloader(tls, material, Executors.newSingleThreadScheduledExecutor(),
+        TlsReloader reloader = new TlsReloader(tls, material, TlsReloader.content(tls), Executors.newSingleThreadScheduledExecutor(),
                 new MetricRegistry());
         Files.writeString(pki.caCert(), "");
         reloader.reloadNow();
@@ -75,7 +75,7 @@ class TlsHealthCheckTest {
     private TlsHealthCheck check(Duration warning) {
         TlsConfiguration tls = TlsReloaderTest.configuration(pki.tlsSettings("echo"));
         TlsMaterialHolder material = new TlsMaterialHolder(TlsMaterial.load(tls));
-        return new TlsHealthCheck(material, new TlsReloader(tls, material, Executors.newSingleThreadScheduledExecutor(),
+        return new TlsHealthCheck(material, new TlsReloader(tls, material, TlsReloader.content(tls), Executors.newSingleThreadScheduledExecutor(),
                 new MetricRegistry()), warning);
     }
 }

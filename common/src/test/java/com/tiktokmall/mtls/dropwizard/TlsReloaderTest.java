@@ -13,10 +13,14 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The reload rules, one check at a time: content changes, half-written pairs, broken files, symlink swaps. */
 class TlsReloaderTest {
@@ -93,6 +97,38 @@ class TlsReloaderTest {
     }
 
     @Test
+    void refusedContentIsTriedAgainEachIntervalAndTakenOnceItLoads() {
+        TlsReloader reloader = reloader(pki.tlsSettings("echo"));
+        TestCert early = pki.write("echo", pki.ca().leaf("echo")
+                .validity(Instant.now().plusSeconds(2), Instant.now().plus(Duration.ofDays(30))).issue());
+        reloader.check();
+        reloader.check();
+        assertThat(reloader.lastFailure()).get().extracting(Throwable::getMessage).asString().contains("is not valid before");
+
+        await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> {
+            reloader.check();
+            assertThat(serial()).isEqualTo(early.certificate().getSerialNumber());
+        });
+        assertThat(reloader.lastFailure()).isEmpty();
+        assertThat(metrics.counter("tls.reloads.failed").getCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aSubscriberThatFailsIsReportedNotThrownAtTheScheduler() {
+        TlsReloader reloader = reloader(pki.tlsSettings("echo"));
+        material.onSwap(next -> {
+            throw new IllegalStateException("Jetty refused the new TLS context");
+        });
+        pki.issue("echo");
+
+        reloader.check();
+
+        assertThat(reloader.lastFailure()).get().extracting(Throwable::getMessage).asString()
+                .isEqualTo("not every connector and client took the new TLS material");
+        assertThat(metrics.counter("tls.reloads.failed").getCount()).isEqualTo(1);
+    }
+
+    @Test
     void revertingToTheLoadedFilesClearsAFailure() throws IOException {
         TlsReloader reloader = reloader(pki.tlsSettings("echo"));
         byte[] goodKey = Files.readAllBytes(pki.keyFile("echo"));
@@ -153,7 +189,7 @@ class TlsReloaderTest {
         TlsConfiguration tls = configuration(settings);
         material = new TlsMaterialHolder(TlsMaterial.load(tls));
         metrics = new MetricRegistry();
-        return new TlsReloader(tls, material, Executors.newSingleThreadScheduledExecutor(), metrics);
+        return new TlsReloader(tls, material, TlsReloader.content(tls), Executors.newSingleThreadScheduledExecutor(), metrics);
     }
 
     private BigInteger serial() {

@@ -2,7 +2,6 @@ package com.tiktokmall.order.client;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.tiktokmall.mtls.HandshakeFailure;
 import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
@@ -56,7 +55,8 @@ public class AuthClient {
             }
             return response.readEntity(Verification.class);
         } catch (ProcessingException e) {
-            String reason = HandshakeFailure.explain(e);
+            // The mTLS client has already put a refused handshake in words; anything else says itself.
+            String reason = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
             LOG.warn("auth cannot be reached at {}: {}", verify.getUri(), reason);
             throw new AuthUnavailableException(reason);
         }
