@@ -158,7 +158,7 @@ for round in $(seq 1 "$rounds"); do
 done
 mtls_orders=$(awk '$1 ~ /^mtls\..*\.orders\.r/ { s += $2 } END { print s }' "$results")
 if ((mtls_orders > 0)); then
-  record reuse.per1000 "$(calc "($(client_handshakes) - $handshakes_before) * 1000 / $mtls_orders")"
+  record reuse.per1000 "$(printf '%.2f' "$(calc "($(client_handshakes) - $handshakes_before) * 1000 / $mtls_orders")")"
 else
   record reuse.per1000 "n/a"
 fi
