@@ -10,7 +10,11 @@ import com.tiktokmall.auth.core.TokenSigningKey;
 import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.core.cli.ServerCommand;
 import io.dropwizard.testing.DropwizardTestSupport;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Date;
@@ -27,6 +31,15 @@ public final class AuthTestApp {
     private AuthTestApp() {
     }
 
+    /** A fresh temporary directory for a test class's databases. */
+    public static Path dataDir(TestPki pki) {
+        try {
+            return Files.createTempDirectory(pki.dir(), "data");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Settings for an auth on random ports whose H2 database lives in {@code dataDir}. */
     public static Map<String, String> settings(TestPki pki, Path dataDir) {
         Map<String, String> settings = pki.tlsSettings("auth");
@@ -38,6 +51,20 @@ public final class AuthTestApp {
         return settings;
     }
 
+    /** The same settings with auth's application port fixed in advance, for an order that must know it. */
+    public static Map<String, String> settings(TestPki pki, Path dataDir, int port) {
+        Map<String, String> settings = settings(pki, dataDir);
+        settings.put("server.applicationConnectors[0].port", Integer.toString(port));
+        return settings;
+    }
+
+    /** auth for a test class: started before its tests, stopped after them. */
+    public static DropwizardAppExtension<AuthConfiguration> extension(Map<String, String> settings) {
+        return new DropwizardAppExtension<>(AuthApplication.class, CONFIG, PREFIX, ServerCommand::new,
+                TestPki.overrides(PREFIX, settings));
+    }
+
+    /** auth for tests that stop and start it themselves. */
     public static DropwizardTestSupport<AuthConfiguration> support(Map<String, String> settings) {
         return new DropwizardTestSupport<>(AuthApplication.class, CONFIG, PREFIX, ServerCommand::new,
                 TestPki.overrides(PREFIX, settings));

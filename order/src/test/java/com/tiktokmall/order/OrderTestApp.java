@@ -3,6 +3,7 @@ package com.tiktokmall.order;
 import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.core.cli.ServerCommand;
 import io.dropwizard.testing.DropwizardTestSupport;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import org.jdbi.v3.core.Jdbi;
 
 import java.nio.file.Path;
@@ -28,6 +29,13 @@ public final class OrderTestApp {
         return settings;
     }
 
+    /** order for a test class: started before its tests, stopped after them. */
+    public static DropwizardAppExtension<OrderConfiguration> extension(Map<String, String> settings) {
+        return new DropwizardAppExtension<>(OrderApplication.class, CONFIG, PREFIX, ServerCommand::new,
+                TestPki.overrides(PREFIX, settings));
+    }
+
+    /** order for tests that stop and start it themselves. */
     public static DropwizardTestSupport<OrderConfiguration> support(Map<String, String> settings) {
         return new DropwizardTestSupport<>(OrderApplication.class, CONFIG, PREFIX, ServerCommand::new,
                 TestPki.overrides(PREFIX, settings));

@@ -7,7 +7,6 @@ import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,7 +17,7 @@ class RestartTest {
 
     @Test
     void tokensStayValidAndRevocationsStayRevokedAcrossARestart() throws Exception {
-        Map<String, String> settings = AuthTestApp.settings(PKI, Files.createTempDirectory(PKI.dir(), "data"));
+        Map<String, String> settings = AuthTestApp.settings(PKI, AuthTestApp.dataDir(PKI));
         MtlsTestClient gateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca());
         DropwizardTestSupport<AuthConfiguration> auth = AuthTestApp.support(settings);
 

@@ -5,15 +5,15 @@ import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.TestPki;
-import io.dropwizard.testing.DropwizardTestSupport;
-import org.junit.jupiter.api.AfterAll;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -21,22 +21,17 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every cell of auth's access matrix, over real mTLS, with a certificate for each of the four identities. */
+@ExtendWith(DropwizardExtensionsSupport.class)
 class AccessMatrixTest {
     private static final TestPki PKI = TestPki.create();
     private static final List<String> IDENTITIES = List.of("auth", "order", "gateway", "payment");
 
-    private static DropwizardTestSupport<AuthConfiguration> auth;
+    private static final DropwizardAppExtension<AuthConfiguration> AUTH =
+            AuthTestApp.extension(AuthTestApp.settings(PKI, AuthTestApp.dataDir(PKI)));
 
     @BeforeAll
-    static void start() throws Exception {
-        auth = AuthTestApp.support(AuthTestApp.settings(PKI, Files.createTempDirectory(PKI.dir(), "data")));
-        auth.before();
+    static void issueCertificates() {
         IDENTITIES.forEach(PKI::issue);
-    }
-
-    @AfterAll
-    static void stop() {
-        auth.after();
     }
 
     /** endpoint, role, the identities allowed (config/auth.yml), the status an allowed call gets. */
@@ -100,6 +95,6 @@ class AccessMatrixTest {
     }
 
     private static String url(String path) {
-        return "https://localhost:" + auth.getLocalPort() + path;
+        return "https://localhost:" + AUTH.getLocalPort() + path;
     }
 }

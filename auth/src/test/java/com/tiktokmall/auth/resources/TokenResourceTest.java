@@ -8,14 +8,14 @@ import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
-import io.dropwizard.testing.DropwizardTestSupport;
-import org.junit.jupiter.api.AfterAll;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import javax.net.ssl.SSLException;
 import java.net.SocketException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -25,21 +25,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** auth's endpoints over real mutual TLS, started from config/auth.yml with test certificates. */
+@ExtendWith(DropwizardExtensionsSupport.class)
 class TokenResourceTest {
     private static final TestPki PKI = TestPki.create();
-    private static DropwizardTestSupport<AuthConfiguration> auth;
+    private static final DropwizardAppExtension<AuthConfiguration> AUTH =
+            AuthTestApp.extension(AuthTestApp.settings(PKI, AuthTestApp.dataDir(PKI)));
     private static MtlsTestClient gateway;
 
     @BeforeAll
-    static void start() throws Exception {
-        auth = AuthTestApp.support(AuthTestApp.settings(PKI, Files.createTempDirectory(PKI.dir(), "data")));
-        auth.before();
+    static void issueGatewayCertificate() {
         gateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca());
-    }
-
-    @AfterAll
-    static void stop() {
-        auth.after();
     }
 
     @Test
@@ -104,7 +99,7 @@ class TokenResourceTest {
 
     @Test
     void callersWithoutCertificateOrFromAnotherCaCannotReachAuth() {
-        int port = auth.getLocalPort();
+        int port = AUTH.getLocalPort();
         TestCert stranger = TestCa.create("Stranger CA").leaf("gateway").issue();
 
         assertThatThrownBy(() -> RawHttps.get(TestCert.anonymousClientContext(PKI.ca().certificate()), "localhost",
@@ -115,7 +110,7 @@ class TokenResourceTest {
 
     @Test
     void plainHttpToTheTlsPortGetsNoHttpAnswer() {
-        assertThat(RawHttps.plainHttpAnswer(auth.getLocalPort(), "/v1/tokens")).doesNotContain("HTTP/1.1");
+        assertThat(RawHttps.plainHttpAnswer(AUTH.getLocalPort(), "/v1/tokens")).doesNotContain("HTTP/1.1");
     }
 
     static Reply issue(long userId) {
@@ -131,7 +126,7 @@ class TokenResourceTest {
     }
 
     static String url(String path) {
-        return "https://localhost:" + auth.getLocalPort() + path;
+        return "https://localhost:" + AUTH.getLocalPort() + path;
     }
 
 }

@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.ResourceHelpers;
@@ -9,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Map;
 
@@ -21,7 +21,7 @@ class StartupFailureTest {
 
     @Test
     void missingCertificateStopsStartupBeforeAnyPortOpens() throws IOException {
-        int port = freePort();
+        int port = Ports.free();
         Map<String, String> settings = PKI.tlsSettings("echo");
         settings.put("tls.server_cert", PKI.dir().resolve("missing.pem").toString());
         settings.put("server.applicationConnectors[0].port", Integer.toString(port));
@@ -36,9 +36,4 @@ class StartupFailureTest {
                 .isInstanceOf(ConnectException.class);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,21 +1,22 @@
 package com.tiktokmall.order.client;
 
+import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TrustBundle;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.order.OrderConfiguration;
 import com.tiktokmall.order.OrderTestApp;
-import io.dropwizard.testing.DropwizardTestSupport;
-import org.junit.jupiter.api.AfterAll;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,30 +24,23 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** When auth cannot vouch for the user, order answers 503 and stores nothing. */
+@ExtendWith(DropwizardExtensionsSupport.class)
 class AuthUnavailableTest {
     private static final TestPki PKI = TestPki.create();
-    private static final Map<String, Object> ORDER = Map.of("currency", "EUR", "email", "a@example.com",
+    private static final Map<String, Object> AN_ORDER = Map.of("currency", "EUR", "email", "a@example.com",
             "address", Map.of("street_address", "1 Rue", "city", "Paris", "state", "IDF", "country", "FR",
                     "zip_code", "75001"),
             "items", List.of(Map.of("product_id", 1, "quantity", 1, "cost", 5)));
 
-    private static int authPort;
-    private static Path data;
-    private static DropwizardTestSupport<OrderConfiguration> order;
+    private static final int AUTH_PORT = Ports.free();
+    private static final Path DATA = AuthTestApp.dataDir(PKI);
+    private static final DropwizardAppExtension<OrderConfiguration> ORDER =
+            OrderTestApp.extension(OrderTestApp.settings(PKI, DATA, "https://localhost:" + AUTH_PORT));
     private static MtlsTestClient gateway;
 
     @BeforeAll
-    static void start() throws Exception {
-        authPort = freePort();
-        data = Files.createTempDirectory(PKI.dir(), "data");
-        order = OrderTestApp.support(OrderTestApp.settings(PKI, data, "https://localhost:" + authPort));
-        order.before();
+    static void issueGatewayCertificate() {
         gateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca());
-    }
-
-    @AfterAll
-    static void stop() {
-        order.after();
     }
 
     @Test
@@ -60,7 +54,7 @@ class AuthUnavailableTest {
         MtlsContext impostor = MtlsContext.forServer(impostorCa.leaf("auth").issue().identity())
                 .trust(TrustBundle.of(List.of(impostorCa.certificate())))
                 .build();
-        FakeAuth auth = FakeAuth.start(authPort, impostor, 200, "{\"valid\":true,\"user_id\":5}");
+        FakeAuth auth = FakeAuth.start(AUTH_PORT, impostor, 200, "{\"valid\":true,\"user_id\":5}");
         try {
             assertUnavailable(place());
         } finally {
@@ -73,7 +67,7 @@ class AuthUnavailableTest {
         MtlsContext real = MtlsContext.forServer(PKI.issue("auth").identity())
                 .trust(TrustBundle.of(List.of(PKI.ca().certificate())))
                 .build();
-        FakeAuth auth = FakeAuth.start(authPort, real, 500, "{\"code\":500}");
+        FakeAuth auth = FakeAuth.start(AUTH_PORT, real, 500, "{\"code\":500}");
         try {
             assertUnavailable(place());
         } finally {
@@ -82,7 +76,7 @@ class AuthUnavailableTest {
     }
 
     private static Reply place() {
-        return gateway.post("https://localhost:" + order.getLocalPort() + "/v1/orders", ORDER,
+        return gateway.post("https://localhost:" + ORDER.getLocalPort() + "/v1/orders", AN_ORDER,
                 "Authorization", "Bearer some-token");
     }
 
@@ -90,12 +84,7 @@ class AuthUnavailableTest {
         assertThat(reply.status()).isEqualTo(503);
         assertThat(reply.json().path("code").asInt()).isEqualTo(503);
         assertThat(reply.text("message")).contains("auth service is unavailable");
-        assertThat(OrderTestApp.storedOrders(data)).isZero();
+        assertThat(OrderTestApp.storedOrders(DATA)).isZero();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -9,7 +9,6 @@ import com.tiktokmall.order.OrderTestApp;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,7 @@ class RestartTest {
 
     @Test
     void ordersSurviveARestartOfOrder() throws Exception {
-        Path data = Files.createTempDirectory(PKI.dir(), "data");
+        Path data = AuthTestApp.dataDir(PKI);
         DropwizardTestSupport<AuthConfiguration> auth = AuthTestApp.support(AuthTestApp.settings(PKI, data));
         auth.before();
         try {

@@ -4,18 +4,19 @@ import com.tiktokmall.auth.AuthConfiguration;
 import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.order.OrderConfiguration;
 import com.tiktokmall.order.OrderTestApp;
-import io.dropwizard.testing.DropwizardTestSupport;
-import org.junit.jupiter.api.AfterAll;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,34 +25,29 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every cell of order's access matrix, over real mTLS, with a certificate for each of the four identities. */
+@ExtendWith(DropwizardExtensionsSupport.class)
 class AccessMatrixTest {
     private static final TestPki PKI = TestPki.create();
     private static final List<String> IDENTITIES = List.of("auth", "order", "gateway", "payment");
-    private static final Map<String, Object> ORDER = Map.of("currency", "USD", "email", "m@example.com",
+    private static final Map<String, Object> AN_ORDER = Map.of("currency", "USD", "email", "m@example.com",
             "address", Map.of("street_address", "1 Main", "city", "X", "state", "Y", "country", "US", "zip_code", "1"),
             "items", List.of(Map.of("product_id", 1, "quantity", 1, "cost", 1)));
 
-    private static DropwizardTestSupport<AuthConfiguration> auth;
-    private static DropwizardTestSupport<OrderConfiguration> order;
+    private static final Path DATA = AuthTestApp.dataDir(PKI);
+    /** Chosen in advance: the extensions start in no fixed order, and order must know where auth is. */
+    private static final int AUTH_PORT = Ports.free();
+    private static final DropwizardAppExtension<AuthConfiguration> AUTH =
+            AuthTestApp.extension(AuthTestApp.settings(PKI, DATA, AUTH_PORT));
+    private static final DropwizardAppExtension<OrderConfiguration> ORDER =
+            OrderTestApp.extension(OrderTestApp.settings(PKI, DATA, "https://localhost:" + AUTH_PORT));
     private static MtlsTestClient gateway;
     private static String token;
 
     @BeforeAll
-    static void start() throws Exception {
-        Path data = Files.createTempDirectory(PKI.dir(), "data");
-        auth = AuthTestApp.support(AuthTestApp.settings(PKI, data));
-        auth.before();
-        order = OrderTestApp.support(OrderTestApp.settings(PKI, data, "https://localhost:" + auth.getLocalPort()));
-        order.before();
+    static void issueCertificatesAndAToken() {
         IDENTITIES.forEach(PKI::issue);
         gateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca());
-        token = gateway.post("https://localhost:" + auth.getLocalPort() + "/v1/tokens", Map.of("user_id", 9)).text("token");
-    }
-
-    @AfterAll
-    static void stop() {
-        order.after();
-        auth.after();
+        token = gateway.post("https://localhost:" + AUTH.getLocalPort() + "/v1/tokens", Map.of("user_id", 9)).text("token");
     }
 
     static Stream<Arguments> cells() {
@@ -72,7 +68,7 @@ class AccessMatrixTest {
         Reply reply = method.equals("GET")
                 ? caller.get(url(concrete), "Authorization", "Bearer " + token)
                 : concrete.endsWith("/paid") ? caller.post(url(concrete))
-                : caller.post(url(concrete), ORDER, "Authorization", "Bearer " + token);
+                : caller.post(url(concrete), AN_ORDER, "Authorization", "Bearer " + token);
 
         if (allowed) {
             assertThat(reply.status()).as(reply.toString()).isEqualTo(allowedStatus);
@@ -105,12 +101,12 @@ class AccessMatrixTest {
     }
 
     private static String pendingOrder() {
-        Reply placed = gateway.post(url("/v1/orders"), ORDER, "Authorization", "Bearer " + token);
+        Reply placed = gateway.post(url("/v1/orders"), AN_ORDER, "Authorization", "Bearer " + token);
         assertThat(placed.status()).isEqualTo(201);
         return placed.text("order_id");
     }
 
     private static String url(String path) {
-        return "https://localhost:" + order.getLocalPort() + path;
+        return "https://localhost:" + ORDER.getLocalPort() + path;
     }
 }

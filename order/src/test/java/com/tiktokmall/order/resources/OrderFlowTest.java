@@ -4,20 +4,21 @@ import com.tiktokmall.auth.AuthConfiguration;
 import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.order.OrderConfiguration;
 import com.tiktokmall.order.OrderTestApp;
-import io.dropwizard.testing.DropwizardTestSupport;
-import org.junit.jupiter.api.AfterAll;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import javax.net.ssl.SSLException;
 import java.net.SocketException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,31 +30,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** auth and order in one JVM, from their shipped configs, talking real mutual TLS. */
+@ExtendWith(DropwizardExtensionsSupport.class)
 class OrderFlowTest {
     private static final TestPki PKI = TestPki.create();
     private static final AtomicLong USERS = new AtomicLong(1000);
 
-    private static Path data;
-    private static DropwizardTestSupport<AuthConfiguration> auth;
-    private static DropwizardTestSupport<OrderConfiguration> order;
+    private static final Path DATA = AuthTestApp.dataDir(PKI);
+    /** Chosen in advance: the extensions start in no fixed order, and order must know where auth is. */
+    private static final int AUTH_PORT = Ports.free();
+    private static final DropwizardAppExtension<AuthConfiguration> AUTH =
+            AuthTestApp.extension(AuthTestApp.settings(PKI, DATA, AUTH_PORT));
+    private static final DropwizardAppExtension<OrderConfiguration> ORDER =
+            OrderTestApp.extension(OrderTestApp.settings(PKI, DATA, "https://localhost:" + AUTH_PORT));
     private static MtlsTestClient gateway;
     private static MtlsTestClient payment;
 
     @BeforeAll
-    static void start() throws Exception {
-        data = Files.createTempDirectory(PKI.dir(), "data");
-        auth = AuthTestApp.support(AuthTestApp.settings(PKI, data));
-        auth.before();
-        order = OrderTestApp.support(OrderTestApp.settings(PKI, data, "https://localhost:" + auth.getLocalPort()));
-        order.before();
+    static void issueCallerCertificates() {
         gateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca());
         payment = MtlsTestClient.as(PKI.issue("payment"), PKI.ca());
-    }
-
-    @AfterAll
-    static void stop() {
-        order.after();
-        auth.after();
     }
 
     @Test
@@ -107,7 +102,7 @@ class OrderFlowTest {
                 Instant.now().minus(Duration.ofHours(1)));
         String revoked = token(user);
         assertThat(gateway.post(authUrl("/v1/tokens/revoke"), Map.of("token", revoked)).status()).isEqualTo(204);
-        int before = OrderTestApp.storedOrders(data);
+        int before = OrderTestApp.storedOrders(DATA);
 
         assertThat(gateway.post(orders(), validOrder()).status()).isEqualTo(401);
         assertThat(gateway.post(orders(), validOrder(), "Authorization", "Basic Zm9vOmJhcg==").status()).isEqualTo(401);
@@ -118,13 +113,13 @@ class OrderFlowTest {
             assertThat(refused.response().headers().firstValue("WWW-Authenticate")).contains("Bearer");
         }
         assertThat(gateway.get(orders()).status()).isEqualTo(401);
-        assertThat(OrderTestApp.storedOrders(data)).isEqualTo(before);
+        assertThat(OrderTestApp.storedOrders(DATA)).isEqualTo(before);
     }
 
     @Test
     void invalidOrdersAreRefusedAndNothingIsStored() {
         String token = token(USERS.incrementAndGet());
-        int before = OrderTestApp.storedOrders(data);
+        int before = OrderTestApp.storedOrders(DATA);
 
         assertThat(gateway.post(orders(), "{\"currency\": ", "Authorization", "Bearer " + token).status()).isEqualTo(400);
         assertThat(place(token, Map.of()).status()).isEqualTo(422);
@@ -139,7 +134,7 @@ class OrderFlowTest {
         assertThat(missingCity.status()).isEqualTo(422);
         assertThat(missingCity.json().path("errors").toString()).contains("city");
 
-        assertThat(OrderTestApp.storedOrders(data)).isEqualTo(before);
+        assertThat(OrderTestApp.storedOrders(DATA)).isEqualTo(before);
         assertThat(gateway.get(orders(), "Authorization", "Bearer " + token).json().path("orders")).isEmpty();
     }
 
@@ -157,7 +152,7 @@ class OrderFlowTest {
     @Test
     void callersWithoutCertificateOrFromAnotherCaCannotReachOrder() {
         TestCert stranger = TestCa.create("Stranger CA").leaf("gateway").issue();
-        for (int port : new int[] {order.getLocalPort(), order.getAdminPort()}) {
+        for (int port : new int[] {ORDER.getLocalPort(), ORDER.getAdminPort()}) {
             assertThatThrownBy(() -> RawHttps.get(TestCert.anonymousClientContext(PKI.ca().certificate()), "localhost",
                     port, "/v1/orders")).isInstanceOfAny(SSLException.class, SocketException.class);
             assertThatThrownBy(() -> RawHttps.get(stranger.rawClientContext(PKI.ca().certificate()), "localhost",
@@ -167,7 +162,7 @@ class OrderFlowTest {
 
     @Test
     void plainHttpToTheTlsPortGetsNoHttpAnswer() {
-        assertThat(RawHttps.plainHttpAnswer(order.getLocalPort(), "/v1/orders")).doesNotContain("HTTP/1.1");
+        assertThat(RawHttps.plainHttpAnswer(ORDER.getLocalPort(), "/v1/orders")).doesNotContain("HTTP/1.1");
     }
 
     static String token(long user) {
@@ -198,11 +193,11 @@ class OrderFlowTest {
     }
 
     static String orders() {
-        return "https://localhost:" + order.getLocalPort() + "/v1/orders";
+        return "https://localhost:" + ORDER.getLocalPort() + "/v1/orders";
     }
 
     static String authUrl(String path) {
-        return "https://localhost:" + auth.getLocalPort() + path;
+        return "https://localhost:" + AUTH.getLocalPort() + path;
     }
 
 }

@@ -51,7 +51,7 @@ class RotationUnderLoadTest {
 
     @Test
     void leavesAndTheCaRotateUnderLoadWithoutAFailedCall() throws Exception {
-        Path data = Files.createTempDirectory(pki.dir(), "data");
+        Path data = AuthTestApp.dataDir(pki);
         DropwizardTestSupport<AuthConfiguration> auth = AuthTestApp.support(authSettings(data));
         auth.before();
         DropwizardTestSupport<OrderConfiguration> order = OrderTestApp.support(orderSettings(data, auth.getLocalPort()));
