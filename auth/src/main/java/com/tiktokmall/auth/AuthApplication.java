@@ -7,7 +7,7 @@ import com.tiktokmall.auth.db.RevocationDao;
 import com.tiktokmall.auth.resources.AuthRoles;
 import com.tiktokmall.auth.resources.TokenResource;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
-import com.tiktokmall.mtls.dropwizard.MtlsServerCommand;
+import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.setup.Bootstrap;

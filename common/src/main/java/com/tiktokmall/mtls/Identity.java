@@ -52,10 +52,21 @@ public final class Identity {
         return new Identity(chain, key, certFile, keyFile);
     }
 
+    /**
+     * An identity from a chain and key already read from {@code certFile} and {@code keyFile},
+     * which messages name; checked as {@link #fromPem(Path, Path, char[])} checks.
+     */
+    public static Identity of(PrivateKey privateKey, List<X509Certificate> chain, Path certFile, Path keyFile) {
+        if (chain.isEmpty()) {
+            throw TlsException.inFile(certFile, "the file holds no certificate", null);
+        }
+        return new Identity(chain, privateKey, certFile, keyFile);
+    }
+
     /** An identity from objects already in memory. */
     public static Identity of(PrivateKey privateKey, List<X509Certificate> chain) {
         if (chain.isEmpty()) {
-            throw new TlsException(null, "an identity needs at least one certificate", null);
+            throw TlsException.invalid("an identity needs at least one certificate", null);
         }
         return new Identity(chain, privateKey, null, null);
     }
@@ -94,7 +105,7 @@ public final class Identity {
             X509Certificate child = chain.get(i);
             X509Certificate parent = chain.get(i + 1);
             if (!child.getIssuerX500Principal().equals(parent.getSubjectX500Principal())) {
-                throw new TlsException(certFile, "the certificates are out of order: " + Certificates.name(child)
+                throw TlsException.inFile(certFile, "the certificates are out of order: " + Certificates.name(child)
                         + " is not issued by the next one, " + Certificates.name(parent),
                         "put the leaf certificate first, then each issuer in turn");
             }

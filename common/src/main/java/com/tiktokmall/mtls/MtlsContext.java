@@ -3,18 +3,19 @@ package com.tiktokmall.mtls;
 import com.tiktokmall.mtls.internal.Certificates;
 import com.tiktokmall.mtls.internal.SingleIdentityKeyManager;
 
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManager;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
 
 /**
  * A ready-to-use mutual-TLS {@link SSLContext} for one role: the Java counterpart of the
@@ -137,6 +138,7 @@ public final class MtlsContext {
         private TrustBundle trust;
         private List<String> protocols = DEFAULT_PROTOCOLS;
         private Provider provider;
+        private Clock clock = Clock.systemUTC();
 
         private Builder(Role role, Identity identity) {
             this.role = role;
@@ -152,7 +154,7 @@ public final class MtlsContext {
         /** Protocols to enable; default {@code [TLSv1.3, TLSv1.2]}. Nothing older is accepted. */
         public Builder protocols(List<String> protocols) {
             if (protocols.isEmpty() || !DEFAULT_PROTOCOLS.containsAll(protocols)) {
-                throw new TlsException(null, "protocols " + protocols + " are not allowed: choose from "
+                throw TlsException.invalid("protocols " + protocols + " are not allowed: choose from "
                         + DEFAULT_PROTOCOLS, "remove older protocols; TLS 1.1 and below are broken");
             }
             this.protocols = List.copyOf(protocols);
@@ -169,6 +171,12 @@ public final class MtlsContext {
             return this;
         }
 
+        /** The clock that says what "valid now" means in {@link #build()}; default: the system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
         /**
          * Checks that the identity is valid now, leads to the trust bundle and may act in this
          * role (extended key usage), then builds the context.
@@ -177,10 +185,10 @@ public final class MtlsContext {
          */
         public MtlsContext build() {
             if (trust == null) {
-                throw new TlsException(null, "no trust bundle is set", "call trust(TrustBundle.fromPem(caFile))");
+                throw TlsException.invalid("no trust bundle is set", "call trust(TrustBundle.fromPem(caFile))");
             }
             Path certFile = identity.certFile().orElse(null);
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             for (X509Certificate certificate : identity.chain()) {
                 Certificates.requireValidAt(certificate, now, certFile);
             }
@@ -201,7 +209,7 @@ public final class MtlsContext {
             String eku = role == Role.SERVER ? Certificates.SERVER_AUTH : Certificates.CLIENT_AUTH;
             String purpose = role == Role.SERVER ? "serverAuth" : "clientAuth";
             if (!Certificates.allowsPurpose(leaf, eku)) {
-                throw new TlsException(certFile, "the certificate " + Certificates.name(leaf) + " lacks the " + purpose
+                throw TlsException.inFile(certFile, "the certificate " + Certificates.name(leaf) + " lacks the " + purpose
                         + " extended key usage, so peers refuse it as a " + role.name().toLowerCase() + " certificate",
                         "issue it with extendedKeyUsage serverAuth, clientAuth (scripts/generate_certs.sh does)");
             }

@@ -16,6 +16,7 @@ import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,6 +43,8 @@ import java.util.List;
  * so the JDK's own TLS stack uses them; no security provider is registered JVM-wide.
  */
 public final class Pem {
+    /** The largest file read: PEM material is a few KiB; a bigger file is a mistake or an attack. */
+    public static final int MAX_FILE_BYTES = 1024 * 1024;
     private static final String GENERATE = "make the files with scripts/generate_certs.sh";
     /** Used for key decryption only (OpenSSL's key derivations), never registered JVM-wide. */
     private static final Provider DECRYPTION = new BouncyCastleProvider();
@@ -59,13 +62,13 @@ public final class Pem {
                 try {
                     certificates.add(converter.getCertificate(holder));
                 } catch (CertificateException e) {
-                    throw new TlsException(file, "a certificate in the file cannot be decoded (" + e.getMessage() + ")",
+                    throw TlsException.inFile(file, "a certificate in the file cannot be decoded (" + e.getMessage() + ")",
                             GENERATE, e);
                 }
             }
         }
         if (certificates.isEmpty()) {
-            throw new TlsException(file, "the file holds no certificate (found " + describe(objects) + ")",
+            throw TlsException.inFile(file, "the file holds no certificate (found " + describe(objects) + ")",
                     "point this setting at a PEM certificate (-----BEGIN CERTIFICATE-----)");
         }
         return List.copyOf(certificates);
@@ -79,11 +82,11 @@ public final class Pem {
         List<Object> objects = objects(file);
         List<Object> keys = objects.stream().filter(Pem::isKey).toList();
         if (keys.isEmpty()) {
-            throw new TlsException(file, "the file holds no private key (found " + describe(objects) + ")",
+            throw TlsException.inFile(file, "the file holds no private key (found " + describe(objects) + ")",
                     "point this setting at a PEM private key (-----BEGIN PRIVATE KEY-----)");
         }
         if (keys.size() > 1) {
-            throw new TlsException(file, "the file holds " + keys.size() + " private keys, expected one",
+            throw TlsException.inFile(file, "the file holds " + keys.size() + " private keys, expected one",
                     "keep only the key that belongs to the certificate");
         }
         return convert(file, keys.get(0), password);
@@ -99,39 +102,51 @@ public final class Pem {
                 try {
                     crls.add(converter.getCRL(holder));
                 } catch (CRLException e) {
-                    throw new TlsException(file, "a CRL in the file cannot be decoded (" + e.getMessage() + ")",
+                    throw TlsException.inFile(file, "a CRL in the file cannot be decoded (" + e.getMessage() + ")",
                             "regenerate it with openssl ca -gencrl", e);
                 }
             }
         }
         if (crls.isEmpty()) {
-            throw new TlsException(file, "the file holds no CRL (found " + describe(objects) + ")",
+            throw TlsException.inFile(file, "the file holds no CRL (found " + describe(objects) + ")",
                     "point this setting at a PEM CRL (-----BEGIN X509 CRL-----)");
         }
         return List.copyOf(crls);
     }
 
-    /** The raw bytes of a readable, non-empty file, with the usual failures named. */
+    /**
+     * The raw bytes of a readable, non-empty regular file of at most {@value #MAX_FILE_BYTES} bytes,
+     * with the usual failures named. A FIFO or device is refused before it is opened: reading one
+     * could block forever.
+     */
     static byte[] read(Path file) {
         if (!Files.exists(file)) {
-            throw new TlsException(file, "the file does not exist (working directory: "
+            throw TlsException.inFile(file, "the file does not exist (working directory: "
                     + Paths.get("").toAbsolutePath() + ")", "check the path, or " + GENERATE);
         }
         if (Files.isDirectory(file)) {
-            throw new TlsException(file, "this is a directory, not a PEM file", "point the setting at a file");
+            throw TlsException.inFile(file, "this is a directory, not a PEM file", "point the setting at a file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw TlsException.inFile(file, "this is not a regular file (a pipe, socket or device?)",
+                    "point the setting at a PEM file");
         }
         if (!Files.isReadable(file)) {
-            throw new TlsException(file, "the file is not readable by this process",
+            throw TlsException.inFile(file, "the file is not readable by this process",
                     "check its owner and permissions (keys are mode 0600: run the service as their owner)");
         }
-        try {
-            byte[] bytes = Files.readAllBytes(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            if (bytes.length > MAX_FILE_BYTES) {
+                throw TlsException.inFile(file, "the file is larger than " + MAX_FILE_BYTES / 1024
+                        + " KiB, far more than any PEM certificate, key or CRL", "point the setting at the right file");
+            }
             if (new String(bytes, StandardCharsets.US_ASCII).isBlank()) {
-                throw new TlsException(file, "the file is empty", GENERATE);
+                throw TlsException.inFile(file, "the file is empty", GENERATE);
             }
             return bytes;
         } catch (IOException e) {
-            throw new TlsException(file, "the file cannot be read (" + e.getMessage() + ")",
+            throw TlsException.inFile(file, "the file cannot be read (" + e.getMessage() + ")",
                     "check the file and its permissions", e);
         }
     }
@@ -144,11 +159,11 @@ public final class Pem {
                 objects.add(object);
             }
         } catch (IOException | RuntimeException e) {
-            throw new TlsException(file, "the file is not valid PEM (" + e.getMessage() + ")",
+            throw TlsException.inFile(file, "the file is not valid PEM (" + e.getMessage() + ")",
                     "check that it was copied whole; " + GENERATE, e);
         }
         if (objects.isEmpty()) {
-            throw new TlsException(file, "the file is not PEM: no -----BEGIN ...----- block found",
+            throw TlsException.inFile(file, "the file is not PEM: no -----BEGIN ...----- block found",
                     "use PEM files, not DER or PKCS#12 (openssl x509 -inform der -in FILE -out FILE.pem converts)");
         }
         return objects;
@@ -162,20 +177,20 @@ public final class Pem {
     private static PrivateKey convert(Path file, Object key, char[] password) {
         boolean encrypted = key instanceof PEMEncryptedKeyPair || key instanceof PKCS8EncryptedPrivateKeyInfo;
         if (encrypted && (password == null || password.length == 0)) {
-            throw new TlsException(file, "the private key is encrypted and no key password is set",
+            throw TlsException.inFile(file, "the private key is encrypted and no key password is set",
                     "give its password (for the tls block: tls.key_password, e.g. ${KEY_PASSWORD}) or use an unencrypted key");
         }
         PrivateKeyInfo info;
         try {
             info = plain(key, password);
         } catch (Exception e) {
-            throw new TlsException(file, "the private key cannot be decrypted: the key password is wrong",
+            throw TlsException.inFile(file, "the private key cannot be decrypted: the key password is wrong",
                     "check the password (for the tls block: tls.key_password)", e);
         }
         try {
             return new JcaPEMKeyConverter().getPrivateKey(info);
         } catch (Exception e) {
-            throw new TlsException(file, "the private key cannot be decoded (" + e.getMessage() + ")",
+            throw TlsException.inFile(file, "the private key cannot be decoded (" + e.getMessage() + ")",
                     "use an RSA or EC key in PKCS#8, PKCS#1 or SEC1 PEM", e);
         }
     }

@@ -39,14 +39,14 @@ public final class SpiffeId {
      */
     public static SpiffeId parse(String value) {
         if (value == null || !value.startsWith(SCHEME)) {
-            throw new TlsException(null, "'" + value + "' is not a SPIFFE ID", "write spiffe://<trust domain>/<service>");
+            throw TlsException.invalid("'" + value + "' is not a SPIFFE ID", "write spiffe://<trust domain>/<service>");
         }
         String rest = value.substring(SCHEME.length());
         int slash = rest.indexOf('/');
         String domain = slash < 0 ? rest : rest.substring(0, slash);
         String path = slash < 0 ? "" : rest.substring(slash);
         if (!TRUST_DOMAIN.matcher(domain).matches() || !PATH.matcher(path).matches()) {
-            throw new TlsException(null, "'" + value + "' is not a valid SPIFFE ID (trust domain: lowercase letters,"
+            throw TlsException.invalid("'" + value + "' is not a valid SPIFFE ID (trust domain: lowercase letters,"
                     + " digits, '.', '-', '_'; path: one or more /segments)", "write spiffe://<trust domain>/<service>");
         }
         return new SpiffeId(domain, path.substring(1));

@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls;
 
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -26,17 +27,33 @@ public class TlsException extends RuntimeException {
     private final String fix;
 
     /**
-     * @param file    the file at fault, or {@code null} when the problem is a value
+     * A problem with the content of {@code file} ({@code null} for material that came from memory).
+     *
      * @param problem what is wrong, as a sentence fragment ("the file is empty")
      * @param fix     how to fix it, or {@code null}
      */
-    public TlsException(Path file, String problem, String fix) {
-        this(null, file, problem, fix, null);
+    public static TlsException inFile(Path file, String problem, String fix) {
+        return new TlsException(null, file, problem, fix, null);
     }
 
-    /** As {@link #TlsException(Path, String, String)}, keeping the low-level cause for debugging. */
-    public TlsException(Path file, String problem, String fix, Throwable cause) {
-        this(null, file, problem, fix, cause);
+    /** As {@link #inFile(Path, String, String)}, keeping the low-level cause for debugging. */
+    public static TlsException inFile(Path file, String problem, String fix, Throwable cause) {
+        return new TlsException(null, file, problem, fix, cause);
+    }
+
+    /** A problem with the value of {@code setting} (such as {@code authorization.peers}), not with a file. */
+    public static TlsException inSetting(String setting, String problem, String fix) {
+        return new TlsException(Objects.requireNonNull(setting, "setting"), null, problem, fix, null);
+    }
+
+    /** A value given in code or on the command line that cannot be used, with no setting or file to name. */
+    public static TlsException invalid(String problem, String fix) {
+        return new TlsException(null, null, problem, fix, null);
+    }
+
+    /** As {@link #invalid(String, String)}, keeping the low-level cause for debugging. */
+    public static TlsException invalid(String problem, String fix, Throwable cause) {
+        return new TlsException(null, null, problem, fix, cause);
     }
 
     private TlsException(String setting, Path file, String problem, String fix, Throwable cause) {

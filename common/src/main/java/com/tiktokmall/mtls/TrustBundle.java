@@ -2,9 +2,6 @@ package com.tiktokmall.mtls;
 
 import com.tiktokmall.mtls.internal.Certificates;
 
-import javax.net.ssl.CertPathTrustManagerParameters;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
@@ -19,6 +16,7 @@ import java.security.cert.TrustAnchor;
 import java.security.cert.X509CRL;
 import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Date;
 import java.util.EnumSet;
@@ -26,6 +24,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import javax.net.ssl.CertPathTrustManagerParameters;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The CAs trusted to vouch for peers: exactly the certificates of one PEM bundle, never the
@@ -46,28 +47,28 @@ public final class TrustBundle {
     private final Set<TrustAnchor> anchors;
     private final X509ExtendedTrustManager trustManager;
 
-    private TrustBundle(List<X509Certificate> certificates, Path file, List<X509CRL> crls, Path crlFile) {
+    private TrustBundle(List<X509Certificate> certificates, Path file, List<X509CRL> crls, Path crlFile, Instant now) {
         this.certificates = List.copyOf(certificates);
         this.file = file;
         this.crls = List.copyOf(crls);
         this.crlFile = crlFile;
         requireCas();
-        requireCurrentCrlPerCa();
+        requireCurrentCrlPerCa(now);
         this.anchors = certificates.stream().map(ca -> new TrustAnchor(ca, null)).collect(Collectors.toUnmodifiableSet());
         this.trustManager = new DiagnosingTrustManager(pkixTrustManager(), this);
     }
 
     /** Reads one or more CA certificates from a PEM file. */
     public static TrustBundle fromPem(Path caFile) {
-        return new TrustBundle(Pem.certificates(caFile), caFile, List.of(), null);
+        return new TrustBundle(Pem.certificates(caFile), caFile, List.of(), null, null);
     }
 
     /** A bundle of CA certificates already in memory. */
     public static TrustBundle of(List<X509Certificate> caCertificates) {
         if (caCertificates.isEmpty()) {
-            throw new TlsException(null, "a trust bundle needs at least one CA certificate", null);
+            throw TlsException.invalid("a trust bundle needs at least one CA certificate", null);
         }
-        return new TrustBundle(caCertificates, null, List.of(), null);
+        return new TrustBundle(caCertificates, null, List.of(), null, null);
     }
 
     /**
@@ -76,7 +77,12 @@ public final class TrustBundle {
      * will do), or a certificate it issued could never be checked.
      */
     public TrustBundle withCrls(Path crlFile) {
-        return new TrustBundle(certificates, file, Pem.crls(crlFile), crlFile);
+        return withCrls(crlFile, Clock.systemUTC());
+    }
+
+    /** As {@link #withCrls(Path)}, with {@code clock} saying whether each CRL is still current. */
+    public TrustBundle withCrls(Path crlFile, Clock clock) {
+        return new TrustBundle(certificates, file, Pem.crls(crlFile), crlFile, clock.instant());
     }
 
     /** The CRLs checked for revocation; empty when revocation is not checked. */
@@ -154,14 +160,14 @@ public final class TrustBundle {
 
     private TlsException untrusted(X509Certificate leaf, Path chainFile, CertPathValidatorException e) {
         if (e.getReason() == PKIXReason.NO_TRUST_ANCHOR) {
-            return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " " + unknownIssuer(leaf),
+            return TlsException.inFile(chainFile, "the certificate " + Certificates.name(leaf) + " " + unknownIssuer(leaf),
                     "issue the certificate from a CA in the bundle, or add its CA to the bundle");
         }
         if (e.getReason() == CertPathValidatorException.BasicReason.REVOKED) {
-            return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " is revoked by "
+            return TlsException.inFile(chainFile, "the certificate " + Certificates.name(leaf) + " is revoked by "
                     + crlFile, "issue a new certificate");
         }
-        return new TlsException(chainFile, "the certificate " + Certificates.name(leaf) + " does not verify against "
+        return TlsException.inFile(chainFile, "the certificate " + Certificates.name(leaf) + " does not verify against "
                 + source() + ": " + e.getMessage(), "re-issue it from a CA in the bundle", e);
     }
 
@@ -172,7 +178,7 @@ public final class TrustBundle {
     private void requireCas() {
         for (X509Certificate certificate : certificates) {
             if (!Certificates.isCa(certificate)) {
-                throw new TlsException(file, "the certificate " + Certificates.name(certificate)
+                throw TlsException.inFile(file, "the certificate " + Certificates.name(certificate)
                         + " is not a CA certificate (basicConstraints CA:TRUE is missing)",
                         "put only CA certificates here, such as certs/ca-cert.pem");
             }
@@ -204,17 +210,16 @@ public final class TrustBundle {
         return parameters;
     }
 
-    private void requireCurrentCrlPerCa() {
+    private void requireCurrentCrlPerCa(Instant now) {
         if (crls.isEmpty()) {
             return;
         }
-        Instant now = Instant.now();
         for (X509Certificate ca : certificates) {
-            X509CRL crl = crls.stream().filter(c -> signedBy(c, ca)).findFirst().orElseThrow(() -> new TlsException(
+            X509CRL crl = crls.stream().filter(c -> signedBy(c, ca)).findFirst().orElseThrow(() -> TlsException.inFile(
                     crlFile, "the file holds no CRL signed by the CA " + Certificates.name(ca) + " of " + source()
                     + "; with a CRL set, every CA needs one", "add that CA's CRL (an empty one will do)"));
             if (crl.getNextUpdate() != null && crl.getNextUpdate().toInstant().isBefore(now)) {
-                throw new TlsException(crlFile, "the CRL of the CA " + Certificates.name(ca) + " is out of date since "
+                throw TlsException.inFile(crlFile, "the CRL of the CA " + Certificates.name(ca) + " is out of date since "
                         + crl.getNextUpdate().toInstant() + " (its nextUpdate)", "publish a fresh CRL from that CA");
             }
         }

@@ -1,15 +1,14 @@
 package com.tiktokmall.order;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
-import com.tiktokmall.mtls.dropwizard.MtlsServerCommand;
+import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
 import com.tiktokmall.order.client.AuthClient;
 import com.tiktokmall.order.client.AuthUnavailableExceptionMapper;
 import com.tiktokmall.order.core.OrderService;
 import com.tiktokmall.order.db.OrderDao;
-import com.tiktokmall.order.resources.OrderRoles;
 import com.tiktokmall.order.resources.OrderResource;
+import com.tiktokmall.order.resources.OrderRoles;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.setup.Bootstrap;
@@ -71,10 +70,6 @@ public class OrderApplication extends Application<OrderConfiguration> {
             liquibase.update(new Contexts());
         }
         Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "order-db");
-        if (configuration.getTls().isEnabled() && !"https".equals(configuration.getAuth().getUrl().getScheme())) {
-            throw new TlsException(null, "auth.url " + configuration.getAuth().getUrl()
-                    + " is not https:// while tls.enabled is true", "write https://host:port");
-        }
         Client authHttp = mtls.clientBuilder(environment).using(configuration.getAuth().getClient()).build("auth");
         AuthClient auth = new AuthClient(authHttp, configuration.getAuth().getUrl());
         environment.jersey().register(new AuthUnavailableExceptionMapper());

@@ -5,6 +5,7 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.tiktokmall.mtls.Pem;
 import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.dropwizard.SettingException;
 import org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
@@ -22,23 +23,26 @@ import java.security.spec.ECPublicKeySpec;
  * half is derived from the private key, which is all scripts/generate_certs.sh writes.
  */
 public final class TokenSigningKey {
+    private static final String SETTING = "tokens.signing_key";
+    private static final String GENERATE = "make one with scripts/generate_certs.sh auth";
+
     private final ECKey jwk;
 
     private TokenSigningKey(ECKey jwk) {
         this.jwk = jwk;
     }
 
-    /** @throws TlsException naming {@code tokens.signing_key} and the file */
+    /** @throws SettingException naming {@code tokens.signing_key} and the file */
     public static TokenSigningKey fromPem(Path file) {
         PrivateKey key;
         try {
             key = Pem.privateKey(file, null);
         } catch (TlsException e) {
-            throw e.withSetting("tokens.signing_key");
+            throw new SettingException(SETTING, file + ": " + e.problem(), GENERATE);
         }
         if (!(key instanceof ECPrivateKey ec) || !Curve.P_256.equals(Curve.forECParameterSpec(ec.getParams()))) {
-            throw new TlsException(file, "the token-signing key is not an EC P-256 key, which ES256 needs",
-                    "make one with scripts/generate_certs.sh auth").withSetting("tokens.signing_key");
+            throw new SettingException(SETTING, file + ": the token-signing key is not an EC P-256 key, which ES256 needs",
+                    GENERATE);
         }
         try {
             return new TokenSigningKey(new ECKey.Builder(Curve.P_256, publicKeyOf(ec))

@@ -1,10 +1,15 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
-import io.dropwizard.auth.AuthDynamicFeature;
-import io.dropwizard.auth.AuthValueFactoryProvider;
+import com.tiktokmall.mtls.dropwizard.authorization.AuthorizationConfiguration;
+import com.tiktokmall.mtls.dropwizard.authorization.PeerAuthorization;
+import com.tiktokmall.mtls.dropwizard.client.MtlsHttpClientBuilder;
+import com.tiktokmall.mtls.dropwizard.command.CheckTlsCommand;
+import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
+import com.tiktokmall.mtls.dropwizard.health.TlsHealth;
+import com.tiktokmall.mtls.dropwizard.server.PemHttpsConnectorFactory;
+import com.tiktokmall.mtls.reload.TlsMaterialSource;
 import io.dropwizard.client.JerseyClientBuilder;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
@@ -19,14 +24,15 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.jetty.ConnectorFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.jetty.HttpsConnectorFactory;
-import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
+import io.dropwizard.lifecycle.Managed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 
 /**
@@ -66,7 +72,7 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
 
     private final Function<C, TlsConfiguration> tlsOf;
     private TlsConfiguration tls;
-    private TlsMaterialHolder material;
+    private TlsMaterialSource source;
 
     private MtlsBundle(Function<C, TlsConfiguration> tlsOf) {
         this.tlsOf = Objects.requireNonNull(tlsOf, "tlsOf");
@@ -93,15 +99,15 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
                     + " unauthenticated and unencrypted");
             return;
         }
-        String content = TlsReloader.content(tls);
-        material = new TlsMaterialHolder(TlsMaterial.load(tls));
-        TlsReloader reloader = new TlsReloader(tls, material, content,
-                environment.lifecycle().scheduledExecutorService("tls-reload").threads(1).build(), environment.metrics());
-        environment.lifecycle().manage(reloader);
-        environment.admin().addTask(new ReloadTlsTask(reloader));
-        environment.healthChecks().register("tls",
-                new TlsHealthCheck(material, reloader, tls.getExpiryWarning().toJavaDuration()));
-        CertificateExpiryGauges.register(environment.metrics(), material);
+        source = TlsMaterialSource.watching(tls.files()).checkEvery(tls.getReloadInterval().toJavaDuration()).build();
+        ScheduledExecutorService reloads = environment.lifecycle().scheduledExecutorService("tls-reload").threads(1).build();
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void start() {
+                source.start(reloads);
+            }
+        });
+        TlsHealth.register(environment, source, tls.getExpiryWarning().toJavaDuration());
         secure(configuration.getServerFactory(), environment.getObjectMapper());
     }
 
@@ -117,7 +123,7 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
         }
         JerseyClientBuilder builder = new JerseyClientBuilder(environment);
         if (tls.isEnabled()) {
-            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, material));
+            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, source));
         }
         return builder;
     }
@@ -132,18 +138,12 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      * @throws TlsException for a malformed identity or an unknown role in {@code authorization}
      */
     public void authorize(Environment environment, AuthorizationConfiguration authorization, Set<String> roles) {
-        Map<SpiffeId, Set<String>> grants = authorization.grants(tls.getTrustDomain(), roles);
-        PeerAuthFilter filter;
-        if (tls.isEnabled()) {
-            filter = PeerAuthFilter.identifying(tls.getTrustDomain(), grants);
-        } else {
-            LOG.warn("tls.enabled is false: callers have no identity, so every caller may call every endpoint");
-            filter = PeerAuthFilter.everyoneMayDoAnything(roles);
-        }
-        environment.jersey().register(new AuthDynamicFeature(filter));
-        environment.jersey().register(RolesAllowedDynamicFeature.class);
-        environment.jersey().register(new AuthValueFactoryProvider.Binder<>(PeerPrincipal.class));
-        environment.jersey().register(new ForbiddenCallerMapper());
+        PeerAuthorization.register(environment.jersey(), tls.isEnabled(), tls.getTrustDomain(), authorization, roles);
+    }
+
+    /** The source of the TLS material every connector and client uses; empty with {@code tls.enabled: false}. */
+    public Optional<TlsMaterialSource> source() {
+        return Optional.ofNullable(source);
     }
 
     private void secure(ServerFactory server, ObjectMapper mapper) {
@@ -153,19 +153,19 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
         } else if (server instanceof SimpleServerFactory factory) {
             factory.setConnector(secure(List.of(factory.getConnector()), "connector", mapper).get(0));
         } else {
-            throw new TlsException(null, "server type " + server.getClass().getSimpleName() + " is not supported",
-                    "use server type default or simple");
+            throw TlsException.inSetting("server.type", "server type " + server.getClass().getSimpleName()
+                    + " is not supported", "use server type default or simple");
         }
     }
 
     private List<ConnectorFactory> secure(List<ConnectorFactory> connectors, String where, ObjectMapper mapper) {
         return connectors.stream().map(connector -> {
             if (!(connector instanceof HttpConnectorFactory http) || connector instanceof HttpsConnectorFactory) {
-                throw new TlsException(null, "server." + where + " has a connector of type "
+                throw TlsException.inSetting("server." + where, "a connector is of type "
                         + connector.getClass().getSimpleName() + "; with tls.enabled every connector must be"
                         + " type: http, and the tls block makes it HTTPS", "change the connector to type: http");
             }
-            return (ConnectorFactory) PemHttpsConnectorFactory.replacing(http, material, mapper);
+            return (ConnectorFactory) PemHttpsConnectorFactory.replacing(http, source, mapper);
         }).toList();
     }
 }

@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.tiktokmall.mtls.dropwizard.authorization.AuthorizationConfiguration;
 import io.dropwizard.core.Configuration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;

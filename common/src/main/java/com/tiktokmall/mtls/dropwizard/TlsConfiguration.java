@@ -3,6 +3,8 @@ package com.tiktokmall.mtls.dropwizard;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.MtlsContext;
+import com.tiktokmall.mtls.reload.TlsFiles;
+import com.tiktokmall.mtls.reload.TlsMaterialSource;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDuration;
 import io.dropwizard.validation.ValidationMethod;
@@ -141,6 +143,20 @@ public class TlsConfiguration {
     /** How long before a certificate expires the health check starts warning. */
     public Duration getExpiryWarning() {
         return expiryWarning;
+    }
+
+    /** The files of this block and how to use them, for a {@link TlsMaterialSource}. */
+    @JsonIgnore
+    public TlsFiles files() {
+        return TlsFiles.builder()
+                .caCert(getCaCert())
+                .server(getServerCert(), getServerKey())
+                .client(getClientCert(), getClientKey())
+                .keyPassword(getKeyPassword().orElse(null))
+                .crl(getCrl().orElse(null))
+                .protocols(protocols)
+                .provider(provider.provider())
+                .build();
     }
 
     @JsonIgnore

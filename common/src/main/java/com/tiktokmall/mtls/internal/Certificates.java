@@ -1,13 +1,11 @@
 package com.tiktokmall.mtls.internal;
 
 import com.tiktokmall.mtls.TlsException;
-
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
 
-import javax.security.auth.x500.X500Principal;
 import java.nio.file.Path;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
@@ -19,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
+import javax.security.auth.x500.X500Principal;
 
 /** Facts about one X.509 certificate, phrased for error messages and reports. */
 public final class Certificates {
@@ -108,10 +107,10 @@ public final class Certificates {
         try {
             certificate.checkValidity(Date.from(now));
         } catch (CertificateExpiredException e) {
-            throw new TlsException(file, "the certificate " + name(certificate) + " expired at "
+            throw TlsException.inFile(file, "the certificate " + name(certificate) + " expired at "
                     + certificate.getNotAfter().toInstant(), "issue a new certificate (scripts/generate_certs.sh)");
         } catch (CertificateNotYetValidException e) {
-            throw new TlsException(file, "the certificate " + name(certificate) + " is not valid before "
+            throw TlsException.inFile(file, "the certificate " + name(certificate) + " is not valid before "
                     + certificate.getNotBefore().toInstant(), "check the clock of this machine and of the CA");
         }
     }

@@ -41,15 +41,15 @@ public final class Keys {
     /** RSA of at least 2048 bits, or EC on P-256, P-384 or P-521. */
     public static void requireSupported(PrivateKey key, Path keyFile) {
         if (key instanceof RSAKey rsa && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
-            throw new TlsException(keyFile, "the RSA key has " + rsa.getModulus().bitLength()
+            throw TlsException.inFile(keyFile, "the RSA key has " + rsa.getModulus().bitLength()
                     + " bits; at least " + MIN_RSA_BITS + " are required", "issue a new key (EC P-256 or RSA 2048+)");
         }
         if (key instanceof ECKey ec && curveName(ec.getParams()).isEmpty()) {
-            throw new TlsException(keyFile, "the EC key is not on P-256, P-384 or P-521",
+            throw TlsException.inFile(keyFile, "the EC key is not on P-256, P-384 or P-521",
                     "issue a new key on P-256 (scripts/generate_certs.sh does)");
         }
         if (!(key instanceof RSAKey) && !(key instanceof ECKey)) {
-            throw new TlsException(keyFile, "the key type " + key.getAlgorithm() + " is not supported",
+            throw TlsException.inFile(keyFile, "the key type " + key.getAlgorithm() + " is not supported",
                     "use an EC P-256 or RSA 2048+ key");
         }
     }
@@ -57,7 +57,7 @@ public final class Keys {
     /** Proves by signing that {@code key} is the private half of {@code certificate}'s public key. */
     public static void requireMatch(PrivateKey key, X509Certificate certificate, Path keyFile, Path certFile) {
         if (!key.getAlgorithm().equals(certificate.getPublicKey().getAlgorithm()) || !signsFor(key, certificate)) {
-            throw new TlsException(keyFile, "the private key (" + describe(key) + ") does not match the certificate "
+            throw TlsException.inFile(keyFile, "the private key (" + describe(key) + ") does not match the certificate "
                     + Certificates.name(certificate) + (certFile == null ? "" : " in " + certFile)
                     + " (" + describe(certificate.getPublicKey()) + ")",
                     "use the key that was generated together with that certificate");

@@ -2,6 +2,7 @@ package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TrustBundle;
+import com.tiktokmall.mtls.testing.EchoApplication;
 import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
@@ -9,9 +10,9 @@ import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.mtls.testing.TlsEchoServer;
 import io.dropwizard.client.JerseyClientConfiguration;
 import io.dropwizard.testing.ResourceHelpers;
-import io.dropwizard.util.Duration;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.dropwizard.util.Duration;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.core.GenericType;
@@ -20,8 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.SocketException;
 import java.security.cert.CertificateException;
@@ -29,6 +28,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
 package com.tiktokmall.mtls.dropwizard;
 
+import com.tiktokmall.mtls.testing.EchoApplication;
 import com.tiktokmall.mtls.testing.RawHttps;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;

@@ -1,7 +1,8 @@
 package com.tiktokmall.mtls.dropwizard;
 
-import com.tiktokmall.mtls.testing.MtlsTestClient;
+import com.tiktokmall.mtls.testing.EchoApplication;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
@@ -15,7 +16,6 @@ import jakarta.ws.rs.core.GenericType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -24,6 +24,7 @@ import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.testing.EchoApplication;
 import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.testing.DropwizardTestSupport;

@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.tiktokmall.mtls.testing.EchoApplication;
 import io.dropwizard.configuration.ConfigurationValidationException;
 import io.dropwizard.configuration.ResourceConfigurationSourceProvider;
 import io.dropwizard.configuration.YamlConfigurationFactory;

@@ -1,5 +1,6 @@
 package com.tiktokmall.mtls.testing;
 
+import com.tiktokmall.mtls.reload.TlsFiles;
 import io.dropwizard.testing.ConfigOverride;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.util.io.pem.PemGenerationException;
@@ -97,6 +98,12 @@ public final class TestPki {
      * The {@code tls.*} settings for {@code service}'s files, issuing them now if they do not exist
      * yet: a mutable map, for tests that break one setting before calling {@link #overrides(Map)}.
      */
+    /** The tls files of {@code service} for a {@code TlsMaterialSource}: its pair in both roles. */
+    public TlsFiles tlsFiles(String service) {
+        return TlsFiles.builder().caCert(caCert()).server(certFile(service), keyFile(service))
+                .client(certFile(service), keyFile(service)).build();
+    }
+
     public Map<String, String> tlsSettings(String service) {
         if (!Files.exists(certFile(service))) {
             issue(service);

@@ -1,0 +1,71 @@
+package com.tiktokmall.mtls.dropwizard.command;
+
+import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.dropwizard.TlsConfiguration;
+import com.tiktokmall.mtls.reload.TlsInspection;
+import com.tiktokmall.mtls.reload.TlsMaterial;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.core.cli.Cli;
+import io.dropwizard.core.cli.ConfiguredCommand;
+import io.dropwizard.core.setup.Bootstrap;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.function.Function;
+
+/**
+ * {@code check-tls config.yml [--connect HOST:PORT]}: the troubleshooting list of the TikTokMall
+ * guide, done by the program. Exit 0 when the tls block is good; otherwise non-zero with the same
+ * message start-up would give.
+ */
+public final class CheckTlsCommand<C extends Configuration> extends ConfiguredCommand<C> {
+    private final Application<C> application;
+    private final Function<C, TlsConfiguration> tlsOf;
+    private final PrintStream out;
+
+    public CheckTlsCommand(Application<C> application, Function<C, TlsConfiguration> tlsOf, PrintStream out) {
+        super("check-tls", "Checks the tls block: files, chain, key match, EKU; with --connect, a real mTLS handshake");
+        this.application = application;
+        this.tlsOf = tlsOf;
+        this.out = out;
+    }
+
+    @Override
+    protected Class<C> getConfigurationClass() {
+        return application.getConfigurationClass();
+    }
+
+    @Override
+    public void configure(Subparser subparser) {
+        super.configure(subparser);
+        subparser.addArgument("--connect")
+                .metavar("HOST:PORT")
+                .help("also shake hands with HOST:PORT, presenting the client certificate of the tls block");
+    }
+
+    @Override
+    protected void run(Bootstrap<C> bootstrap, Namespace namespace, C configuration) {
+        TlsConfiguration tls = tlsOf.apply(configuration);
+        if (!tls.isEnabled()) {
+            throw TlsException.invalid("tls.enabled is false: this service speaks plain HTTP, so nothing is checked",
+                    "set tls.enabled: true");
+        }
+        Clock clock = Clock.systemUTC();
+        TlsInspection inspection = TlsInspection.of(tls.files(), clock);
+        new TlsReport(out, tls.getTrustDomain(), clock.instant()).print(inspection);
+        TlsMaterial material = inspection.material();
+        String target = namespace.getString("connect");
+        if (target != null) {
+            new TlsConnectCheck(out, tls.getTrustDomain()).connect(material.client(), target);
+        }
+        out.println("OK: the tls block is good" + (target == null ? "" : " and " + target + " accepted us"));
+    }
+
+    @Override
+    public void onError(Cli cli, Namespace namespace, Throwable e) {
+        StartupErrors.print(cli, "check-tls", e);
+    }
+}

@@ -1,0 +1,92 @@
+package com.tiktokmall.mtls.dropwizard.command;
+
+import com.tiktokmall.mtls.MtlsContext.Role;
+import com.tiktokmall.mtls.SpiffeId;
+import com.tiktokmall.mtls.TrustBundle;
+import com.tiktokmall.mtls.internal.Certificates;
+import com.tiktokmall.mtls.internal.Keys;
+import com.tiktokmall.mtls.reload.TlsInspection.Outcome;
+import com.tiktokmall.mtls.reload.TlsInspection;
+
+import java.io.PrintStream;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * What check-tls prints about each setting of the tls block: subject, SANs, issuer, validity and
+ * days left, key type, EKU, key match, and whether the pair works in its role (valid now, leads to
+ * ca_cert, EKU fits). Every outcome comes from one {@link TlsInspection}, the very check start-up
+ * makes; problems are printed, not thrown.
+ */
+final class TlsReport {
+    private final PrintStream out;
+    private final String trustDomain;
+    private final Instant now;
+
+    TlsReport(PrintStream out, String trustDomain, Instant now) {
+        this.out = out;
+        this.trustDomain = trustDomain;
+        this.now = now;
+    }
+
+    void print(TlsInspection inspection) {
+        section(inspection.caCert(), this::cas);
+        inspection.crl().ifPresent(crl -> section(crl, bundle -> bundle.crls().forEach(this::crl)));
+        for (Role role : Role.values()) {
+            section(inspection.cert(role), chain -> leaf(chain.get(0)));
+            section(inspection.identity(role), identity -> line("key", Keys.describe(identity.privateKey())
+                    + ", matches " + identity.certFile().map(Object::toString).orElse("the certificate")));
+            String name = role.name().toLowerCase(Locale.ROOT);
+            Outcome<?> context = inspection.context(role);
+            if (!context.skipped()) {
+                out.printf("as %s  %s%n", name, context.file());
+                context.problem().ifPresentOrElse(problem -> line("PROBLEM", problem.problem()),
+                        () -> line("OK", "valid now, leads to a CA in " + inspection.caCert().file()
+                                + ", EKU fits the " + name + " role"));
+            }
+        }
+    }
+
+    /** The SPIFFE ID peers will see, or why there is none. */
+    static String identityOf(X509Certificate certificate, String trustDomain) {
+        return SpiffeId.fromCertificate(certificate, trustDomain).map(Object::toString)
+                .orElse("none: no single spiffe://" + trustDomain + "/... URI SAN, so peers grant it no role");
+    }
+
+    private <T> void section(Outcome<T> outcome, Consumer<T> details) {
+        if (outcome.skipped()) {
+            return;
+        }
+        out.printf("%s  %s%n", outcome.setting(), outcome.file());
+        outcome.value().ifPresent(details);
+        outcome.problem().ifPresent(problem -> line("PROBLEM", problem.problem()));
+    }
+
+    private void cas(TrustBundle bundle) {
+        bundle.certificates().forEach(ca -> line("CA", Certificates.name(ca) + ", " + Keys.describe(ca.getPublicKey())
+                + ", valid " + Certificates.validity(ca, now)));
+    }
+
+    private void crl(X509CRL crl) {
+        int revoked = crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size();
+        line("CRL", "of " + crl.getIssuerX500Principal().getName() + ", " + revoked + " revoked, next update "
+                + (crl.getNextUpdate() == null ? "not set" : crl.getNextUpdate().toInstant()));
+    }
+
+    private void leaf(X509Certificate leaf) {
+        line("subject", leaf.getSubjectX500Principal().getName());
+        line("SANs", String.join(", ", Certificates.subjectAltNames(leaf)));
+        line("identity", identityOf(leaf, trustDomain));
+        line("issuer", leaf.getIssuerX500Principal().getName());
+        line("valid", Certificates.validity(leaf, now));
+        line("key", Keys.describe(leaf.getPublicKey()));
+        line("EKU", Certificates.extendedKeyUsage(leaf));
+    }
+
+    private void line(String label, String value) {
+        out.printf("    %-8s %s%n", label, value);
+    }
+}

@@ -1,0 +1,122 @@
+package com.tiktokmall.mtls.dropwizard.server;
+
+import com.tiktokmall.mtls.HandshakeFailure;
+import com.tiktokmall.mtls.reload.TlsMaterial;
+import com.tiktokmall.mtls.reload.TlsMaterialSource;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Holds open connections to the current trust: when new material arrives, every connection whose
+ * peer it no longer accepts (its CA was removed from ca_cert, or its certificate was revoked) is
+ * closed as soon as its in-flight request completes, keep-alive or not. A handshake that began
+ * under the old material is checked again when it completes.
+ */
+final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListener, HttpConfiguration.Customizer {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerTrustEnforcer.class);
+
+    private final TlsMaterialSource material;
+    private final Map<SSLEngine, Tracked> open = new ConcurrentHashMap<>();
+
+    PeerTrustEnforcer(TlsMaterialSource material) {
+        this.material = material;
+    }
+
+    /** Closes the open connections that {@code next} no longer trusts; call it once new handshakes use {@code next}. */
+    void enforce(TlsMaterial next) {
+        open.values().forEach(connection -> enforce(connection, next));
+    }
+
+    @Override
+    public void onOpened(Connection connection) {
+        if (connection instanceof SslConnection ssl) {
+            open.put(ssl.getSSLEngine(), new Tracked(ssl, material.current()));
+        }
+    }
+
+    @Override
+    public void onClosed(Connection connection) {
+        if (connection instanceof SslConnection ssl) {
+            open.remove(ssl.getSSLEngine());
+        }
+    }
+
+    @Override
+    public void handshakeSucceeded(Event event) {
+        Tracked connection = open.get(event.getSSLEngine());
+        TlsMaterial current = material.current();
+        if (connection != null && connection.checkedUnder != current) {
+            enforce(connection, current);
+        }
+    }
+
+    @Override
+    public Request customize(Request request, HttpFields.Mutable responseHeaders) {
+        if (request.getConnectionMetaData().getConnection().getEndPoint() instanceof SslConnection.SslEndPoint endPoint) {
+            Tracked connection = open.get(endPoint.getSslConnection().getSSLEngine());
+            if (connection != null && connection.retired) {
+                // A request that crossed our closing of the connection: the peer is no longer trusted.
+                responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+                throw new HttpException.RuntimeException(HttpStatus.FORBIDDEN_403,
+                        "this connection's client certificate is no longer trusted");
+            }
+            if (connection != null) {
+                connection.inFlight.incrementAndGet();
+                Request.addCompletionListener(request, failure -> {
+                    if (connection.inFlight.decrementAndGet() == 0 && connection.retired) {
+                        connection.ssl.close();
+                    }
+                });
+            }
+        }
+        return request;
+    }
+
+    private static void enforce(Tracked connection, TlsMaterial current) {
+        connection.checkedUnder = current;
+        try {
+            X509Certificate[] chain = (X509Certificate[]) connection.ssl.getSSLEngine().getSession().getPeerCertificates();
+            current.server().trust().trustManager().checkClientTrusted(chain, "UNKNOWN");
+        } catch (SSLPeerUnverifiedException handshakeNotDoneYet) {
+            connection.checkedUnder = null; // its engine may predate the swap: check when the handshake completes
+        } catch (CertificateException refused) {
+            connection.retired = true;
+            LOG.info("closing the connection from {} once its request completes: {}",
+                    connection.ssl.getEndPoint().getRemoteSocketAddress(), HandshakeFailure.explain(refused));
+            if (connection.inFlight.get() == 0) {
+                connection.ssl.close();
+            }
+        }
+    }
+
+    /** One open TLS connection: the material it was last checked under, and its requests in flight. */
+    private static final class Tracked {
+        private final SslConnection ssl;
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private volatile TlsMaterial checkedUnder;
+        private volatile boolean retired;
+
+        Tracked(SslConnection ssl, TlsMaterial checkedUnder) {
+            this.ssl = ssl;
+            this.checkedUnder = checkedUnder;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package com.tiktokmall.mtls.reload;
+
+import com.tiktokmall.mtls.MtlsContext;
+import com.tiktokmall.mtls.TrustBundle;
+import com.tiktokmall.mtls.internal.Certificates;
+
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a {@link TlsFiles} describes, loaded and checked as a whole: the server context every
+ * connector uses and the client context every outgoing client uses. Immutable; a reload builds a
+ * new one (see {@link TlsMaterialSource}).
+ */
+public final class TlsMaterial {
+    private final MtlsContext server;
+    private final MtlsContext client;
+
+    TlsMaterial(MtlsContext server, MtlsContext client) {
+        this.server = server;
+        this.client = client;
+    }
+
+    /**
+     * Reads and checks every file, at the time {@code clock} says.
+     *
+     * @throws com.tiktokmall.mtls.TlsException the first problem, naming the setting and file at fault
+     */
+    public static TlsMaterial load(TlsFiles files, Clock clock) {
+        return TlsInspection.of(files, clock).material();
+    }
+
+    public MtlsContext server() {
+        return server;
+    }
+
+    public MtlsContext client() {
+        return client;
+    }
+
+    /** The CAs (and CRLs) that vouch for peers, the same for both roles. */
+    public TrustBundle trust() {
+        return server.trust();
+    }
+
+    /** Every certificate in use, by the setting it comes from: server_cert, client_cert, ca_cert. */
+    public Map<String, List<X509Certificate>> certificates() {
+        Map<String, List<X509Certificate>> certificates = new LinkedHashMap<>();
+        certificates.put("server_cert", List.of(server.identity().certificate()));
+        certificates.put("client_cert", List.of(client.identity().certificate()));
+        certificates.put("ca_cert", trust().certificates());
+        return certificates;
+    }
+
+    @Override
+    public String toString() {
+        return "server " + describe(server.identity().certificate()) + ", client " + describe(client.identity().certificate())
+                + ", trusting " + trust().describe()
+                + (trust().crls().isEmpty() ? "" : " with " + trust().crls().size() + " CRLs");
+    }
+
+    private static String describe(X509Certificate certificate) {
+        return Certificates.name(certificate) + " serial " + certificate.getSerialNumber().toString(16);
+    }
+}

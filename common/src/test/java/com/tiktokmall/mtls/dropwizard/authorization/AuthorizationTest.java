@@ -1,0 +1,140 @@
+package com.tiktokmall.mtls.dropwizard.authorization;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.testing.EchoApplication;
+import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.MtlsTestClient;
+import com.tiktokmall.mtls.testing.TestCert;
+import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.core.cli.ServerCommand;
+import io.dropwizard.testing.DropwizardTestSupport;
+import io.dropwizard.testing.ResourceHelpers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Authorization by the SPIFFE identity in the client certificate, never by its CN. */
+class AuthorizationTest {
+    private static final String CONFIG = ResourceHelpers.resourceFilePath("echo-request-log.yml");
+    private static final String PREFIX = "authz-test.";
+    private static final TestPki PKI = TestPki.create();
+    private static final ListAppender<ILoggingEvent> REFUSALS = new ListAppender<>();
+
+    private static Path requestLog;
+    private static DropwizardTestSupport<EchoApplication.EchoConfiguration> app;
+
+    @BeforeAll
+    static void start() throws Exception {
+        requestLog = PKI.dir().resolve("request.log");
+        Map<String, String> settings = PKI.tlsSettings("echo");
+        settings.put("server.requestLog.appenders[0].currentLogFilename", requestLog.toString());
+        app = new DropwizardTestSupport<>(EchoApplication.class, CONFIG, PREFIX, ServerCommand::new,
+                TestPki.overrides(PREFIX, settings));
+        app.before();
+        REFUSALS.start();
+        ((Logger) LoggerFactory.getLogger(ForbiddenCallerMapper.class)).addAppender(REFUSALS);
+    }
+
+    @AfterAll
+    static void stop() {
+        ((Logger) LoggerFactory.getLogger(ForbiddenCallerMapper.class)).detachAppender(REFUSALS);
+        app.after();
+    }
+
+    @Test
+    void aGrantedIdentityIsServedAndNamedInTheRequestLog() {
+        Reply reply = client("gateway").get(whoami());
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.text("identity")).isEqualTo("spiffe://tiktokmall.local/gateway");
+        await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(Files.readString(requestLog))
+                .containsPattern("127\\.0\\.0\\.1 spiffe://tiktokmall\\.local/gateway \\[.*\"GET /whoami HTTP/1\\.1\" 200"));
+    }
+
+    @Test
+    void anIdentityWithoutTheRoleGets403NamingItAndTheRole() {
+        Reply reply = client("payment").get(whoami());
+
+        assertThat(reply.status()).isEqualTo(403);
+        assertThat(reply.json().path("code").asInt()).isEqualTo(403);
+        assertThat(reply.text("identity")).isEqualTo("spiffe://tiktokmall.local/payment");
+        assertThat(reply.text("missing_role")).isEqualTo("echo");
+        assertThat(reply.text("message"))
+                .isEqualTo("spiffe://tiktokmall.local/payment may not call GET /whoami: it lacks the role echo");
+        await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(REFUSALS.list)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .contains("refused GET /whoami to spiffe://tiktokmall.local/payment: lacks role echo"));
+    }
+
+    @Test
+    void aCertificateWithoutUriSanHasNoIdentityWhateverItsCn() {
+        Reply reply = as(PKI.ca().leaf("gateway").sans("DNS:gateway", "DNS:localhost").issue()).get(whoami());
+
+        assertThat(reply.status()).isEqualTo(403);
+        assertThat(reply.json().has("identity")).isFalse();
+        assertThat(reply.text("message")).startsWith("a caller without identity (certificate CN=gateway has no spiffe://")
+                .endsWith("may not call GET /whoami: it lacks the role echo");
+    }
+
+    @Test
+    void anIdentityOfAnotherTrustDomainIsNoIdentity() {
+        Reply reply = as(PKI.ca().leaf("gateway").sans("DNS:localhost", "URI:spiffe://other.local/gateway").issue())
+                .get(whoami());
+
+        assertThat(reply.status()).isEqualTo(403);
+        assertThat(reply.json().has("identity")).isFalse();
+    }
+
+    @Test
+    void twoUriSansMakeNoIdentity() {
+        assertThat(as(PKI.ca().leaf("gateway").sans("URI:spiffe://tiktokmall.local/gateway",
+                "URI:spiffe://tiktokmall.local/payment").issue()).get(whoami()).status()).isEqualTo(403);
+    }
+
+    @Test
+    void malformedIdentitiesAndUnknownRolesStopStartUp() throws Exception {
+        assertStartUpFails("gateway: [echo]", "authorization.peers: 'gateway' is not a SPIFFE ID");
+        assertStartUpFails("spiffe://other.local/gateway: [echo]",
+                "authorization.peers: spiffe://other.local/gateway is not in the trust domain tiktokmall.local");
+        assertStartUpFails("spiffe://tiktokmall.local/order: [echo, shop]",
+                "authorization.peers: spiffe://tiktokmall.local/order is granted unknown roles [shop]; this service knows [echo]");
+    }
+
+    private static void assertStartUpFails(String peer, String message) throws Exception {
+        String yaml = Files.readString(Path.of(ResourceHelpers.resourceFilePath("echo.yml")))
+                .replaceFirst("(?s)authorization:.*", "authorization:\n  peers:\n    " + peer + "\n");
+        Path config = Files.writeString(Files.createTempFile(PKI.dir(), "echo", ".yml"), yaml);
+        DropwizardTestSupport<EchoApplication.EchoConfiguration> broken = new DropwizardTestSupport<>(
+                EchoApplication.class, config.toString(), PKI.tlsOverrides("echo"));
+        try {
+            assertThatThrownBy(broken::before).isInstanceOf(TlsException.class).hasMessageStartingWith(message);
+        } finally {
+            broken.after();
+        }
+    }
+
+    private static MtlsTestClient client(String service) {
+        return as(PKI.issue(service));
+    }
+
+    private static MtlsTestClient as(TestCert cert) {
+        return MtlsTestClient.as(cert, PKI.ca());
+    }
+
+    private static String whoami() {
+        return "https://localhost:" + app.getLocalPort() + "/whoami";
+    }
+}

@@ -1,0 +1,64 @@
+package com.tiktokmall.mtls.testing;
+
+import com.tiktokmall.mtls.dropwizard.MtlsBundle;
+import com.tiktokmall.mtls.dropwizard.MtlsConfiguration;
+import com.tiktokmall.mtls.dropwizard.authorization.PeerPrincipal;
+import io.dropwizard.auth.Auth;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.Set;
+
+/** The smallest service using {@link MtlsBundle}: it tells callers who they are. */
+public class EchoApplication extends Application<EchoApplication.EchoConfiguration> {
+    public final MtlsBundle<EchoConfiguration> mtls = MtlsBundle.of(EchoConfiguration::getTls);
+
+    @Override
+    public void initialize(Bootstrap<EchoConfiguration> bootstrap) {
+        bootstrap.addBundle(mtls);
+    }
+
+    @Override
+    public void run(EchoConfiguration configuration, Environment environment) {
+        mtls.authorize(environment, configuration.getAuthorization(), Set.of(WhoAmIResource.ROLE));
+        environment.jersey().register(new WhoAmIResource());
+    }
+
+    public static class EchoConfiguration extends MtlsConfiguration {
+    }
+
+    @Path("/whoami")
+    @Produces(MediaType.APPLICATION_JSON)
+    public static class WhoAmIResource {
+        static final String ROLE = "echo";
+
+        @GET
+        @RolesAllowed(ROLE)
+        public Map<String, Object> whoAmI(@Auth PeerPrincipal caller, @Context HttpServletRequest request) {
+            X509Certificate[] chain = (X509Certificate[]) request.getAttribute("jakarta.servlet.request.X509Certificate");
+            String peer = chain == null ? "" : chain[0].getSubjectX500Principal().getName();
+            return Map.of("peer", peer, "identity", caller.getName(), "remote_port", request.getRemotePort(),
+                    "secure", request.isSecure(), "serial", chain == null ? "" : chain[0].getSerialNumber().toString(16));
+        }
+
+        /** A request that stays in flight for a while. */
+        @GET
+        @Path("/slow")
+        @RolesAllowed(ROLE)
+        public Map<String, Object> slow(@QueryParam("ms") int millis) throws InterruptedException {
+            Thread.sleep(millis);
+            return Map.of("slept", millis);
+        }
+    }
+}
