@@ -25,7 +25,7 @@ Options:
   --trust-domain D    the SPIFFE trust domain in URI SANs (default: tiktokmall.local)
   -h, --help          this text
 
-SERVICE defaults to: auth order gateway payment
+SERVICE defaults to: auth order gateway payment ops
 
 Re-running is safe: an existing CA is reused (never silently replaced; only --force does),
 service certificates that exist, verify against the CA, have the requested key type and are
@@ -50,7 +50,7 @@ while (($#)); do
     *) services+=("$1"); shift ;;
   esac
 done
-((${#services[@]})) || services=(auth order gateway payment)
+((${#services[@]})) || services=(auth order gateway payment ops)
 [[ $days =~ ^[1-9][0-9]*$ ]] || { echo "generate_certs.sh: --days must be a positive number, not '$days'" >&2; exit 2; }
 [[ $trust_domain =~ ^[a-z0-9._-]+$ ]] || {
   echo "generate_certs.sh: '$trust_domain' is not a SPIFFE trust domain (lowercase letters, digits, '.', '-', '_')" >&2; exit 2; }

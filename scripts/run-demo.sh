@@ -29,7 +29,7 @@ ok "auth/target/auth.jar, order/target/order.jar"
 
 bold "2. Certificates (scripts/generate_certs.sh keeps what is still good, renews the rest)"
 scripts/generate_certs.sh | sed 's/^/   /'
-for svc in auth order gateway payment; do
+for svc in auth order gateway payment ops; do
   openssl verify -CAfile certs/ca-cert.pem "certs/$svc-cert.pem" >/dev/null || fail "certs/$svc-cert.pem does not verify"
 done
 ok "every certificate verifies against certs/ca-cert.pem"
@@ -111,12 +111,28 @@ if curl -sS --max-time 10 --cacert certs/ca-cert.pem -o /dev/null https://localh
 fi
 ok "refused during the TLS handshake: $(head -c 120 "$logs/refused.txt")"
 
-bold "10. check-tls: order checks its tls block and shakes hands with auth as it would in production"
-java -jar order/target/order.jar check-tls config/order.yml --connect localhost:8443 >"$logs/check-tls.txt" 2>&1 ||
+bold "10. The admin port: health for any certificate of the CA, metrics and tasks for ops only"
+call gateway 200 https://localhost:9444/healthcheck
+call gateway 403 https://localhost:9444/metrics
+grep -qF '"identity":"spiffe://tiktokmall.local/gateway"' <<<"$body" || fail "the refusal should name the identity"
+call ops 200 -X POST 'https://localhost:9444/tasks/reload-tls'
+grep -q '^unchanged' <<<"$body" || fail "reload-tls of unchanged files should swap nothing"
+ok "gateway may read health only; ops may reload (unchanged files: no new handshakes)"
+
+bold "11. check-tls: order checks its tls block and shakes hands with auth, which must be spiffe://tiktokmall.local/auth"
+java -jar order/target/order.jar check-tls config/order.yml --connect localhost:8443 \
+  --expect spiffe://tiktokmall.local/auth >"$logs/check-tls.txt" 2>&1 ||
   { cat "$logs/check-tls.txt"; fail "check-tls failed"; }
 sed -n '/^connect/,$p' "$logs/check-tls.txt" | sed 's/^/   /'
+if java -jar order/target/order.jar check-tls config/order.yml --connect localhost:9443 \
+  --expect spiffe://tiktokmall.local/auth >"$logs/check-tls-wrong.txt" 2>&1; then
+  fail "check-tls accepted order's own port as auth"
+fi
+grep -qF "the server presented spiffe://tiktokmall.local/order, but this client expects spiffe://tiktokmall.local/auth" \
+  "$logs/check-tls-wrong.txt" || { cat "$logs/check-tls-wrong.txt"; fail "the refusal should name both identities"; }
+ok "order's own port, presenting spiffe://tiktokmall.local/order, is refused as auth"
 
-bold "11. Fail closed: auth started with a key that does not match its certificate refuses to start"
+bold "12. Fail closed: auth started with a key that does not match its certificate refuses to start"
 set +e
 timeout 60 java -Ddw.tls.server_key=certs/order-key.pem '-Ddw.server.applicationConnectors[0].port=18443' \
   '-Ddw.server.adminConnectors[0].port=18444' -Ddw.logging.level=OFF \

@@ -8,10 +8,12 @@ import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -58,19 +60,29 @@ public final class MtlsContext {
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
             "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
+    /** How long a TLS session may be resumed unless {@link Builder#sessionTimeout(Duration)} says otherwise. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofHours(1);
+
     private final Role role;
     private final Identity identity;
     private final TrustBundle trust;
     private final List<String> protocols;
+    private final Provider provider;
+    private final Duration sessionTimeout;
+    private final SpiffeId expectedServer;
     private final List<String> cipherSuites;
     private final SSLContext sslContext;
 
-    private MtlsContext(Builder builder, SSLContext sslContext) {
-        this.role = builder.role;
-        this.identity = builder.identity;
-        this.trust = builder.trust;
-        this.protocols = builder.protocols;
-        this.sslContext = sslContext;
+    private MtlsContext(Role role, Identity identity, TrustBundle trust, List<String> protocols, Provider provider,
+                        Duration sessionTimeout, SpiffeId expectedServer) {
+        this.role = role;
+        this.identity = identity;
+        this.trust = trust;
+        this.protocols = protocols;
+        this.provider = provider;
+        this.sessionTimeout = sessionTimeout;
+        this.expectedServer = expectedServer;
+        this.sslContext = newSslContext();
         List<String> supported = Arrays.asList(sslContext.getSupportedSSLParameters().getCipherSuites());
         this.cipherSuites = AEAD_CIPHER_SUITES.stream().filter(supported::contains).toList();
     }
@@ -107,6 +119,24 @@ public final class MtlsContext {
         return cipherSuites;
     }
 
+    /** The SPIFFE ID a client requires of every server, in place of a host-name check; empty for none. */
+    public Optional<SpiffeId> expectedServer() {
+        return Optional.ofNullable(expectedServer);
+    }
+
+    /**
+     * This client context, requiring every server to present {@code expected} as its SPIFFE ID
+     * during the handshake instead of a certificate that names the host dialled: the X.509-SVID
+     * rule, which lets servers hold URI-only certificates. Already checked, so it cannot fail.
+     */
+    public MtlsContext expectingServer(SpiffeId expected) {
+        if (role != Role.CLIENT) {
+            throw new IllegalStateException("only a client context expects a server identity");
+        }
+        return new MtlsContext(role, identity, trust, protocols, provider, sessionTimeout,
+                Objects.requireNonNull(expected, "expected"));
+    }
+
     /** The JSSE context, holding this identity and trusting only this bundle. */
     public SSLContext sslContext() {
         return sslContext;
@@ -120,10 +150,26 @@ public final class MtlsContext {
         SSLParameters parameters = new SSLParameters(cipherSuites.toArray(String[]::new), protocols.toArray(String[]::new));
         if (role == Role.SERVER) {
             parameters.setNeedClientAuth(true);
-        } else {
+        } else if (expectedServer == null) {
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
         }
         return parameters;
+    }
+
+    private SSLContext newSslContext() {
+        try {
+            SSLContext context = provider == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", provider);
+            KeyManager keys = new SingleIdentityKeyManager(identity.privateKey(), identity.chain());
+            TrustManager peers = expectedServer == null ? trust.trustManager()
+                    : new ExpectedServerTrustManager(trust.trustManager(), expectedServer);
+            context.init(new KeyManager[] {keys}, new TrustManager[] {peers}, null);
+            int seconds = (int) Math.min(Integer.MAX_VALUE, sessionTimeout.toSeconds());
+            context.getServerSessionContext().setSessionTimeout(seconds);
+            context.getClientSessionContext().setSessionTimeout(seconds);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK cannot create a TLS context", e);
+        }
     }
 
     @Override
@@ -139,6 +185,8 @@ public final class MtlsContext {
         private List<String> protocols = DEFAULT_PROTOCOLS;
         private Provider provider;
         private Clock clock = Clock.systemUTC();
+        private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+        private SpiffeId expectedServer;
 
         private Builder(Role role, Identity identity) {
             this.role = role;
@@ -171,6 +219,25 @@ public final class MtlsContext {
             return this;
         }
 
+        /**
+         * How long a TLS session may be resumed without a full handshake; default 1 hour. Peers'
+         * certificates are not checked again on resumption, so this bounds how long one is
+         * trusted on its past word.
+         */
+        public Builder sessionTimeout(Duration sessionTimeout) {
+            if (sessionTimeout.isNegative() || sessionTimeout.isZero()) {
+                throw TlsException.invalid("the session timeout must be positive, not " + sessionTimeout, null);
+            }
+            this.sessionTimeout = sessionTimeout;
+            return this;
+        }
+
+        /** For a client: see {@link MtlsContext#expectingServer(SpiffeId)}; default none (host names are checked). */
+        public Builder expectServer(SpiffeId expectedServer) {
+            this.expectedServer = expectedServer;
+            return this;
+        }
+
         /** The clock that says what "valid now" means in {@link #build()}; default: the system clock. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -194,15 +261,10 @@ public final class MtlsContext {
             }
             trust.verify(identity.chain(), now, certFile);
             requirePurpose(identity.certificate(), certFile);
-            try {
-                SSLContext context = provider == null ? SSLContext.getInstance("TLS")
-                        : SSLContext.getInstance("TLS", provider);
-                KeyManager keys = new SingleIdentityKeyManager(identity.privateKey(), identity.chain());
-                context.init(new KeyManager[] {keys}, new TrustManager[] {trust.trustManager()}, null);
-                return new MtlsContext(this, context);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("the JDK cannot create a TLS context", e);
+            if (expectedServer != null && role != Role.CLIENT) {
+                throw TlsException.invalid("only a client context expects a server identity", "drop expectServer()");
             }
+            return new MtlsContext(role, identity, trust, protocols, provider, sessionTimeout, expectedServer);
         }
 
         private void requirePurpose(X509Certificate leaf, Path certFile) {

@@ -1,6 +1,9 @@
 package com.tiktokmall.order;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.tiktokmall.mtls.SpiffeId;
+import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.dropwizard.SettingException;
 import io.dropwizard.client.JerseyClientConfiguration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -13,6 +16,9 @@ public class AuthServiceConfiguration {
     @JsonProperty
     private URI url = URI.create("https://localhost:8443");
 
+    @JsonProperty
+    private String identity;
+
     @Valid
     @NotNull
     @JsonProperty
@@ -20,6 +26,28 @@ public class AuthServiceConfiguration {
 
     public URI getUrl() {
         return url;
+    }
+
+    /**
+     * The SPIFFE ID auth must present during the handshake (order refuses any other server, before
+     * the bearer token is sent): {@code identity}, by default {@code spiffe://<trust domain>/auth}.
+     *
+     * @throws SettingException when {@code auth.identity} is not a SPIFFE ID of the trust domain
+     */
+    public SpiffeId identity(String trustDomain) {
+        if (identity == null || identity.isBlank()) {
+            return SpiffeId.parse("spiffe://" + trustDomain + "/auth");
+        }
+        try {
+            SpiffeId id = SpiffeId.parse(identity);
+            if (!id.trustDomain().equals(trustDomain)) {
+                throw new SettingException("auth.identity", id + " is not in the trust domain " + trustDomain,
+                        "write spiffe://" + trustDomain + "/auth");
+            }
+            return id;
+        } catch (TlsException e) {
+            throw new SettingException("auth.identity", e.problem(), "write spiffe://" + trustDomain + "/auth");
+        }
     }
 
     public JerseyClientConfiguration getClient() {

@@ -1,6 +1,7 @@
 package com.tiktokmall.order;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
 import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
 import com.tiktokmall.order.client.AuthClient;
@@ -70,7 +71,9 @@ public class OrderApplication extends Application<OrderConfiguration> {
             liquibase.update(new Contexts());
         }
         Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "order-db");
-        Client authHttp = mtls.clientBuilder(environment).using(configuration.getAuth().getClient()).build("auth");
+        SpiffeId authIdentity = configuration.getAuth().identity(configuration.getTls().getTrustDomain());
+        Client authHttp = mtls.clientBuilder(environment, authIdentity).using(configuration.getAuth().getClient())
+                .build("auth");
         AuthClient auth = new AuthClient(authHttp, configuration.getAuth().getUrl());
         environment.jersey().register(new AuthUnavailableExceptionMapper());
         environment.jersey().register(new OrderResource(new OrderService(jdbi.onDemand(OrderDao.class),

@@ -1,7 +1,9 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.dropwizard.authorization.AdminAuthorizationFilter;
 import com.tiktokmall.mtls.dropwizard.authorization.AuthorizationConfiguration;
 import com.tiktokmall.mtls.dropwizard.authorization.PeerAuthorization;
 import com.tiktokmall.mtls.dropwizard.client.MtlsHttpClientBuilder;
@@ -25,9 +27,11 @@ import io.dropwizard.jetty.ConnectorFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.jetty.HttpsConnectorFactory;
 import io.dropwizard.lifecycle.Managed;
+import jakarta.servlet.DispatcherType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -73,6 +77,7 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
     private final Function<C, TlsConfiguration> tlsOf;
     private TlsConfiguration tls;
     private TlsMaterialSource source;
+    private AdminAuthorizationFilter admin;
 
     private MtlsBundle(Function<C, TlsConfiguration> tlsOf) {
         this.tlsOf = Objects.requireNonNull(tlsOf, "tlsOf");
@@ -108,37 +113,56 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
             }
         });
         TlsHealth.register(environment, source, tls.getExpiryWarning().toJavaDuration());
+        admin = new AdminAuthorizationFilter(tls.getTrustDomain(), environment.getObjectMapper());
+        environment.admin().addFilter("mtls-admin-authorization", admin)
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
         secure(configuration.getServerFactory(), environment.getObjectMapper());
     }
 
     /**
-     * A Jersey client builder for calls to other services: with {@code tls.enabled} its
-     * connections present {@code client_cert}, trust only {@code ca_cert}, verify the server's
-     * host name, and are pooled and reused. Configure it further as usual; do not give it a
-     * socket-factory registry, which would bypass the mTLS settings.
+     * A Jersey client builder for calls to one other service, which must present
+     * {@code expectedServer} as its SPIFFE ID: with {@code tls.enabled} its connections present
+     * {@code client_cert}, trust only {@code ca_cert}, refuse any other server identity during the
+     * handshake (before a byte of the request is sent), and are pooled and reused. The identity
+     * replaces the host-name check, so servers may hold URI-only SVIDs. Configure it further as
+     * usual; do not give it a socket-factory registry, which would bypass the mTLS settings.
+     */
+    public JerseyClientBuilder clientBuilder(Environment environment, SpiffeId expectedServer) {
+        return clientBuilder(environment, Objects.requireNonNull(expectedServer, "expectedServer"), true);
+    }
+
+    /**
+     * As {@link #clientBuilder(Environment, SpiffeId)}, for calls whose server identity is not
+     * known in advance: any certificate of {@code ca_cert} is accepted whose SANs name the host
+     * dialled. Prefer stating the identity.
      */
     public JerseyClientBuilder clientBuilder(Environment environment) {
+        return clientBuilder(environment, null, false);
+    }
+
+    private JerseyClientBuilder clientBuilder(Environment environment, SpiffeId expectedServer, boolean expecting) {
         if (tls == null) {
             throw new IllegalStateException("the MtlsBundle has not run: add it in initialize() and build clients in run()");
         }
         JerseyClientBuilder builder = new JerseyClientBuilder(environment);
         if (tls.isEnabled()) {
-            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, source));
+            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, source, expecting ? expectedServer : null));
         }
         return builder;
     }
 
     /**
      * Authorizes every call by the identity in the caller's certificate: resources name the role
-     * they need with {@code @RolesAllowed}, {@code authorization} grants roles to SPIFFE IDs, and a
-     * caller without the role gets 403 with a JSON body naming its identity and the role. Call it
-     * from {@code Application.run()}.
+     * they need with {@code @RolesAllowed}, {@code authorization.peers} grants roles to SPIFFE IDs,
+     * and a caller without the role gets 403 with a JSON body naming its identity and the role. On
+     * the admin port, {@code authorization.admin} names who may use tasks, metrics, threads and
+     * pprof (until this is called, nobody may). Call it from {@code Application.run()}.
      *
      * @param roles every role this service's resources use; granting another is a start-up error
      * @throws TlsException for a malformed identity or an unknown role in {@code authorization}
      */
     public void authorize(Environment environment, AuthorizationConfiguration authorization, Set<String> roles) {
-        PeerAuthorization.register(environment.jersey(), tls.isEnabled(), tls.getTrustDomain(), authorization, roles);
+        PeerAuthorization.register(environment.jersey(), tls.isEnabled(), tls.getTrustDomain(), authorization, roles, admin);
     }
 
     /** The source of the TLS material every connector and client uses; empty with {@code tls.enabled: false}. */

@@ -6,6 +6,7 @@ import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.reload.TlsFiles;
 import com.tiktokmall.mtls.reload.TlsMaterialSource;
 import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MaxDuration;
 import io.dropwizard.validation.MinDuration;
 import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.constraints.NotNull;
@@ -36,6 +37,7 @@ import java.util.stream.Stream;
  *   reload_interval: 30s                 # files are checked this often; new content is used at once
  *   expiry_warning: 14 days              # the tls health check warns this long before expiry
  *   provider: jsse                       # or conscrypt (BoringSSL): faster handshakes, same checks
+ *   session_timeout: 1h                  # how long a TLS session may be resumed (at most 24h)
  * </pre>
  *
  * <p>Paths are relative to the working directory. Every key can be overridden with a system
@@ -86,6 +88,12 @@ public class TlsConfiguration {
     @NotNull
     @JsonProperty
     private TlsProvider provider = TlsProvider.JSSE;
+
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+    @MaxDuration(value = 24, unit = TimeUnit.HOURS)
+    @JsonProperty("session_timeout")
+    private Duration sessionTimeout = Duration.hours(1);
 
     public boolean isEnabled() {
         return enabled;
@@ -140,6 +148,11 @@ public class TlsConfiguration {
         return provider;
     }
 
+    /** How long a TLS session may be resumed without a full handshake (and so without its peer checked again). */
+    public Duration getSessionTimeout() {
+        return sessionTimeout;
+    }
+
     /** How long before a certificate expires the health check starts warning. */
     public Duration getExpiryWarning() {
         return expiryWarning;
@@ -156,6 +169,7 @@ public class TlsConfiguration {
                 .crl(getCrl().orElse(null))
                 .protocols(protocols)
                 .provider(provider.provider())
+                .sessionTimeout(sessionTimeout.toJavaDuration())
                 .build();
     }
 

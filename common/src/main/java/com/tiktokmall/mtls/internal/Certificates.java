@@ -29,14 +29,32 @@ public final class Certificates {
     private Certificates() {
     }
 
-    /** The subject's CN when it has one, else the whole subject DN. */
+    /**
+     * How messages name a certificate, quoted and with control characters escaped: the subject's
+     * CN when it has one; else its single URI SAN, as a SPIFFE SVID without CN is known; else the
+     * subject DN.
+     */
     public static String name(X509Certificate certificate) {
-        return "'" + commonName(certificate.getSubjectX500Principal()) + "'";
+        X500Principal subject = certificate.getSubjectX500Principal();
+        String name = commonName(subject);
+        if (name == null) {
+            List<String> uris = uriSans(certificate);
+            name = uris.size() == 1 ? uris.get(0) : subject.getName().isEmpty() ? "(empty subject)" : subject.getName();
+        }
+        return "'" + Printable.escape(name) + "'";
     }
 
     /** The issuer's CN when it has one, else the whole issuer DN. */
     public static String issuerName(X509Certificate certificate) {
-        return "'" + commonName(certificate.getIssuerX500Principal()) + "'";
+        X500Principal issuer = certificate.getIssuerX500Principal();
+        String name = commonName(issuer);
+        return "'" + Printable.escape(name == null ? issuer.getName() : name) + "'";
+    }
+
+    /** The subject DN, for messages: control characters escaped, "(empty subject)" when empty. */
+    public static String subject(X509Certificate certificate) {
+        String subject = certificate.getSubjectX500Principal().getName();
+        return subject.isEmpty() ? "(empty subject)" : Printable.escape(subject);
     }
 
     /** Subject alternative names as "DNS:localhost", "IP:127.0.0.1", "URI:spiffe://...". */
@@ -47,7 +65,7 @@ public final class Certificates {
             if (sans != null) {
                 for (List<?> san : sans) {
                     int type = (Integer) san.get(0);
-                    names.add(SAN_TYPES[type] + ":" + san.get(1));
+                    names.add(SAN_TYPES[type] + ":" + Printable.escape(String.valueOf(san.get(1))));
                 }
             }
         } catch (CertificateParsingException e) {
@@ -117,6 +135,6 @@ public final class Certificates {
 
     private static String commonName(X500Principal principal) {
         RDN[] cns = X500Name.getInstance(principal.getEncoded()).getRDNs(BCStyle.CN);
-        return cns.length == 0 ? principal.getName() : IETFUtils.valueToString(cns[0].getFirst().getValue());
+        return cns.length == 0 ? null : IETFUtils.valueToString(cns[0].getFirst().getValue());
     }
 }

@@ -4,6 +4,7 @@ import com.tiktokmall.mtls.MtlsContext;
 
 import java.nio.file.Path;
 import java.security.Provider;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,6 +32,7 @@ public final class TlsFiles {
     private final Path crl;
     private final List<String> protocols;
     private final Provider provider;
+    private final Duration sessionTimeout;
 
     private TlsFiles(Builder builder) {
         this.caCert = Objects.requireNonNull(builder.caCert, "caCert");
@@ -42,6 +44,7 @@ public final class TlsFiles {
         this.crl = builder.crl;
         this.protocols = builder.protocols;
         this.provider = builder.provider;
+        this.sessionTimeout = builder.sessionTimeout;
     }
 
     public static Builder builder() {
@@ -79,6 +82,11 @@ public final class TlsFiles {
         return provider;
     }
 
+    /** How long a TLS session may be resumed. */
+    public Duration sessionTimeout() {
+        return sessionTimeout;
+    }
+
     /** Every file, in a fixed order: what a reload watches. */
     List<Path> all() {
         return Stream.concat(Stream.of(caCert, serverCert, serverKey, clientCert, clientKey), crl().stream()).toList();
@@ -95,6 +103,7 @@ public final class TlsFiles {
         private Path crl;
         private List<String> protocols = MtlsContext.DEFAULT_PROTOCOLS;
         private Provider provider;
+        private Duration sessionTimeout = MtlsContext.DEFAULT_SESSION_TIMEOUT;
 
         private Builder() {
         }
@@ -140,6 +149,12 @@ public final class TlsFiles {
         /** Default {@code null}: the JDK's own JSSE. */
         public Builder provider(Provider provider) {
             this.provider = provider;
+            return this;
+        }
+
+        /** How long a TLS session may be resumed without a full handshake; default 1 hour. */
+        public Builder sessionTimeout(Duration sessionTimeout) {
+            this.sessionTimeout = sessionTimeout;
             return this;
         }
 

@@ -56,7 +56,8 @@ public final class TlsInspection {
             keys.put(role, identity);
             contexts.put(role, identity.then(certSetting, certFile, id -> trust.value().map(bundle ->
                     (role == Role.SERVER ? MtlsContext.forServer(id) : MtlsContext.forClient(id))
-                            .trust(bundle).protocols(files.protocols()).provider(files.provider()).clock(clock).build())
+                            .trust(bundle).protocols(files.protocols()).provider(files.provider())
+                            .sessionTimeout(files.sessionTimeout()).clock(clock).build())
                     .orElse(null)));
         }
     }

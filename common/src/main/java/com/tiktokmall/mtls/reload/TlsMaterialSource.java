@@ -57,6 +57,7 @@ public final class TlsMaterialSource implements AutoCloseable {
     private final AtomicReference<TlsMaterial> current;
     private final List<Consumer<TlsMaterial>> changeListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> checkListeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private String loadedDigest;
     private String deferredDigest;
@@ -95,6 +96,14 @@ public final class TlsMaterialSource implements AutoCloseable {
     /** Calls {@code listener} with every failed check or reload from now on (for metrics). */
     public void onFailure(Consumer<Throwable> listener) {
         failureListeners.add(listener);
+    }
+
+    /**
+     * Runs {@code task} after every periodic check, changed files or not: for work that must
+     * happen once per interval, such as ending connections whose peer certificate has expired.
+     */
+    public void afterEveryCheck(Runnable task) {
+        checkListeners.add(task);
     }
 
     /** Checks the files every interval on {@code scheduler} until {@link #close()}. */
@@ -158,6 +167,13 @@ public final class TlsMaterialSource implements AutoCloseable {
         } finally {
             lastCheck = clock.instant();
             lock.unlock();
+        }
+        for (Runnable task : checkListeners) {
+            try {
+                task.run();
+            } catch (Throwable e) {
+                LOG.error("a task run after the TLS check failed", e);
+            }
         }
     }
 

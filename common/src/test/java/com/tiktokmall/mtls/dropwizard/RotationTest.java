@@ -116,8 +116,8 @@ class RotationTest {
         start(settings);
         TestCert renewed = pki.issue("echo");
 
-        Reply reply = MtlsTestClient.as(pki.issue("gateway"), pki.ca())
-                .post("https://localhost:" + app.getAdminPort() + "/tasks/reload-tls");
+        Reply reply = MtlsTestClient.as(pki.issue("ops"), pki.ca())
+                .post("https://localhost:" + app.getAdminPort() + "/tasks/reload-tls?force=true");
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.body()).startsWith("reloaded: server 'echo' serial " + renewed.certificate().getSerialNumber().toString(16));

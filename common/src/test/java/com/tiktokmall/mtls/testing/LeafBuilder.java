@@ -31,12 +31,32 @@ public final class LeafBuilder {
     private Instant notBefore = Instant.now().minus(Duration.ofHours(1));
     private Instant notAfter = Instant.now().plus(Duration.ofDays(30));
     private Supplier<KeyPair> keys = () -> TestCa.KeyPairs.ec("secp256r1");
+    private String subject;
+    private boolean criticalSans;
 
     LeafBuilder(TestCa ca, String service) {
         this.ca = ca;
         this.service = service;
         this.sans = List.of("DNS:" + service, "DNS:localhost", "IP:127.0.0.1",
                 "URI:spiffe://" + TRUST_DOMAIN + "/" + service);
+        this.subject = "CN=" + service;
+    }
+
+    /**
+     * An X.509-SVID as SPIRE and csi-driver-spiffe issue it: an empty subject, and one URI SAN
+     * {@code spiffe://tiktokmall.local/<service>} in a critical extension (no DNS or IP SAN).
+     */
+    public LeafBuilder svid() {
+        this.sans = List.of("URI:spiffe://" + TRUST_DOMAIN + "/" + service);
+        this.subject = "";
+        this.criticalSans = true;
+        return this;
+    }
+
+    /** The subject DN, e.g. "CN=evil\nforged"; default "CN=<service>". */
+    public LeafBuilder subject(String subject) {
+        this.subject = subject;
+        return this;
     }
 
     /** Replaces the subject alternative names; each is "DNS:name", "IP:address" or "URI:uri". */
@@ -99,7 +119,7 @@ public final class LeafBuilder {
     public TestCert issue() {
         KeyPair keyPair = keys.get();
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(ca.certificate(), TestCa.serial(),
-                Date.from(notBefore), Date.from(notAfter), new X500Name("CN=" + service), keyPair.getPublic());
+                Date.from(notBefore), Date.from(notAfter), new X500Name(subject), keyPair.getPublic());
         try {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature
@@ -109,7 +129,7 @@ public final class LeafBuilder {
                         new ExtendedKeyUsage(purposes.toArray(KeyPurposeId[]::new)));
             }
             if (!sans.isEmpty()) {
-                builder.addExtension(Extension.subjectAlternativeName, false, generalNames());
+                builder.addExtension(Extension.subjectAlternativeName, criticalSans, generalNames());
             }
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);

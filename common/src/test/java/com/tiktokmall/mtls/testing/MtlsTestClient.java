@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.tiktokmall.mtls.MtlsContext;
+import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TrustBundle;
 
 import java.io.IOException;
@@ -36,11 +37,22 @@ public final class MtlsTestClient {
         this.http = http;
     }
 
-    /** A client presenting {@code cert} and trusting only {@code cas}. */
+    /** A client presenting {@code cert} and trusting only {@code cas}; it checks the server's host name. */
     public static MtlsTestClient as(TestCert cert, TestCa... cas) {
-        MtlsContext context = MtlsContext.forClient(cert.identity())
+        return over(MtlsContext.forClient(cert.identity())
                 .trust(TrustBundle.of(Stream.of(cas).map(TestCa::certificate).toList()))
-                .build();
+                .build());
+    }
+
+    /** As {@link #as}, but requiring the server to present {@code server} as its SPIFFE ID instead. */
+    public static MtlsTestClient expecting(SpiffeId server, TestCert cert, TestCa... cas) {
+        return over(MtlsContext.forClient(cert.identity())
+                .trust(TrustBundle.of(Stream.of(cas).map(TestCa::certificate).toList()))
+                .expectServer(server)
+                .build());
+    }
+
+    private static MtlsTestClient over(MtlsContext context) {
         return new MtlsTestClient(HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))

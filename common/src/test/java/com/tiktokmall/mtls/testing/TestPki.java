@@ -94,16 +94,16 @@ public final class TestPki {
         return overrides(tlsSettings(service));
     }
 
-    /**
-     * The {@code tls.*} settings for {@code service}'s files, issuing them now if they do not exist
-     * yet: a mutable map, for tests that break one setting before calling {@link #overrides(Map)}.
-     */
     /** The tls files of {@code service} for a {@code TlsMaterialSource}: its pair in both roles. */
     public TlsFiles tlsFiles(String service) {
         return TlsFiles.builder().caCert(caCert()).server(certFile(service), keyFile(service))
                 .client(certFile(service), keyFile(service)).build();
     }
 
+    /**
+     * The {@code tls.*} settings for {@code service}'s files, issuing them now if they do not exist
+     * yet: a mutable map, for tests that break one setting before calling {@link #overrides(Map)}.
+     */
     public Map<String, String> tlsSettings(String service) {
         if (!Files.exists(certFile(service))) {
             issue(service);

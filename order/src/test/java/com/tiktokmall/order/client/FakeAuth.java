@@ -9,13 +9,21 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A stand-in for auth on a fixed port that answers every call with one status and body. */
 final class FakeAuth implements AutoCloseable {
     private final HttpsServer server;
+    private final AtomicInteger requests;
 
-    private FakeAuth(HttpsServer server) {
+    private FakeAuth(HttpsServer server, AtomicInteger requests) {
         this.server = server;
+        this.requests = requests;
+    }
+
+    /** How many HTTP requests reached it: zero when every handshake was refused. */
+    int requests() {
+        return requests.get();
     }
 
     static FakeAuth start(int port, MtlsContext tls, int status, String body) throws IOException {
@@ -26,7 +34,9 @@ final class FakeAuth implements AutoCloseable {
                 parameters.setSSLParameters(tls.sslParameters());
             }
         });
+        AtomicInteger requests = new AtomicInteger();
         server.createContext("/", exchange -> {
+            requests.incrementAndGet();
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(status, bytes.length);
@@ -34,7 +44,7 @@ final class FakeAuth implements AutoCloseable {
             exchange.close();
         });
         server.start();
-        return new FakeAuth(server);
+        return new FakeAuth(server, requests);
     }
 
     @Override

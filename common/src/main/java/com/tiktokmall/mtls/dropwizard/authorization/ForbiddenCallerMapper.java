@@ -2,6 +2,7 @@ package com.tiktokmall.mtls.dropwizard.authorization;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.tiktokmall.mtls.internal.Printable;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.container.ResourceInfo;
@@ -41,7 +42,7 @@ final class ForbiddenCallerMapper implements ExceptionMapper<ForbiddenException>
         if (required.isEmpty() || !(security.getUserPrincipal() instanceof PeerPrincipal caller)) {
             return refusal(new Refusal(exception.getMessage(), null, null));
         }
-        String call = request.getMethod() + " /" + uri.getPath();
+        String call = request.getMethod() + " /" + Printable.escape(uri.getPath());
         String who = caller.identity().map(Object::toString).orElse("a caller without identity (certificate "
                 + caller.subject() + " has no spiffe:// URI SAN of our trust domain)");
         LOG.info("refused {} to {}: lacks role {}", call, caller.getName(), required.get());

@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard.authorization;
 
 import com.tiktokmall.mtls.SpiffeId;
+import com.tiktokmall.mtls.internal.Certificates;
 import io.dropwizard.auth.AuthFilter;
 import io.dropwizard.auth.Authenticator;
 import jakarta.annotation.Priority;
@@ -23,7 +24,7 @@ import java.util.Set;
 final class PeerAuthFilter extends AuthFilter<X509Certificate[], PeerPrincipal> {
     static final String LOG_ATTRIBUTE = "mtls.peer";
     static final String SERIAL_LOG_ATTRIBUTE = "mtls.peer.serial";
-    private static final String CERTIFICATES = "jakarta.servlet.request.X509Certificate";
+    static final String CERTIFICATES = "jakarta.servlet.request.X509Certificate";
 
     private PeerAuthFilter() {
     }
@@ -47,7 +48,7 @@ final class PeerAuthFilter extends AuthFilter<X509Certificate[], PeerPrincipal> 
                 return Optional.empty();
             }
             Optional<SpiffeId> identity = SpiffeId.fromCertificate(chain[0], trustDomain);
-            return Optional.of(new PeerPrincipal(identity.orElse(null), chain[0].getSubjectX500Principal().getName(),
+            return Optional.of(new PeerPrincipal(identity.orElse(null), Certificates.subject(chain[0]),
                     identity.map(grants::get).orElse(Set.of())));
         });
     }

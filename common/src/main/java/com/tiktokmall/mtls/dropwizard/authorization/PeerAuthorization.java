@@ -27,11 +27,17 @@ public final class PeerAuthorization {
      * @param tlsEnabled  without TLS callers have no identity, and every caller holds every role
      * @param trustDomain the trust domain of every identity in {@code authorization}
      * @param roles       every role the resources use; granting another is a start-up error
+     * @param admin       the admin port's filter, told {@code authorization.admin}; {@code null} without TLS
      * @throws com.tiktokmall.mtls.TlsException for a malformed identity or an unknown role
      */
     public static void register(JerseyEnvironment jersey, boolean tlsEnabled, String trustDomain,
-                                AuthorizationConfiguration authorization, Set<String> roles) {
+                                AuthorizationConfiguration authorization, Set<String> roles,
+                                AdminAuthorizationFilter admin) {
         Map<SpiffeId, Set<String>> grants = authorization.grants(trustDomain, roles);
+        Set<SpiffeId> admins = authorization.admins(trustDomain);
+        if (admin != null) {
+            admin.allow(admins);
+        }
         PeerAuthFilter filter;
         if (tlsEnabled) {
             filter = PeerAuthFilter.identifying(trustDomain, grants);

@@ -4,6 +4,8 @@ import com.codahale.metrics.Meter;
 import com.codahale.metrics.httpclient5.InstrumentedHttpClientConnectionManager;
 import com.tiktokmall.mtls.HandshakeFailure;
 import com.tiktokmall.mtls.MtlsContext;
+import com.tiktokmall.mtls.SpiffeId;
+import com.tiktokmall.mtls.reload.TlsMaterial;
 import com.tiktokmall.mtls.reload.TlsMaterialSource;
 import io.dropwizard.client.HttpClientBuilder;
 import io.dropwizard.client.HttpClientConfiguration;
@@ -14,6 +16,7 @@ import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
+import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
 import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
 import org.apache.hc.core5.http.HttpRequestInterceptor;
 import org.apache.hc.core5.http.URIScheme;
@@ -35,8 +38,8 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * Dropwizard's Apache HttpClient 5 builder, with TLS taken from the {@code tls} block: it
- * presents the client certificate, trusts only {@code ca_cert}, checks the server's host name,
- * and refuses plain {@code http://} URLs.
+ * presents the client certificate, trusts only {@code ca_cert}, checks the server's SPIFFE ID
+ * (or, when none is expected, its host name), and refuses plain {@code http://} URLs.
  *
  * <p>Connection state is disabled so that pooled connections are reused: HttpClient otherwise
  * tags a connection that presented a client certificate with that principal, and requests made
@@ -54,16 +57,22 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
 
     private final Environment environment;
     private final TlsMaterialSource material;
+    private final SpiffeId expectedServer;
     private final Meter handshakes;
     private HttpClientConfiguration configuration = new HttpClientConfiguration();
     private volatile Generation current;
 
-    public MtlsHttpClientBuilder(Environment environment, TlsMaterialSource material) {
+    /**
+     * @param expectedServer the SPIFFE ID every server must present, checked during the handshake
+     *                       in place of its host name; {@code null} to check host names instead
+     */
+    public MtlsHttpClientBuilder(Environment environment, TlsMaterialSource material, SpiffeId expectedServer) {
         super(environment);
         this.environment = environment;
         this.material = material;
+        this.expectedServer = expectedServer;
         this.handshakes = environment.metrics().meter("tls.client.handshakes");
-        this.current = new Generation(material.current().client());
+        this.current = generation(material.current());
     }
 
     @Override
@@ -98,7 +107,7 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
                         RegistryBuilder.<TlsSocketStrategy>create().register(URIScheme.HTTPS.id, followingReloads).build()))
                 .build();
         material.onChange(next -> {
-            current = new Generation(next.client());
+            current = generation(next);
             manager.closeIdle(TimeValue.ZERO_MILLISECONDS);
         });
         return configureConnectionManager(manager);
@@ -132,12 +141,22 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
         return explained;
     }
 
+    private Generation generation(TlsMaterial material) {
+        if (expectedServer == null) {
+            MtlsContext context = material.client();
+            return new Generation(context, new DefaultClientTlsStrategy(context.sslContext(),
+                    context.protocols().toArray(String[]::new), context.cipherSuites().toArray(String[]::new),
+                    SSLBufferMode.STATIC, HostnameVerificationPolicy.BUILTIN, null));
+        }
+        // The SPIFFE ID is checked by the context's trust manager during the handshake; it replaces
+        // the host-name check, as the X.509-SVID standard says.
+        MtlsContext context = material.client().expectingServer(expectedServer);
+        return new Generation(context, new DefaultClientTlsStrategy(context.sslContext(),
+                context.protocols().toArray(String[]::new), context.cipherSuites().toArray(String[]::new),
+                SSLBufferMode.STATIC, HostnameVerificationPolicy.CLIENT, NoopHostnameVerifier.INSTANCE));
+    }
+
     /** The client context in use and the TLS strategy made from it, swapped together. */
     private record Generation(MtlsContext context, TlsSocketStrategy strategy) {
-        Generation(MtlsContext context) {
-            this(context, new DefaultClientTlsStrategy(context.sslContext(), context.protocols().toArray(String[]::new),
-                    context.cipherSuites().toArray(String[]::new), SSLBufferMode.STATIC,
-                    HostnameVerificationPolicy.BUILTIN, null));
-        }
     }
 }

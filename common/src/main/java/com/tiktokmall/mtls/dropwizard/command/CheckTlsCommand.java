@@ -1,5 +1,7 @@
 package com.tiktokmall.mtls.dropwizard.command;
 
+import com.tiktokmall.mtls.MtlsContext;
+import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.dropwizard.TlsConfiguration;
 import com.tiktokmall.mtls.reload.TlsInspection;
@@ -17,7 +19,7 @@ import java.time.Clock;
 import java.util.function.Function;
 
 /**
- * {@code check-tls config.yml [--connect HOST:PORT]}: the troubleshooting list of the TikTokMall
+ * {@code check-tls config.yml [--connect HOST:PORT [--expect SPIFFE_ID]]}: the troubleshooting list of the TikTokMall
  * guide, done by the program. Exit 0 when the tls block is good; otherwise non-zero with the same
  * message start-up would give.
  */
@@ -44,6 +46,9 @@ public final class CheckTlsCommand<C extends Configuration> extends ConfiguredCo
         subparser.addArgument("--connect")
                 .metavar("HOST:PORT")
                 .help("also shake hands with HOST:PORT, presenting the client certificate of the tls block");
+        subparser.addArgument("--expect")
+                .metavar("SPIFFE_ID")
+                .help("with --connect: the SPIFFE ID the server must present (instead of a certificate naming HOST)");
     }
 
     @Override
@@ -58,8 +63,13 @@ public final class CheckTlsCommand<C extends Configuration> extends ConfiguredCo
         new TlsReport(out, tls.getTrustDomain(), clock.instant()).print(inspection);
         TlsMaterial material = inspection.material();
         String target = namespace.getString("connect");
+        String expect = namespace.getString("expect");
+        if (expect != null && target == null) {
+            throw TlsException.invalid("--expect needs --connect HOST:PORT", "add --connect");
+        }
         if (target != null) {
-            new TlsConnectCheck(out, tls.getTrustDomain()).connect(material.client(), target);
+            MtlsContext client = expect == null ? material.client() : material.client().expectingServer(SpiffeId.parse(expect));
+            new TlsConnectCheck(out, tls.getTrustDomain()).connect(client, target);
         }
         out.println("OK: the tls block is good" + (target == null ? "" : " and " + target + " accepted us"));
     }

@@ -37,7 +37,8 @@ final class TlsConnectCheck {
         }
         String host = hostAndPort.substring(0, colon);
         int port = Integer.parseInt(hostAndPort.substring(colon + 1));
-        out.printf("connect  %s as %s%n", hostAndPort, Certificates.name(client.identity().certificate()));
+        out.printf("connect  %s as %s, expecting %s%n", hostAndPort, Certificates.name(client.identity().certificate()),
+                client.expectedServer().map(Object::toString).orElse("a certificate that names " + host));
         try (SSLSocket socket = (SSLSocket) client.sslContext().getSocketFactory().createSocket(host, port)) {
             socket.setSSLParameters(client.sslParameters());
             socket.setSoTimeout(TIMEOUT_MILLIS);
@@ -70,7 +71,7 @@ final class TlsConnectCheck {
     private void report(SSLSession session) throws IOException {
         X509Certificate peer = (X509Certificate) session.getPeerCertificates()[0];
         line("protocol", session.getProtocol() + ", " + session.getCipherSuite());
-        line("peer", peer.getSubjectX500Principal().getName());
+        line("peer", Certificates.subject(peer));
         line("SANs", String.join(", ", Certificates.subjectAltNames(peer)));
         line("identity", TlsReport.identityOf(peer, trustDomain));
         line("issuer", peer.getIssuerX500Principal().getName());

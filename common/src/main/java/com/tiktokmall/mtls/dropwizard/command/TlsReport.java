@@ -77,7 +77,7 @@ final class TlsReport {
     }
 
     private void leaf(X509Certificate leaf) {
-        line("subject", leaf.getSubjectX500Principal().getName());
+        line("subject", Certificates.subject(leaf));
         line("SANs", String.join(", ", Certificates.subjectAltNames(leaf)));
         line("identity", identityOf(leaf, trustDomain));
         line("issuer", leaf.getIssuerX500Principal().getName());

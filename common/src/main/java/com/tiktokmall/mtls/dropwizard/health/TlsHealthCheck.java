@@ -74,7 +74,7 @@ final class TlsHealthCheck extends HealthCheck {
 
     private static Map<String, Object> detail(X509Certificate certificate, Instant notAfter, long daysLeft) {
         Map<String, Object> detail = new LinkedHashMap<>();
-        detail.put("subject", certificate.getSubjectX500Principal().getName());
+        detail.put("subject", Certificates.subject(certificate));
         detail.put("serial", certificate.getSerialNumber().toString(16));
         detail.put("not_after", notAfter.toString());
         detail.put("days_left", daysLeft);

@@ -18,17 +18,26 @@ import org.slf4j.LoggerFactory;
 
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
 
 /**
  * Holds open connections to the current trust: when new material arrives, every connection whose
  * peer it no longer accepts (its CA was removed from ca_cert, or its certificate was revoked) is
  * closed as soon as its in-flight request completes, keep-alive or not. A handshake that began
  * under the old material is checked again when it completes.
+ *
+ * <p>Time ends trust too: a request on a connection whose peer certificate has expired (or is not
+ * valid yet) is refused with 403; such connections, idle or resumed, are closed within one
+ * {@code reload_interval}, and TLS sessions made with an expired certificate are invalidated so
+ * they cannot be resumed.
  */
 final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListener, HttpConfiguration.Customizer {
     private static final Logger LOG = LoggerFactory.getLogger(PeerTrustEnforcer.class);
@@ -38,6 +47,7 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
 
     PeerTrustEnforcer(TlsMaterialSource material) {
         this.material = material;
+        material.afterEveryCheck(this::endExpired);
     }
 
     /** Closes the open connections that {@code next} no longer trusts; call it once new handshakes use {@code next}. */
@@ -62,8 +72,16 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
     @Override
     public void handshakeSucceeded(Event event) {
         Tracked connection = open.get(event.getSSLEngine());
+        if (connection == null) {
+            return;
+        }
+        if (expired(connection)) { // a session resumed with a certificate that has expired since
+            event.getSSLEngine().getSession().invalidate();
+            retire(connection, "its client certificate is no longer valid");
+            return;
+        }
         TlsMaterial current = material.current();
-        if (connection != null && connection.checkedUnder != current) {
+        if (connection.checkedUnder != current) {
             enforce(connection, current);
         }
     }
@@ -72,6 +90,12 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
     public Request customize(Request request, HttpFields.Mutable responseHeaders) {
         if (request.getConnectionMetaData().getConnection().getEndPoint() instanceof SslConnection.SslEndPoint endPoint) {
             Tracked connection = open.get(endPoint.getSslConnection().getSSLEngine());
+            if (connection != null && !connection.retired && expired(connection)) {
+                // Not closed here: the 403 below is sent first, with Connection: close.
+                connection.retired = true;
+                LOG.info("refusing a request from {} and closing its connection: its client certificate is no longer"
+                        + " valid", connection.ssl.getEndPoint().getRemoteSocketAddress());
+            }
             if (connection != null && connection.retired) {
                 // A request that crossed our closing of the connection: the peer is no longer trusted.
                 responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
@@ -90,6 +114,41 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
         return request;
     }
 
+    /** Once per interval: ends connections and TLS sessions whose peer certificate is no longer valid. */
+    private void endExpired() {
+        open.values().stream().filter(connection -> !connection.retired && expired(connection))
+                .forEach(connection -> retire(connection, "its client certificate is no longer valid"));
+        SSLSessionContext sessions = material.current().server().sslContext().getServerSessionContext();
+        for (byte[] id : Collections.list(sessions.getIds())) {
+            SSLSession session = sessions.getSession(id);
+            if (session != null && !validNow(peerLeaf(session))) {
+                session.invalidate();
+            }
+        }
+    }
+
+    private boolean expired(Tracked connection) {
+        SSLSession session = connection.ssl.getSSLEngine().getSession();
+        X509Certificate leaf = peerLeaf(session);
+        return leaf != null && !validNow(leaf);
+    }
+
+    private boolean validNow(X509Certificate leaf) {
+        if (leaf == null) {
+            return true;
+        }
+        Instant now = material.clock().instant();
+        return !now.isBefore(leaf.getNotBefore().toInstant()) && !now.isAfter(leaf.getNotAfter().toInstant());
+    }
+
+    private static X509Certificate peerLeaf(SSLSession session) {
+        try {
+            return (X509Certificate) session.getPeerCertificates()[0];
+        } catch (SSLPeerUnverifiedException handshakeNotDoneYet) {
+            return null;
+        }
+    }
+
     private static void enforce(Tracked connection, TlsMaterial current) {
         connection.checkedUnder = current;
         try {
@@ -98,12 +157,16 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
         } catch (SSLPeerUnverifiedException handshakeNotDoneYet) {
             connection.checkedUnder = null; // its engine may predate the swap: check when the handshake completes
         } catch (CertificateException refused) {
-            connection.retired = true;
-            LOG.info("closing the connection from {} once its request completes: {}",
-                    connection.ssl.getEndPoint().getRemoteSocketAddress(), HandshakeFailure.explain(refused));
-            if (connection.inFlight.get() == 0) {
-                connection.ssl.close();
-            }
+            retire(connection, HandshakeFailure.explain(refused));
+        }
+    }
+
+    private static void retire(Tracked connection, String why) {
+        connection.retired = true;
+        LOG.info("closing the connection from {} once its request completes: {}",
+                connection.ssl.getEndPoint().getRemoteSocketAddress(), why);
+        if (connection.inFlight.get() == 0) {
+            connection.ssl.close();
         }
     }
 

@@ -1,0 +1,117 @@
+package com.tiktokmall.mtls.dropwizard.server;
+
+import com.tiktokmall.mtls.MtlsContext;
+import com.tiktokmall.mtls.TrustBundle;
+import com.tiktokmall.mtls.testing.EchoApplication;
+import com.tiktokmall.mtls.testing.RawHttps;
+import com.tiktokmall.mtls.testing.TestCert;
+import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.testing.DropwizardTestSupport;
+import io.dropwizard.testing.ResourceHelpers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A client certificate that expires stops working at once: on open connections and on resumed sessions. */
+class ExpiredPeerTest {
+    private static final Duration LIFETIME = Duration.ofSeconds(4);
+
+    private final TestPki pki = TestPki.create();
+    private DropwizardTestSupport<EchoApplication.EchoConfiguration> app;
+
+    @AfterEach
+    void stop() {
+        if (app != null) {
+            app.after();
+        }
+    }
+
+    @Test
+    void aRequestOnAKeepAliveConnectionIsRefusedOnceTheClientCertificateHasExpired() throws Exception {
+        start("1 hour"); // no periodic sweep: the request itself is refused
+        TestCert shortLived = shortLivedGateway();
+        try (RawHttps.KeepAlive connection = RawHttps.keepAlive(client(shortLived, "TLSv1.3"), "localhost", app.getLocalPort())) {
+            assertThat(connection.get("/whoami")).isEqualTo("HTTP/1.1 200 OK");
+
+            awaitExpiry(shortLived);
+
+            assertThat(connection.get("/whoami")).isEqualTo("HTTP/1.1 403 Forbidden");
+            await().atMost(5, TimeUnit.SECONDS).until(connection::closedByServer);
+        }
+    }
+
+    @Test
+    void anIdleConnectionOfAnExpiredClientIsClosedWithinOneReloadInterval() throws Exception {
+        start("1s");
+        TestCert shortLived = shortLivedGateway();
+        try (RawHttps.KeepAlive connection = RawHttps.keepAlive(client(shortLived, "TLSv1.3"), "localhost", app.getLocalPort())) {
+            assertThat(connection.get("/whoami")).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(connection.closedByServer()).isFalse();
+
+            awaitExpiry(shortLived);
+
+            await().atMost(5, TimeUnit.SECONDS).until(connection::closedByServer);
+        }
+    }
+
+    @Test
+    void aTls12SessionResumedAfterTheCertificateExpiredIsClosedBeforeAnyRequest() throws Exception {
+        start("1 hour"); // no periodic sweep: the resumed handshake itself is caught
+        TestCert shortLived = shortLivedGateway();
+        javax.net.ssl.SSLContext tls12 = client(shortLived, "TLSv1.2");
+        long first;
+        try (RawHttps.KeepAlive connection = RawHttps.keepAlive(tls12, "localhost", app.getLocalPort())) {
+            assertThat(connection.get("/whoami")).isEqualTo("HTTP/1.1 200 OK");
+            first = connection.session().getCreationTime();
+        }
+        try (RawHttps.KeepAlive resumed = RawHttps.keepAlive(tls12, "localhost", app.getLocalPort())) {
+            assertThat(resumed.session().getCreationTime()).as("resumed while valid").isEqualTo(first);
+            assertThat(resumed.get("/whoami")).isEqualTo("HTTP/1.1 200 OK");
+        }
+
+        awaitExpiry(shortLived);
+
+        String answer;
+        try (RawHttps.KeepAlive afterExpiry = RawHttps.keepAlive(tls12, "localhost", app.getLocalPort())) {
+            answer = afterExpiry.get("/whoami");
+        } catch (IOException refused) {
+            answer = "refused: " + refused;
+        }
+        assertThat(answer).as("closed without serving, not even a 403").doesNotStartWith("HTTP/1.1");
+    }
+
+    private void start(String reloadInterval) throws Exception {
+        Map<String, String> settings = pki.tlsSettings("echo");
+        settings.put("tls.reload_interval", reloadInterval);
+        app = new DropwizardTestSupport<>(EchoApplication.class, ResourceHelpers.resourceFilePath("echo.yml"),
+                TestPki.overrides(settings));
+        app.before();
+    }
+
+    private TestCert shortLivedGateway() {
+        Instant now = Instant.now();
+        return pki.ca().leaf("gateway").validity(now.minus(Duration.ofMinutes(1)), now.plus(LIFETIME)).issue();
+    }
+
+    private javax.net.ssl.SSLContext client(TestCert cert, String protocol) {
+        // The client may present what it likes: its context is built while the certificate is valid.
+        return MtlsContext.forClient(cert.identity()).trust(TrustBundle.of(List.of(pki.ca().certificate())))
+                .protocols(List.of(protocol)).build().sslContext();
+    }
+
+    private static void awaitExpiry(TestCert cert) {
+        Instant notAfter = cert.certificate().getNotAfter().toInstant();
+        await().atMost(LIFETIME.plusSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> Instant.now().isAfter(notAfter.plusMillis(100)));
+    }
+
+}
