@@ -15,6 +15,8 @@ Checks the Kubernetes manifests under deploy/ without a cluster:
      and checks every object (schemas and the project's invariants)
 
 Needs node 20+, npm and kubectl (1.27+, for its built-in kustomize) on PATH; fails if one is missing.
+With DEPLOY_SERVICE_JARS=<repository root> in the environment, step 3 also runs each rendered
+config through its service's own `check` command (validate.mjs --service-jars; needs built jars).
 
   --skip-tests   skip step 2
   -h, --help     this text
@@ -64,5 +66,8 @@ cd "$here"
 if [[ "$skip_tests" == false ]]; then
   node --test --test-reporter=dot test/
   echo "validator self-tests passed"
+fi
+if [[ -n "${DEPLOY_SERVICE_JARS:-}" ]]; then
+  set -- --service-jars "$DEPLOY_SERVICE_JARS" "$@"
 fi
 node validate.mjs "$@"

@@ -12,7 +12,7 @@ import { runChecks } from "./lib/run.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-const USAGE = `Usage: node validate.mjs [--deploy-dir DIR] [--only TARGET]... [--verbose]
+const USAGE = `Usage: node validate.mjs [--deploy-dir DIR] [--only TARGET]... [--service-jars ROOT]
 
 Renders DIR/base and every DIR/overlays/<name> (kubectl kustomize, no cluster needed) and checks
 every rendered object: its schema (kubernetes-models, cert-manager and Prometheus Operator CRDs;
@@ -22,13 +22,15 @@ NetworkPolicies = access matrix (both ways), non-root read-only containers, no e
 
   --deploy-dir DIR   the deploy directory (default: the parent of this script's directory)
   --only TARGET      check only this target, e.g. base or overlays/cert-manager (repeatable)
-  --verbose          print warnings and passing checks in full
+  --service-jars ROOT
+                     also run each rendered config through its service's own parser:
+                     java -jar ROOT/<svc>/target/<svc>.jar check <config> (needs built jars)
   -h, --help         this text
 
 Exit status: 0 all checks passed, 1 a check failed, 2 bad usage or a missing tool.`;
 
 function parseArgs(argv) {
-  const options = { deployDir: path.resolve(HERE, ".."), only: [], verbose: false };
+  const options = { deployDir: path.resolve(HERE, ".."), only: [], serviceJars: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "-h" || arg === "--help") {
@@ -38,8 +40,8 @@ function parseArgs(argv) {
       options.deployDir = path.resolve(argv[++i]);
     } else if (arg === "--only" && argv[i + 1]) {
       options.only.push(argv[++i].replace(/\/+$/, ""));
-    } else if (arg === "--verbose") {
-      options.verbose = true;
+    } else if (arg === "--service-jars" && argv[i + 1]) {
+      options.serviceJars = path.resolve(argv[++i]);
     } else {
       console.error(`validate: unknown argument ${arg}\n\n${USAGE}`);
       process.exit(2);
@@ -105,11 +107,12 @@ function main() {
     console.log(`ok    render: ${objects.length} objects`);
     record("pass");
     const context = buildContext({ target, dir, objects, matrix, expect });
+    context.serviceJars = options.serviceJars;
     for (const result of runChecks(context)) {
       record(result.status);
       const mark = { pass: "ok  ", fail: "FAIL", skip: "skip" }[result.status];
       const notes = result.warnings.length ? `  (${result.warnings.length} warning${result.warnings.length > 1 ? "s" : ""})` : "";
-      console.log(`${mark}  ${result.name}${result.status === "skip" ? " (not part of this target)" : notes}`);
+      console.log(`${mark}  ${result.name}${result.status === "skip" ? " (not part of this run)" : notes}`);
       result.failures.forEach((failure) => console.log(`        - ${failure}`));
       result.warnings.forEach((warning) => console.log(`        warning: ${warning}`));
     }

@@ -11,6 +11,7 @@ import { certificates } from "./certificates.mjs";
 import { network } from "./network.mjs";
 import { monitoring } from "./monitoring.mjs";
 import { csiDriver } from "./csi-driver.mjs";
+import { serviceJars } from "./service-jars.mjs";
 
 export const CHECKS = [schema, references, security, secrets, configFiles, ports, identities, database,
-  certificates, network, monitoring, csiDriver];
+  certificates, network, monitoring, csiDriver, serviceJars];
