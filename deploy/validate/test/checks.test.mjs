@@ -217,6 +217,27 @@ describe("pod security and secrets", () => {
   });
 });
 
+describe("database and references", () => {
+  test("a database URL without verify-full fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.database.url = c.database.url.replace("verify-full", "require"); }));
+    assertFailsOnly(failures, named("database"), /sslmode=verify-full/);
+  });
+  test("a certificate CN that is not the database role fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.commonName = "auth-service"; });
+    assertFailsOnly(failures, named("database"), /maps the CN to the role auth/);
+  });
+  test("a PodDisruptionBudget that blocks every drain fails", () => {
+    const failures = check("base", (objects) => { get(objects, "PodDisruptionBudget", "auth").spec.minAvailable = 2; });
+    assertFailsOnly(failures, named("references"), /minAvailable 2/);
+  });
+  test("a Secret volume nothing writes fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "Deployment", "order").spec.template.spec.volumes.find((v) => v.name === "tls").secret.secretName = "order-tls-old";
+    });
+    assertFailsOnly(failures, named("references"), /nothing writes Secret order-tls-old/, ["identities", "service monitors"]);
+  });
+});
+
 describe("certificates, scraping and the CSI driver", () => {
   test("a certificate that keeps its key on renewal fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.privateKey.rotationPolicy = "Never"; });
