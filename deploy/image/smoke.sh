@@ -88,8 +88,9 @@ if $build; then
 
   step "2. Service images with Jib (no daemon, no registry)"
   t=$SECONDS
+  # Quiet Maven still prints colour resets; drop them and the empty lines they leave.
   # shellcheck disable=SC2086
-  mvn -B -q -Pimage -DskipTests ${MVN_FLAGS:-} -pl auth,order -am package
+  mvn -B -q -Pimage -DskipTests ${MVN_FLAGS:-} -pl auth,order -am package 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d'
   elapsed "$t"
 fi
 
