@@ -16,7 +16,7 @@ Usage: deploy/image/smoke.sh [--skip-build]
      by uid 10001, mode 0600, mounted read-only on /var/run/tiktokmall/tls;
   5. auth from its image (deploy/image/run-image.sh) with config/auth.yml, the tls paths and the
      H2 database (a writable volume) overridden by -Ddw.* in JAVA_TOOL_OPTIONS; waits for the admin
-     /healthcheck (as gateway); checks the service runs as uid 10001 without capabilities;
+     /readyz on the plain probe port and /healthcheck (as gateway); checks the service runs as uid 10001 without capabilities;
      issues a token as gateway;
   6. order from its image, the same way; places an order with that token (order asks auth over
      mTLS who the user is);
@@ -128,10 +128,11 @@ as_gateway() {
   curl -sS --max-time 10 --cacert "$tmp/pki/ca-cert.pem" \
     --cert "$tmp/pki/gateway-cert.pem" --key "$tmp/pki/gateway-key.pem" "$@"
 }
-wait_healthy() { # service admin-port
+wait_healthy() { # service admin-port probe-port: ready as kubelet sees it (plain HTTP), healthy as gateway sees it
   local _
   for _ in $(seq 1 240); do
-    as_gateway -o /dev/null -f "https://localhost:$2/healthcheck" 2>/dev/null && return 0
+    curl -sS --max-time 5 -o /dev/null -f "http://127.0.0.1:$3/readyz" 2>/dev/null &&
+      as_gateway -o /dev/null -f "https://localhost:$2/healthcheck" 2>/dev/null && return 0
     kill -0 "${runner[$1]}" 2>/dev/null || { wait "${runner[$1]}" || true; unset "runner[$1]"; fail "$1 exited during start-up"; }
     sleep 0.5
   done
@@ -155,8 +156,8 @@ check_process() { # service: PID 1 of its namespaces runs as 10001, without capa
 step "5. auth from its image"
 t=$SECONDS
 start auth " -Ddw.tokens.signing_key=$tls/token-signing-key.pem"
-wait_healthy auth 8444
-echo "   auth healthy: https://localhost:8444/healthcheck as gateway"
+wait_healthy auth 8444 8445
+echo "   auth ready: http://127.0.0.1:8445/readyz (the kubelet's view), https://localhost:8444/healthcheck as gateway"
 check_process auth
 elapsed "$t"
 user=$((RANDOM + 1))
@@ -169,8 +170,8 @@ echo "   token issued for user $user"
 step "6. order from its image, calling auth over mTLS"
 t=$SECONDS
 start order ' -Ddw.auth.url=https://localhost:8443'
-wait_healthy order 9444
-echo "   order healthy: https://localhost:9444/healthcheck as gateway"
+wait_healthy order 9444 9445
+echo "   order ready: http://127.0.0.1:9445/readyz (the kubelet's view), https://localhost:9444/healthcheck as gateway"
 check_process order
 elapsed "$t"
 body=$(as_gateway -f -X POST https://localhost:9443/v1/orders -H "Authorization: Bearer $token" \

@@ -62,6 +62,7 @@ public class AuthApplication extends Application<AuthConfiguration> {
 
     @Override
     public void run(AuthConfiguration configuration, Environment environment) throws Exception {
+        mtls.probes(environment, configuration.getProbes());
         mtls.authorize(environment, configuration.getAuthorization(), AuthRoles.ALL);
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
                 configuration.getDatabase().build(environment.metrics(), "auth-migrations"), MIGRATIONS)) {

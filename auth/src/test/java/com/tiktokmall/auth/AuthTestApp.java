@@ -47,6 +47,7 @@ public final class AuthTestApp {
         settings.put("database.url", "jdbc:h2:" + dataDir.resolve("auth").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE");
         settings.put("server.applicationConnectors[0].port", "0");
         settings.put("server.adminConnectors[0].port", "0");
+        settings.put("probes.port", "0"); // the shipped port may be taken; common's tests cover probes
         settings.put("logging.level", "WARN");
         return settings;
     }

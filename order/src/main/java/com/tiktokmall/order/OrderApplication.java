@@ -65,6 +65,7 @@ public class OrderApplication extends Application<OrderConfiguration> {
 
     @Override
     public void run(OrderConfiguration configuration, Environment environment) throws Exception {
+        mtls.probes(environment, configuration.getProbes());
         mtls.authorize(environment, configuration.getAuthorization(), OrderRoles.ALL);
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
                 configuration.getDatabase().build(environment.metrics(), "order-migrations"), MIGRATIONS)) {

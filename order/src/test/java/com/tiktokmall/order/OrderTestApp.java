@@ -25,6 +25,7 @@ public final class OrderTestApp {
         settings.put("database.url", databaseUrl(dataDir));
         settings.put("server.applicationConnectors[0].port", "0");
         settings.put("server.adminConnectors[0].port", "0");
+        settings.put("probes.port", "0"); // the shipped port may be taken; common's tests cover probes
         settings.put("logging.level", "WARN");
         return settings;
     }

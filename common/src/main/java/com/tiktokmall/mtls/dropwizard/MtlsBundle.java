@@ -9,7 +9,10 @@ import com.tiktokmall.mtls.dropwizard.authorization.PeerAuthorization;
 import com.tiktokmall.mtls.dropwizard.client.MtlsHttpClientBuilder;
 import com.tiktokmall.mtls.dropwizard.command.CheckTlsCommand;
 import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
+import com.tiktokmall.mtls.dropwizard.health.PrometheusEndpoint;
 import com.tiktokmall.mtls.dropwizard.health.TlsHealth;
+import com.tiktokmall.mtls.dropwizard.probes.ProbeServer;
+import com.tiktokmall.mtls.dropwizard.probes.ProbesConfiguration;
 import com.tiktokmall.mtls.dropwizard.server.PemHttpsConnectorFactory;
 import com.tiktokmall.mtls.reload.TlsMaterialSource;
 import io.dropwizard.client.JerseyClientBuilder;
@@ -63,7 +66,8 @@ import java.util.function.Function;
  * <p>The files are then watched every {@code reload_interval}: new content that passes the same
  * checks is used by every connector and client at once, without a restart (also on demand with
  * {@code POST /tasks/reload-tls}). The {@code tls} health check and {@code tls.*} metrics report
- * expiry, reloads and refused handshakes.
+ * expiry, reloads and refused handshakes; every metric is also served in Prometheus text
+ * exposition at {@code /prometheus} on the admin port.
  *
  * <p>The bundle also adds the {@code check-tls} command, which checks the block as start-up does
  * and reports on every file (and with {@code --connect HOST:PORT} shakes hands with a peer), and
@@ -99,6 +103,7 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
     @Override
     public void run(C configuration, Environment environment) {
         tls = tlsOf.apply(configuration);
+        PrometheusEndpoint.register(environment);
         if (!tls.isEnabled()) {
             LOG.warn("tls.enabled is false: every connector and client of this service speaks plain HTTP,"
                     + " unauthenticated and unencrypted");
@@ -163,6 +168,17 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      */
     public void authorize(Environment environment, AuthorizationConfiguration authorization, Set<String> roles) {
         PeerAuthorization.register(environment.jersey(), tls.isEnabled(), tls.getTrustDomain(), authorization, roles, admin);
+    }
+
+    /**
+     * Serves {@code /livez} and {@code /readyz} on a plain-HTTP port of its own, for kubelet, which
+     * cannot present a client certificate; nothing else is served there. Does nothing unless
+     * {@code probes.port} is set. Call it from {@code Application.run()}.
+     */
+    public void probes(Environment environment, ProbesConfiguration probes) {
+        if (probes.isEnabled()) {
+            environment.lifecycle().manage(new ProbeServer(probes, environment.healthChecks(), source));
+        }
     }
 
     /** The source of the TLS material every connector and client uses; empty with {@code tls.enabled: false}. */

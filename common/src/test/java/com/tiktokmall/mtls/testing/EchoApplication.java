@@ -31,6 +31,7 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
 
     @Override
     public void run(EchoConfiguration configuration, Environment environment) {
+        mtls.probes(environment, configuration.getProbes());
         mtls.authorize(environment, configuration.getAuthorization(), Set.of(WhoAmIResource.ROLE));
         environment.jersey().register(new WhoAmIResource());
     }
