@@ -7,7 +7,6 @@ import com.tiktokmall.mtls.testing.TlsEchoServer;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLHandshakeException;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -122,12 +121,5 @@ class MtlsContextTest {
         assertThatThrownBy(() -> MtlsContext.forClient(CA.leaf("auth").issue().identity()).build())
                 .isInstanceOf(TlsException.class)
                 .hasMessageContaining("no trust bundle is set");
-    }
-
-    @Test
-    void trustBundleRefusesLeafCertificates() throws IOException {
-        assertThatThrownBy(() -> TrustBundle.of(List.of(CA.leaf("auth").issue().certificate())))
-                .isInstanceOf(TlsException.class)
-                .hasMessageContaining("is not a CA certificate");
     }
 }
