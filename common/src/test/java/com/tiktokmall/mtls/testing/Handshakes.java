@@ -49,7 +49,7 @@ public final class Handshakes {
             int first = tls.getInputStream().read();
             throw new AssertionError("the server on port " + port + " completed the handshake and "
                     + (first < 0 ? "closed the connection without a TLS alert" : "answered: " + (char) first
-                    + new String(tls.getInputStream().readNBytes(200), StandardCharsets.ISO_8859_1)));
+                    + rest(tls)));
         } catch (SSLException | SocketException refused) {
             if (causedBy(refused, CertificateException.class)) {
                 throw new AssertionError("the client refused the server on port " + port
@@ -87,6 +87,15 @@ public final class Handshakes {
         if (answer.length > 0 && answer[0] != ALERT_RECORD) {
             throw new AssertionError("port " + port + " answered plain HTTP with something other than a TLS alert: "
                     + new String(answer, StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    /** What else the server sent, for the message; a failure while reading it does not make a refusal. */
+    private static String rest(SSLSocket tls) {
+        try {
+            return new String(tls.getInputStream().readNBytes(200), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return " (then " + e + ")";
         }
     }
 
