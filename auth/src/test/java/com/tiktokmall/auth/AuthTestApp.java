@@ -23,9 +23,9 @@ import java.util.UUID;
 
 /** auth as the tests run it: the shipped config/auth.yml, with test certificates and a private database. */
 public final class AuthTestApp {
-    /** The real configuration file; tests run from the module directory. */
     /** System-property prefix of this service's overrides, distinct from the other service's. */
     static final String PREFIX = "auth-test.";
+    /** The real configuration file; tests run from the module directory. */
     public static final String CONFIG = Path.of("../config/auth.yml").toAbsolutePath().normalize().toString();
 
     private AuthTestApp() {
@@ -49,13 +49,6 @@ public final class AuthTestApp {
         settings.put("server.adminConnectors[0].port", "0");
         settings.put("probes.port", "0"); // the shipped port may be taken; common's tests cover probes
         settings.put("logging.level", "WARN");
-        return settings;
-    }
-
-    /** The same settings with auth's application port fixed in advance, for an order that must know it. */
-    public static Map<String, String> settings(TestPki pki, Path dataDir, int port) {
-        Map<String, String> settings = settings(pki, dataDir);
-        settings.put("server.applicationConnectors[0].port", Integer.toString(port));
         return settings;
     }
 

@@ -2,11 +2,8 @@ package com.tiktokmall.auth.resources;
 
 import com.tiktokmall.auth.AuthConfiguration;
 import com.tiktokmall.auth.AuthTestApp;
-import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
-import com.tiktokmall.mtls.testing.RawHttps;
-import com.tiktokmall.mtls.testing.TestCa;
-import com.tiktokmall.mtls.testing.TestCert;
+import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
@@ -14,14 +11,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import javax.net.ssl.SSLException;
-import java.net.SocketException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** auth's endpoints over real mutual TLS, started from config/auth.yml with test certificates. */
@@ -95,22 +89,6 @@ class TokenResourceTest {
         assertThat(negative.status()).isEqualTo(422);
         assertThat(negative.json().path("errors").toString()).contains("must be greater than 0");
         assertThat(gateway.post(url("/v1/tokens/verify"), Map.of("token", "")).status()).isEqualTo(422);
-    }
-
-    @Test
-    void callersWithoutCertificateOrFromAnotherCaCannotReachAuth() {
-        int port = AUTH.getLocalPort();
-        TestCert stranger = TestCa.create("Stranger CA").leaf("gateway").issue();
-
-        assertThatThrownBy(() -> RawHttps.get(TestCert.anonymousClientContext(PKI.ca().certificate()), "localhost",
-                port, "/v1/tokens")).isInstanceOfAny(SSLException.class, SocketException.class);
-        assertThatThrownBy(() -> RawHttps.get(stranger.rawClientContext(PKI.ca().certificate()), "localhost",
-                port, "/v1/tokens")).isInstanceOfAny(SSLException.class, SocketException.class);
-    }
-
-    @Test
-    void plainHttpToTheTlsPortGetsNoHttpAnswer() {
-        assertThat(RawHttps.plainHttpAnswer(AUTH.getLocalPort(), "/v1/tokens")).doesNotContain("HTTP/1.1");
     }
 
     static Reply issue(long userId) {

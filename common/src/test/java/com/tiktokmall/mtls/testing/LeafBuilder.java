@@ -9,6 +9,7 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 
 import java.security.KeyPair;
@@ -122,6 +123,9 @@ public final class LeafBuilder {
                 Date.from(notBefore), Date.from(notAfter), new X500Name(subject), keyPair.getPublic());
         try {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            // authorityKeyIdentifier = keyid, as scripts/generate_certs.sh writes it
+            builder.addExtension(Extension.authorityKeyIdentifier, false,
+                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca.certificate().getPublicKey()));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature
                     | (keyPair.getPublic().getAlgorithm().equals("RSA") ? KeyUsage.keyEncipherment : 0)));
             if (!purposes.isEmpty()) {
@@ -131,7 +135,7 @@ public final class LeafBuilder {
             if (!sans.isEmpty()) {
                 builder.addExtension(Extension.subjectAlternativeName, criticalSans, generalNames());
             }
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
         X509Certificate certificate = TestCa.sign(ca.privateKey(), builder, false, keyPair);

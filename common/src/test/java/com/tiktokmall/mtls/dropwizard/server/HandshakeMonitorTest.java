@@ -6,7 +6,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TrustBundle;
 import com.tiktokmall.mtls.testing.EchoApplication;
-import com.tiktokmall.mtls.testing.RawHttps;
+import com.tiktokmall.mtls.testing.Handshakes;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
@@ -101,11 +101,7 @@ class HandshakeMonitorTest {
 
     @Test
     void serverLogsPlainHttpOnTheTlsPort() {
-        try {
-            RawHttps.getPlain(APP.getLocalPort(), "/whoami");
-        } catch (IOException expected) {
-            // closed on us, as it should be
-        }
+        Handshakes.assertNoAnswerToPlainHttp(APP.getLocalPort());
 
         assertLogged("the peer does not speak TLS (plain HTTP sent to a TLS port?)");
     }
@@ -140,8 +136,7 @@ class HandshakeMonitorTest {
     }
 
     private static void refused(SSLContext context) {
-        assertThatThrownBy(() -> RawHttps.get(context, "localhost", APP.getLocalPort(), "/whoami"))
-                .isInstanceOf(IOException.class);
+        Handshakes.assertRefusedDuringHandshake(context, APP.getLocalPort());
     }
 
     private static void assertLogged(String reason) {
