@@ -103,6 +103,22 @@ class TrustBundleTest {
     }
 
     @Test
+    void aCaMadeAnewUnderTheSameNameIsNamedAsSuchAlsoWhenTheLeafHasNoAuthorityKeyIdentifier() {
+        TestCa remade = TestCa.create("Bundle Test CA");
+        TestCert leaf = remade.leaf("auth").withoutAuthorityKeyIdentifier().issue();
+        TrustBundle bundle = TrustBundle.of(List.of(CA.certificate()));
+
+        assertThatThrownBy(() -> bundle.verify(leaf.chain(), Instant.now(), dir.resolve("auth-cert.pem")))
+                .isInstanceOf(TlsException.class)
+                .hasMessageContaining("but not by the CA of that name in the trust bundle (same name, different key");
+        assertThatThrownBy(() -> bundle.trustManager().checkClientTrusted(leaf.chain().toArray(X509Certificate[]::new), "UNKNOWN"))
+                .isInstanceOf(CertificateException.class)
+                .hasMessageContaining("but not by the CA of that name in the trust bundle (same name, different key");
+        TestCert genuine = CA.leaf("auth").withoutAuthorityKeyIdentifier().issue();
+        bundle.verify(genuine.chain(), Instant.now(), dir.resolve("auth-cert.pem"));
+    }
+
+    @Test
     void verifyChecksValidityAtTheInstantGiven() {
         Instant now = Instant.now();
         TestCert leaf = CA.leaf("auth").validity(now.minus(Duration.ofHours(1)), now.plus(Duration.ofHours(1))).issue();

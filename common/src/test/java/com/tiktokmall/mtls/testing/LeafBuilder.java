@@ -34,6 +34,7 @@ public final class LeafBuilder {
     private Supplier<KeyPair> keys = () -> TestCa.KeyPairs.ec("secp256r1");
     private String subject;
     private boolean criticalSans;
+    private boolean authorityKeyIdentifier = true;
 
     LeafBuilder(TestCa ca, String service) {
         this.ca = ca;
@@ -51,6 +52,12 @@ public final class LeafBuilder {
         this.sans = List.of("URI:spiffe://" + TRUST_DOMAIN + "/" + service);
         this.subject = "";
         this.criticalSans = true;
+        return this;
+    }
+
+    /** No authority key identifier, as some issuers leave it out: the issuer is then found by name only. */
+    public LeafBuilder withoutAuthorityKeyIdentifier() {
+        this.authorityKeyIdentifier = false;
         return this;
     }
 
@@ -123,9 +130,10 @@ public final class LeafBuilder {
                 Date.from(notBefore), Date.from(notAfter), new X500Name(subject), keyPair.getPublic());
         try {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            // authorityKeyIdentifier = keyid, as scripts/generate_certs.sh writes it
-            builder.addExtension(Extension.authorityKeyIdentifier, false,
-                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca.certificate().getPublicKey()));
+            if (authorityKeyIdentifier) { // keyid, as scripts/generate_certs.sh writes it
+                builder.addExtension(Extension.authorityKeyIdentifier, false,
+                        new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca.certificate().getPublicKey()));
+            }
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature
                     | (keyPair.getPublic().getAlgorithm().equals("RSA") ? KeyUsage.keyEncipherment : 0)));
             if (!purposes.isEmpty()) {
