@@ -133,7 +133,7 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      * usual; do not give it a socket-factory registry, which would bypass the mTLS settings.
      */
     public JerseyClientBuilder clientBuilder(Environment environment, SpiffeId expectedServer) {
-        return clientBuilder(environment, Objects.requireNonNull(expectedServer, "expectedServer"), true);
+        return newClientBuilder(environment, Objects.requireNonNull(expectedServer, "expectedServer"));
     }
 
     /**
@@ -142,16 +142,16 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      * dialled. Prefer stating the identity.
      */
     public JerseyClientBuilder clientBuilder(Environment environment) {
-        return clientBuilder(environment, null, false);
+        return newClientBuilder(environment, null);
     }
 
-    private JerseyClientBuilder clientBuilder(Environment environment, SpiffeId expectedServer, boolean expecting) {
+    private JerseyClientBuilder newClientBuilder(Environment environment, SpiffeId expectedServer) {
         if (tls == null) {
             throw new IllegalStateException("the MtlsBundle has not run: add it in initialize() and build clients in run()");
         }
         JerseyClientBuilder builder = new JerseyClientBuilder(environment);
         if (tls.isEnabled()) {
-            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, source, expecting ? expectedServer : null));
+            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, source, expectedServer));
         }
         return builder;
     }
