@@ -18,7 +18,9 @@ Runs Debian's PostgreSQL 15 for the auth and order services:
 Options:
   --data DIR    the cluster's data directory (default: data/postgres in the repository)
   --port N      the TCP port on 127.0.0.1 (default: 55432)
-  --certs DIR   where scripts/generate_certs.sh keeps its files (default: certs in the repository)
+  --certs DIR   where scripts/generate_certs.sh keeps its files (default: certs in the repository);
+                start needs ca-cert.pem and postgres-cert.pem + postgres-key.pem from it, or
+                ca-key.pem too, to issue the server certificate
   -h, --help    this text
 
 What start sets up:
@@ -201,11 +203,18 @@ write_config() { # name, content on stdin: replaces DIR/name unless it has this 
 }
 
 configure() { # brings the TLS files and the two configuration files up to date
-  # Issues or renews certs/postgres-cert.pem if it is missing, expiring, or not from the current CA.
-  "$root_dir/scripts/generate_certs.sh" --out "$(show "$certs")" postgres | sed 's/^/  /'
-  install_file "$certs/postgres-cert.pem" "$data/server.crt"
-  install_file "$certs/postgres-key.pem" "$data/server.key"
-  install_file "$certs/ca-cert.pem" "$data/root.crt"
+  local cert="$certs/postgres-cert.pem" key="$certs/postgres-key.pem" ca="$certs/ca-cert.pem"
+  if [[ -s $cert && -s $key && -s $ca ]] &&
+    openssl verify -CAfile "$ca" "$cert" >/dev/null 2>&1 &&
+    openssl x509 -in "$cert" -noout -checkend 86400 >/dev/null 2>&1; then
+    : # good for another day and from the current CA: kept (a CA without its key is fine then)
+  else
+    echo "Server certificate $(show "$cert"): missing, expiring or not from $(show "$ca"); issuing one"
+    "$root_dir/scripts/generate_certs.sh" --out "$(show "$certs")" postgres | sed 's/^/  /'
+  fi
+  install_file "$cert" "$data/server.crt"
+  install_file "$key" "$data/server.key"
+  install_file "$ca" "$data/root.crt"
   local crl_setting="ssl_crl_file = ''"
   if [[ -s $certs/crl.pem ]]; then
     install_file "$certs/crl.pem" "$data/root.crl"
@@ -264,6 +273,7 @@ EOF
 
 start() {
   [[ -x $pg_bin/postgres && -x $pg_bin/initdb && -x $pg_bin/pg_ctl ]] || install_server
+  command -v openssl >/dev/null || die "openssl is required (apt-get install openssl)"
   ensure_server_user
   ensure_parent
   local version
