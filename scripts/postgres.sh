@@ -5,7 +5,7 @@ set -euo pipefail
 
 usage() {
   cat <<'HELP'
-Usage: scripts/postgres.sh start|stop|status [--data DIR] [--port N] [--certs DIR]
+Usage: scripts/postgres.sh start|stop|status [--data DIR] [--port N] [--certs DIR] [--no-sync]
 
 Runs Debian's PostgreSQL 15 for the auth and order services:
 
@@ -21,6 +21,8 @@ Options:
   --certs DIR   where scripts/generate_certs.sh keeps its files (default: certs in the repository);
                 start needs ca-cert.pem and postgres-cert.pem + postgres-key.pem from it, or
                 ca-key.pem too, to issue the server certificate
+  --no-sync     for throw-away clusters such as the tests': initialize without waiting for the disk,
+                and run with fsync = off (a crash of the machine may lose or corrupt the data)
   -h, --help    this text
 
 What start sets up:
@@ -52,13 +54,14 @@ pg_bin=/usr/lib/postgresql/15/bin
 server_user=tiktokmall-pg
 roles=(auth order)
 
-command="" data="$root_dir/data/postgres" port=55432 certs="$root_dir/certs"
+command="" data="$root_dir/data/postgres" port=55432 certs="$root_dir/certs" no_sync=false
 while (($#)); do
   case "$1" in
     start|stop|status) [[ -z $command ]] || die "one command at a time (see --help)"; command=$1; shift ;;
     --data) data=${2:?--data needs a directory}; shift 2 ;;
     --port) port=${2:?--port needs a number}; shift 2 ;;
     --certs) certs=${2:?--certs needs a directory}; shift 2 ;;
+    --no-sync) no_sync=true; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "postgres.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -160,15 +163,19 @@ init_cluster() {
   chmod 0700 -- "$staging"
   is_root && chown "$server_user:" -- "$staging"
   echo "Initializing a PostgreSQL 15 cluster in $(show "$data") ..."
+  local init_options=()
+  if $no_sync; then init_options+=(--no-sync); fi
   # --auth=reject: pg_hba.conf never admits anyone before it is rewritten below.
   as_server "$pg_bin/initdb" --pgdata="$staging" --username=postgres --auth=reject \
-    --encoding=UTF8 --no-locale --data-checksums >"$staging.log" 2>&1 ||
+    --encoding=UTF8 --no-locale --data-checksums "${init_options[@]}" >"$staging.log" 2>&1 ||
     { cat -- "$staging.log" >&2; rm -f -- "$staging.log"; die "initdb failed"; }
   rm -f -- "$staging.log"
   # Roles and databases are made in single-user mode, so no login method is ever needed for the
   # superuser: the running server only ever admits the two client-certificate logins.
   local output
-  output=$(as_server "$pg_bin/postgres" --single -D "$staging" postgres 2>&1 <<'SQL'
+  local single_options=()
+  if $no_sync; then single_options+=(-c fsync=off); fi
+  output=$(as_server "$pg_bin/postgres" --single "${single_options[@]}" -D "$staging" postgres 2>&1 <<'SQL'
 CREATE ROLE auth LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
 CREATE ROLE "order" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
 CREATE DATABASE auth OWNER auth;
@@ -223,6 +230,8 @@ configure() { # brings the TLS files and the two configuration files up to date
     rm -f -- "$data/root.crl"
     changed=true
   fi
+  local durability="fsync = on"
+  if $no_sync; then durability="fsync = off                           # --no-sync: a throw-away cluster"; fi
   write_config tiktokmall.conf <<CONF
 # Written by scripts/postgres.sh on every start; change the script, not this file.
 listen_addresses = '127.0.0.1'
@@ -239,6 +248,7 @@ $crl_setting
 
 log_connections = on
 log_line_prefix = '%m [%p] %q%u@%d '
+$durability
 CONF
   write_config pg_hba.conf <<'HBA'
 # Written by scripts/postgres.sh on every start; change the script, not this file.

@@ -1,0 +1,266 @@
+package com.tiktokmall.mtls.testing;
+
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemGenerationException;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * A real PostgreSQL 15 for one test class, started by {@code scripts/postgres.sh} on a free
+ * loopback port in a throw-away data directory, trusting the test CA of a {@link TestPki} (its
+ * server certificate is issued from that CA too), and stopped after the class.
+ *
+ * <pre>{@code
+ * static final TestPki PKI = TestPki.create();
+ * @RegisterExtension
+ * static final PostgresServer POSTGRES = PostgresServer.trusting(PKI);
+ * }</pre>
+ *
+ * <p>Without the PostgreSQL 15 binaries the class is skipped, saying so, unless the environment
+ * variable {@value #REQUIRE} is set (as CI sets it): then the script installs them (as root) or
+ * the class fails.
+ */
+public final class PostgresServer implements BeforeAllCallback, AfterAllCallback {
+    public static final String REQUIRE = "MTLS_REQUIRE_POSTGRES";
+    private static final Path BINARIES = Path.of("/usr/lib/postgresql/15/bin/postgres");
+
+    private final TestPki pki;
+    private final Path home;
+    private Thread stopOnExit;
+    private int port;
+
+    private PostgresServer(TestPki pki) {
+        this.pki = pki;
+        // Not made here: the script makes it so that the server's own user may pass through it.
+        this.home = Path.of(System.getProperty("java.io.tmpdir"), "tiktokmall-pg-" + UUID.randomUUID().toString()
+                .substring(0, 8));
+    }
+
+    /** A server whose certificate comes from {@code pki}'s CA, and which trusts only that CA. */
+    public static PostgresServer trusting(TestPki pki) {
+        return new PostgresServer(pki);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        Assumptions.assumeTrue(Files.isExecutable(BINARIES) || System.getenv(REQUIRE) != null,
+                "PostgreSQL 15 is not installed (" + BINARIES + " is missing), so the tests against PostgreSQL are"
+                        + " skipped; install it (scripts/postgres.sh start does, as root) or set " + REQUIRE
+                        + "=1 to make its absence a failure");
+        writeCaKey();
+        port = Ports.free();
+        stopOnExit = new Thread(this::stop, "stop-test-postgres");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
+        script("start", "--data", data().toString(), "--port", Integer.toString(port), "--certs",
+                pki.dir().toString(), "--no-sync");
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (stopOnExit != null) {
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+            stop();
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The JDBC URL of one of the databases, {@code auth} or {@code order}. */
+    public String url(String database) {
+        return "jdbc:postgresql://localhost:" + port + "/" + database;
+    }
+
+    /** The {@code database.*} settings of a service that logs in as its own role into its own database. */
+    public Map<String, String> databaseSettings(String service) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("database.driverClass", "org.postgresql.Driver");
+        settings.put("database.url", url(service));
+        settings.put("database.user", service);
+        settings.put("database.password", "");
+        return settings;
+    }
+
+    /** The server's log: one line per connection, naming the certificate that logged in. */
+    public String log() {
+        try {
+            return Files.readString(data().resolve("server.log"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A connection made by pgjdbc with a plain JSSE context of the test's choosing, without any of
+     * this project's code or checks: for clients the server is meant to refuse (and one it admits).
+     * The server's certificate is checked against {@code pki}'s CA, {@code sslmode=verify-full}.
+     *
+     * @param client the certificate to present whatever the server asks for, or {@code null} for none
+     */
+    public Connection connect(String database, String user, TestCert client) throws SQLException {
+        SSLContext context = client == null ? TestCert.anonymousClientContext(pki.ca().certificate())
+                : client.rawClientContext(pki.ca().certificate());
+        Properties properties = new Properties();
+        properties.setProperty("user", user);
+        properties.setProperty("sslmode", "verify-full");
+        properties.setProperty("sslfactory", RawSocketFactory.class.getName());
+        properties.setProperty("sslfactoryarg", RawSocketFactory.register(context));
+        properties.setProperty("connectTimeout", "10");
+        return DriverManager.getConnection(url(database), properties);
+    }
+
+    /** pgjdbc's sslfactory for {@link #connect}: the sockets of a context registered under a random id. */
+    public static final class RawSocketFactory extends SSLSocketFactory {
+        private static final Map<String, SSLContext> CONTEXTS = new ConcurrentHashMap<>();
+
+        private final SSLSocketFactory sockets;
+
+        public RawSocketFactory(Properties info) {
+            this.sockets = CONTEXTS.get(info.getProperty("sslfactoryarg")).getSocketFactory();
+        }
+
+        static String register(SSLContext context) {
+            String id = UUID.randomUUID().toString();
+            CONTEXTS.put(id, context);
+            return id;
+        }
+
+        @Override
+        public Socket createSocket(Socket socket, String host, int port, boolean autoClose) throws IOException {
+            return sockets.createSocket(socket, host, port, autoClose);
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            return sockets.createSocket(host, port);
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+            return sockets.createSocket(host, port, localHost, localPort);
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            return sockets.createSocket(host, port);
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws IOException {
+            return sockets.createSocket(address, port, localAddress, localPort);
+        }
+
+        @Override
+        public String[] getDefaultCipherSuites() {
+            return sockets.getDefaultCipherSuites();
+        }
+
+        @Override
+        public String[] getSupportedCipherSuites() {
+            return sockets.getSupportedCipherSuites();
+        }
+    }
+
+    private Path data() {
+        return home.resolve("data");
+    }
+
+    private void writeCaKey() {
+        Path key = pki.dir().resolve("ca-key.pem");
+        if (!Files.exists(key)) {
+            try {
+                TestCert.writePem(key, new JcaPKCS8Generator(pki.ca().privateKey(), null));
+            } catch (PemGenerationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private void stop() {
+        try {
+            if (Files.exists(data())) {
+                script("stop", "--data", data().toString());
+            }
+        } finally {
+            deleteHome();
+        }
+    }
+
+    private void deleteHome() {
+        if (!Files.exists(home)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(home)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + home, e);
+        }
+    }
+
+    private static void script(String... args) {
+        List<String> command = new ArrayList<>(List.of("bash", script().toString()));
+        command.addAll(List.of(args));
+        try {
+            Path output = Files.createTempFile("postgres-sh-", ".log");
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())
+                    .start();
+            // An apt-get install of PostgreSQL may take minutes; a start normally takes seconds.
+            boolean done = process.waitFor(10, TimeUnit.MINUTES);
+            String printed = Files.readString(output);
+            Files.delete(output);
+            if (!done) {
+                process.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " did not finish:\n" + printed);
+            }
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed with exit code "
+                        + process.exitValue() + ":\n" + printed);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** scripts/postgres.sh of this repository; tests run from a module's directory. */
+    private static Path script() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path script = dir.resolve("scripts/postgres.sh");
+            if (Files.isRegularFile(script)) {
+                return script;
+            }
+        }
+        throw new IllegalStateException("scripts/postgres.sh not found above " + Path.of("").toAbsolutePath());
+    }
+}
