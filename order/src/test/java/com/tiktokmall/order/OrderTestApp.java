@@ -41,6 +41,16 @@ public final class OrderTestApp {
                 TestPki.overrides(PREFIX, settings));
     }
 
+    /**
+     * One of several order replicas in this JVM: each needs a system-property prefix of its own, or
+     * the settings of one would be read by the other.
+     */
+    public static DropwizardTestSupport<OrderConfiguration> replica(int number, Map<String, String> settings) {
+        String prefix = "order-test-" + number + ".";
+        return new DropwizardTestSupport<>(OrderApplication.class, CONFIG, prefix, ServerCommand::new,
+                TestPki.overrides(prefix, settings));
+    }
+
     /** How many orders the database holds, read directly: proof that nothing was stored. */
     public static int storedOrders(Path dataDir) {
         return Jdbi.create(databaseUrl(dataDir), "sa", "")
