@@ -7,6 +7,7 @@ import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import org.jdbi.v3.core.Jdbi;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /** order as the tests run it: the shipped config/order.yml, with test certificates and a private database. */
@@ -49,6 +50,14 @@ public final class OrderTestApp {
         String prefix = "order-test-" + number + ".";
         return new DropwizardTestSupport<>(OrderApplication.class, CONFIG, prefix, ServerCommand::new,
                 TestPki.overrides(prefix, settings));
+    }
+
+    /** The body of a valid order. */
+    public static Map<String, Object> anOrder() {
+        return Map.of("currency", "USD", "email", "buyer@example.com",
+                "address", Map.of("street_address", "1 Market St", "city", "San Francisco", "state", "CA",
+                        "country", "US", "zip_code", "94105"),
+                "items", List.of(Map.of("product_id", 7, "quantity", 2, "cost", 19.99)));
     }
 
     /** How many orders the database holds, read directly: proof that nothing was stored. */
