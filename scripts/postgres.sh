@@ -5,7 +5,7 @@ set -euo pipefail
 
 usage() {
   cat <<'HELP'
-Usage: scripts/postgres.sh start|stop|status [--data DIR] [--port N] [--certs DIR] [--no-sync]
+Usage: scripts/postgres.sh start|stop|status|install [--data DIR] [--port N] [--certs DIR] [--no-sync]
 
 Runs Debian's PostgreSQL 15 for the auth and order services:
 
@@ -14,6 +14,8 @@ Runs Debian's PostgreSQL 15 for the auth and order services:
            and configuration and reloads. Nothing that exists is regenerated.
   stop     stops the server (fast shutdown: open sessions are ended).
   status   says whether the server runs; exit status 0 if it does, 3 if not.
+  install  only installs PostgreSQL 15 when it is missing (as root, with apt-get), as start would;
+           for machines that run the tests, which start servers of their own
 
 Options:
   --data DIR    the cluster's data directory (default: data/postgres in the repository)
@@ -57,7 +59,7 @@ roles=(auth order)
 command="" data="$root_dir/data/postgres" port=55432 certs="$root_dir/certs" no_sync=false
 while (($#)); do
   case "$1" in
-    start|stop|status) [[ -z $command ]] || die "one command at a time (see --help)"; command=$1; shift ;;
+    start|stop|status|install) [[ -z $command ]] || die "one command at a time (see --help)"; command=$1; shift ;;
     --data) data=${2:?--data needs a directory}; shift 2 ;;
     --port) port=${2:?--port needs a number}; shift 2 ;;
     --certs) certs=${2:?--certs needs a directory}; shift 2 ;;
@@ -350,4 +352,15 @@ status() {
   fi
 }
 
-"$command"
+install_only() { # not "install": that would hide the install command used above
+  if [[ -x $pg_bin/postgres && -x $pg_bin/initdb && -x $pg_bin/pg_ctl ]]; then
+    echo "PostgreSQL 15 is installed ($pg_bin)"
+  else
+    install_server
+  fi
+}
+
+case "$command" in
+  install) install_only ;;
+  *) "$command" ;;
+esac
