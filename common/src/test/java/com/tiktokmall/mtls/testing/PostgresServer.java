@@ -2,9 +2,10 @@ package com.tiktokmall.mtls.testing;
 
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.util.io.pem.PemGenerationException;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
@@ -45,7 +46,7 @@ import javax.net.ssl.SSLSocketFactory;
  * variable {@value #REQUIRE} is set (as CI sets it): then the script installs them (as root) or
  * the class fails.
  */
-public final class PostgresServer implements BeforeAllCallback, AfterAllCallback {
+public final class PostgresServer implements ExecutionCondition, BeforeAllCallback, AfterAllCallback {
     public static final String REQUIRE = "MTLS_REQUIRE_POSTGRES";
     private static final Path BINARIES = Path.of("/usr/lib/postgresql/15/bin/postgres");
 
@@ -67,11 +68,17 @@ public final class PostgresServer implements BeforeAllCallback, AfterAllCallback
     }
 
     @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        if (Files.isExecutable(BINARIES) || System.getenv(REQUIRE) != null) {
+            return ConditionEvaluationResult.enabled("PostgreSQL 15 is installed, or required by " + REQUIRE);
+        }
+        return ConditionEvaluationResult.disabled("PostgreSQL 15 is not installed (" + BINARIES + " is missing), so the"
+                + " tests against PostgreSQL are skipped; install it (scripts/postgres.sh install, as root) or set "
+                + REQUIRE + "=1 to make its absence a failure");
+    }
+
+    @Override
     public void beforeAll(ExtensionContext context) {
-        Assumptions.assumeTrue(Files.isExecutable(BINARIES) || System.getenv(REQUIRE) != null,
-                "PostgreSQL 15 is not installed (" + BINARIES + " is missing), so the tests against PostgreSQL are"
-                        + " skipped; install it (scripts/postgres.sh start does, as root) or set " + REQUIRE
-                        + "=1 to make its absence a failure");
         writeCaKey();
         port = Ports.free();
         stopOnExit = new Thread(this::stop, "stop-test-postgres");
