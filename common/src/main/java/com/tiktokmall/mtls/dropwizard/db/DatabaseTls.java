@@ -107,15 +107,19 @@ final class DatabaseTls {
             return new SettingException("database", "PostgreSQL at " + server() + " refused the client certificate "
                     + Certificates.name(certificate) + " (tls.client_cert, serial "
                     + certificate.getSerialNumber().toString(16) + ") for user \"" + user + "\": "
-                    + failure.getMessage(), "PostgreSQL takes the database user from the certificate's CN: set"
+                    + firstLine(failure), "PostgreSQL takes the database user from the certificate's CN: set"
                     + " database.user to it, and allow it in pg_hba.conf with a hostssl ... cert line"
                     + " (scripts/postgres.sh sets up auth and order)");
         }
         if (has(failure, ConnectException.class)) {
-            return new SettingException("database", "nothing answers at " + server() + ": " + failure.getMessage(),
+            return new SettingException("database", "nothing answers at " + server() + ": " + firstLine(failure),
                     "start PostgreSQL (scripts/postgres.sh start) or correct database.url");
         }
         return null;
+    }
+
+    private static String firstLine(Throwable failure) {
+        return String.valueOf(failure.getMessage()).lines().findFirst().orElse("").strip();
     }
 
     /** host:port of the URL, for messages. */
