@@ -15,6 +15,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -27,9 +29,12 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A real PostgreSQL 15 for one test class, started by {@code scripts/postgres.sh} on a free
@@ -83,6 +88,67 @@ public final class PostgresServer implements ExecutionCondition, BeforeAllCallba
         port = Ports.free();
         stopOnExit = new Thread(this::stop, "stop-test-postgres");
         Runtime.getRuntime().addShutdownHook(stopOnExit);
+        start();
+    }
+
+    /**
+     * Makes the running server present {@code certificate} (from {@code pki}'s CA, valid for more
+     * than a day) to new connections: the script copies it in and reloads.
+     */
+    public void serve(TestCert certificate) {
+        pki.write("postgres", certificate);
+        start();
+        // The script reloads the server with a signal; wait until new connections get the certificate.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!certificate.certificate().equals(servedCertificate())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the server does not present the new certificate after 10 s");
+            }
+            sleep(100);
+        }
+    }
+
+    /** The certificate the server presents to a new connection now. */
+    private X509Certificate servedCertificate() {
+        AtomicReference<X509Certificate> served = new AtomicReference<>();
+        X509TrustManager recorder = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                throw new UnsupportedOperationException("a client's trust manager");
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                served.set(chain[0]);
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {recorder}, null);
+            connect(context, "order", "order").close();
+        } catch (SQLException expected) {
+            // no client certificate: refused once the server has shown its own
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        return served.get();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void start() {
         script("start", "--data", data().toString(), "--port", Integer.toString(port), "--certs",
                 pki.dir().toString(), "--no-sync");
     }
@@ -131,8 +197,11 @@ public final class PostgresServer implements ExecutionCondition, BeforeAllCallba
      * @param client the certificate to present whatever the server asks for, or {@code null} for none
      */
     public Connection connect(String database, String user, TestCert client) throws SQLException {
-        SSLContext context = client == null ? TestCert.anonymousClientContext(pki.ca().certificate())
-                : client.rawClientContext(pki.ca().certificate());
+        return connect(client == null ? TestCert.anonymousClientContext(pki.ca().certificate())
+                : client.rawClientContext(pki.ca().certificate()), database, user);
+    }
+
+    private Connection connect(SSLContext context, String database, String user) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", user);
         properties.setProperty("sslmode", "verify-full");

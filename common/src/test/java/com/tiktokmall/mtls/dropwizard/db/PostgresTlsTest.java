@@ -121,6 +121,19 @@ class PostgresTlsTest {
     }
 
     @Test
+    void aServerCertificateThatDoesNotNameTheHostIsRefused() {
+        PKI.issue("order");
+        POSTGRES.serve(PKI.ca().leaf("postgres").sans("DNS:postgres", "URI:spiffe://tiktokmall.local/postgres").issue());
+        try {
+            assertThat(settingException(() -> pool("order", source(PKI.tlsFiles("order"))).getConnection().close())
+                    .getMessage()).startsWith("database: PostgreSQL at localhost:" + POSTGRES.port() + " is not trusted: ")
+                    .contains("localhost");
+        } finally {
+            POSTGRES.serve(PKI.ca().leaf("postgres").issue()); // DNS:localhost, IP:127.0.0.1 again
+        }
+    }
+
+    @Test
     void aRevokedServerCertificateIsRefused() {
         X509Certificate server = Pem.certificates(PKI.certFile("postgres")).get(0);
         Path crl = TestCert.writeCrls(PKI.dir().resolve("server-revoked-crl.pem"), PKI.ca().crl(server));
