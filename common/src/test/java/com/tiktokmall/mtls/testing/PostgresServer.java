@@ -10,8 +10,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,12 +25,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
@@ -205,63 +201,10 @@ public final class PostgresServer implements ExecutionCondition, BeforeAllCallba
         Properties properties = new Properties();
         properties.setProperty("user", user);
         properties.setProperty("sslmode", "verify-full");
-        properties.setProperty("sslfactory", RawSocketFactory.class.getName());
-        properties.setProperty("sslfactoryarg", RawSocketFactory.register(context));
+        properties.setProperty("sslfactory", RawPgSocketFactory.class.getName());
+        properties.setProperty("sslfactoryarg", RawPgSocketFactory.register(context));
         properties.setProperty("connectTimeout", "10");
         return DriverManager.getConnection(url(database), properties);
-    }
-
-    /** pgjdbc's sslfactory for {@link #connect}: the sockets of a context registered under a random id. */
-    public static final class RawSocketFactory extends SSLSocketFactory {
-        private static final Map<String, SSLContext> CONTEXTS = new ConcurrentHashMap<>();
-
-        private final SSLSocketFactory sockets;
-
-        public RawSocketFactory(Properties info) {
-            this.sockets = CONTEXTS.get(info.getProperty("sslfactoryarg")).getSocketFactory();
-        }
-
-        static String register(SSLContext context) {
-            String id = UUID.randomUUID().toString();
-            CONTEXTS.put(id, context);
-            return id;
-        }
-
-        @Override
-        public Socket createSocket(Socket socket, String host, int port, boolean autoClose) throws IOException {
-            return sockets.createSocket(socket, host, port, autoClose);
-        }
-
-        @Override
-        public Socket createSocket(String host, int port) throws IOException {
-            return sockets.createSocket(host, port);
-        }
-
-        @Override
-        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-            return sockets.createSocket(host, port, localHost, localPort);
-        }
-
-        @Override
-        public Socket createSocket(InetAddress host, int port) throws IOException {
-            return sockets.createSocket(host, port);
-        }
-
-        @Override
-        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
-                throws IOException {
-            return sockets.createSocket(address, port, localAddress, localPort);
-        }
-
-        @Override
-        public String[] getDefaultCipherSuites() {
-            return sockets.getDefaultCipherSuites();
-        }
-
-        @Override
-        public String[] getSupportedCipherSuites() {
-            return sockets.getSupportedCipherSuites();
-        }
     }
 
     private Path data() {
