@@ -21,6 +21,8 @@ import liquibase.Contexts;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
+import java.util.List;
+import java.util.stream.IntStream;
 
 /** auth: issues, verifies and revokes user tokens, over mutual TLS only. */
 public class AuthApplication extends Application<AuthConfiguration> {
@@ -50,7 +52,7 @@ public class AuthApplication extends Application<AuthConfiguration> {
         bootstrap.addBundle(new MigrationsBundle<>() {
             @Override
             public DataSourceFactory getDataSourceFactory(AuthConfiguration configuration) {
-                return configuration.getDatabase();
+                return mtls.database(configuration, configuration.getDatabase());
             }
 
             @Override
@@ -64,13 +66,17 @@ public class AuthApplication extends Application<AuthConfiguration> {
     public void run(AuthConfiguration configuration, Environment environment) throws Exception {
         mtls.probes(environment, configuration.getProbes());
         mtls.authorize(environment, configuration.getAuthorization(), AuthRoles.ALL);
+        // PostgreSQL: logs in with this service's certificate (see MtlsBundle.database)
+        DataSourceFactory database = mtls.database(configuration, configuration.getDatabase());
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
-                configuration.getDatabase().build(environment.metrics(), "auth-migrations"), MIGRATIONS)) {
+                database.build(environment.metrics(), "auth-migrations"), MIGRATIONS)) {
             liquibase.update(new Contexts());
         }
-        Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "auth-db");
+        Jdbi jdbi = new JdbiFactory().build(environment, database, "auth-db");
         TokensConfiguration tokens = configuration.getTokens();
-        TokenService tokenService = new TokenService(TokenSigningKey.fromPem(tokens.getSigningKey()),
+        List<TokenSigningKey> previousKeys = IntStream.range(0, tokens.getPreviousKeys().size())
+                .mapToObj(i -> TokenSigningKey.previousFromPem(tokens.getPreviousKeys().get(i), i)).toList();
+        TokenService tokenService = new TokenService(TokenSigningKey.fromPem(tokens.getSigningKey()), previousKeys,
                 tokens.getIssuer(), tokens.getLifetime(), jdbi.onDemand(RevocationDao.class), Clock.systemUTC());
         environment.jersey().register(new TokenResource(tokenService));
     }

@@ -8,6 +8,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The {@code tokens:} block of config/auth.yml. */
@@ -26,6 +27,11 @@ public class TokensConfiguration {
     @JsonProperty
     private String issuer = "tiktokmall-auth";
 
+    /** Keys whose tokens still verify (until they expire) but that sign nothing: for key rollover. */
+    @NotNull
+    @JsonProperty("previous_keys")
+    private List<@NotBlank String> previousKeys = List.of();
+
     public Path getSigningKey() {
         return Path.of(signingKey);
     }
@@ -36,5 +42,9 @@ public class TokensConfiguration {
 
     public String getIssuer() {
         return issuer;
+    }
+
+    public List<Path> getPreviousKeys() {
+        return previousKeys.stream().map(Path::of).toList();
     }
 }

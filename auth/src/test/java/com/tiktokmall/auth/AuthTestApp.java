@@ -64,9 +64,24 @@ public final class AuthTestApp {
                 TestPki.overrides(PREFIX, settings));
     }
 
+    /**
+     * One of several auth replicas in this JVM: each needs a system-property prefix of its own, or
+     * the settings of one would be read by the other.
+     */
+    public static DropwizardTestSupport<AuthConfiguration> replica(int number, Map<String, String> settings) {
+        String prefix = "auth-test-" + number + ".";
+        return new DropwizardTestSupport<>(AuthApplication.class, CONFIG, prefix, ServerCommand::new,
+                TestPki.overrides(prefix, settings));
+    }
+
     /** A token signed with auth's key but with claims of the test's choosing, e.g. already expired. */
     public static String mintToken(TestPki pki, long userId, Instant issuedAt, Instant expiresAt) {
-        TokenSigningKey key = TokenSigningKey.fromPem(pki.tokenSigningKey());
+        return mintToken(pki.tokenSigningKey(), userId, issuedAt, expiresAt);
+    }
+
+    /** A token signed with the key in {@code keyFile}, as auth would sign it with that key. */
+    public static String mintToken(Path keyFile, long userId, Instant issuedAt, Instant expiresAt) {
+        TokenSigningKey key = TokenSigningKey.fromPem(keyFile);
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.signingJwk().getKeyID()).build(),
                 new JWTClaimsSet.Builder().issuer("tiktokmall-auth").subject(Long.toString(userId))
                         .issueTime(Date.from(issuedAt)).expirationTime(Date.from(expiresAt))

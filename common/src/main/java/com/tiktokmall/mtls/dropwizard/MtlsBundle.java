@@ -9,6 +9,7 @@ import com.tiktokmall.mtls.dropwizard.authorization.PeerAuthorization;
 import com.tiktokmall.mtls.dropwizard.client.MtlsHttpClientBuilder;
 import com.tiktokmall.mtls.dropwizard.command.CheckTlsCommand;
 import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
+import com.tiktokmall.mtls.dropwizard.db.MtlsDatabase;
 import com.tiktokmall.mtls.dropwizard.health.PrometheusEndpoint;
 import com.tiktokmall.mtls.dropwizard.health.TlsHealth;
 import com.tiktokmall.mtls.dropwizard.probes.ProbeServer;
@@ -26,6 +27,8 @@ import io.dropwizard.core.server.ServerFactory;
 import io.dropwizard.core.server.SimpleServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jetty.ConnectorFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.jetty.HttpsConnectorFactory;
@@ -82,6 +85,8 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
     private TlsConfiguration tls;
     private TlsMaterialSource source;
     private AdminAuthorizationFilter admin;
+    private C configuration;
+    private Environment environment;
 
     private MtlsBundle(Function<C, TlsConfiguration> tlsOf) {
         this.tlsOf = Objects.requireNonNull(tlsOf, "tlsOf");
@@ -102,6 +107,8 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
 
     @Override
     public void run(C configuration, Environment environment) {
+        this.configuration = configuration;
+        this.environment = environment;
         tls = tlsOf.apply(configuration);
         PrometheusEndpoint.register(environment);
         if (!tls.isEnabled()) {
@@ -179,6 +186,35 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
         if (probes.isEnabled()) {
             environment.lifecycle().manage(new ProbeServer(probes, environment.healthChecks(), source));
         }
+    }
+
+    /**
+     * {@code database} over this service's identity when it is PostgreSQL and {@code tls.enabled}:
+     * connections present {@code client_cert}, trust only {@code ca_cert} and check the server's
+     * host name ({@code sslmode=verify-full}), follow reloads (pooled connections made with old
+     * material are retired), and a refusal is a one-line start-up error. Any other database, or
+     * TLS off, returns {@code database} itself. Build every data source from what this returns:
+     *
+     * <pre>{@code
+     * DataSourceFactory database = mtls.database(configuration, configuration.getDatabase());
+     * Jdbi jdbi = new JdbiFactory().build(environment, database, "order-db");
+     * }</pre>
+     *
+     * <p>Call it from {@code run()}, or from {@code MigrationsBundle.getDataSourceFactory} for the
+     * {@code db} commands (which then read the {@code tls} files once, without watching them).
+     *
+     * @throws com.tiktokmall.mtls.dropwizard.SettingException when {@code database} sets TLS options of its own
+     */
+    public DataSourceFactory database(C configuration, DataSourceFactory database) {
+        TlsConfiguration settings = tlsOf.apply(configuration);
+        if (!settings.isEnabled()) {
+            return database;
+        }
+        if (configuration == this.configuration && source != null) {
+            return MtlsDatabase.secure(database, () -> source, environment.getObjectMapper(), environment.lifecycle());
+        }
+        return MtlsDatabase.secure(database, () -> TlsMaterialSource.watching(settings.files()).build(),
+                Jackson.newObjectMapper(), null);
     }
 
     /** The source of the TLS material every connector and client uses; empty with {@code tls.enabled: false}. */
