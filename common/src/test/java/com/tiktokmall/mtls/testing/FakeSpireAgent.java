@@ -20,6 +20,7 @@ import io.spiffe.workloadapi.grpc.Workload;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +31,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * A SPIFFE Workload API server on a Unix socket, as the SPIRE agent serves it to one workload:
@@ -57,6 +62,9 @@ public final class FakeSpireAgent implements AutoCloseable {
     private volatile TestCa signer;
     private volatile List<TestCa> bundle;
     private volatile TestCert current;
+    private final List<TestCert> issued = new CopyOnWriteArrayList<>();
+    private Duration rotateEvery;
+    private ScheduledExecutorService rotations;
     private final AtomicInteger refusedCalls = new AtomicInteger();
     private Server server;
     private EventLoopGroup boss;
@@ -77,6 +85,15 @@ public final class FakeSpireAgent implements AutoCloseable {
     /** How long each SVID is valid; default 20 s. */
     public FakeSpireAgent lifetime(Duration lifetime) {
         this.lifetime = lifetime;
+        return this;
+    }
+
+    /**
+     * Rotates by itself every {@code period} while started, as SPIRE renews SVIDs before they
+     * expire; default never (only {@link #rotate()}).
+     */
+    public FakeSpireAgent rotateEvery(Duration period) {
+        this.rotateEvery = period;
         return this;
     }
 
@@ -103,6 +120,10 @@ public final class FakeSpireAgent implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (rotateEvery != null) {
+            rotations = Executors.newSingleThreadScheduledExecutor();
+            rotations.scheduleAtFixedRate(this::rotate, rotateEvery.toMillis(), rotateEvery.toMillis(), TimeUnit.MILLISECONDS);
+        }
         return this;
     }
 
@@ -110,6 +131,10 @@ public final class FakeSpireAgent implements AutoCloseable {
     public synchronized void stop() {
         if (server == null) {
             return;
+        }
+        if (rotations != null) {
+            rotations.shutdownNow();
+            rotations = null;
         }
         server.shutdownNow();
         try {
@@ -162,6 +187,13 @@ public final class FakeSpireAgent implements AutoCloseable {
         return current;
     }
 
+    /** The serials of {@code svid} and of every SVID issued after it. */
+    public Set<BigInteger> serialsSince(TestCert svid) {
+        List<TestCert> all = List.copyOf(issued);
+        return all.subList(all.indexOf(svid), all.size()).stream()
+                .map(cert -> cert.certificate().getSerialNumber()).collect(Collectors.toSet());
+    }
+
     /** How many streams are open now. */
     public int openStreams() {
         streams.removeIf(ServerCallStreamObserver::isCancelled);
@@ -176,6 +208,7 @@ public final class FakeSpireAgent implements AutoCloseable {
     private TestCert issue() {
         Instant now = Instant.now();
         current = signer.leaf(service).svid().validity(now.minusSeconds(5), now.plus(lifetime)).issue();
+        issued.add(current);
         return current;
     }
 
