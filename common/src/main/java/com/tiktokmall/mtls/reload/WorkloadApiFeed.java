@@ -76,7 +76,8 @@ public final class WorkloadApiFeed implements AutoCloseable {
     private volatile Instant unreachableSince;
     private volatile Throwable lastError;
     private volatile boolean closed;
-    private Duration delay;
+    private volatile Duration delay;
+    private Workload.X509SVIDResponse pending; // pushed after the first SVID, before start() made the source
 
     private WorkloadApiFeed(Builder builder) {
         this.socket = builder.socket;
@@ -156,7 +157,7 @@ public final class WorkloadApiFeed implements AutoCloseable {
                             ? "the Workload API at " + socket + " gave no SVID within " + seconds(options.timeout)
                             + (lastError == null ? "" : " (" + describe(lastError) + ")")
                             : "there is no socket at " + path + " (waited " + seconds(options.timeout) + ")",
-                    "is the SPIRE agent running, its socket mounted, and a registration entry made for this workload?");
+                    "check that the SPIRE agent runs, its socket is mounted there, and this workload has a registration entry");
         } catch (ExecutionException e) {
             close();
             throw e.getCause() instanceof TlsException tls ? tls
@@ -167,9 +168,18 @@ public final class WorkloadApiFeed implements AutoCloseable {
             close();
             throw TlsException.invalid("interrupted while waiting for the Workload API at " + socket, null);
         }
-        source = TlsMaterialSource.pushed(initial).checkEvery(options.interval).clock(options.clock).build();
+        TlsMaterialSource built = TlsMaterialSource.pushed(initial).checkEvery(options.interval).clock(options.clock).build();
+        Workload.X509SVIDResponse next;
+        synchronized (this) {
+            source = built;
+            next = pending;
+            pending = null;
+        }
         LOG.info("TLS material from the Workload API at {}: {}", socket, initial);
-        return source;
+        if (next != null) {
+            built.offer(() -> material(next));
+        }
+        return built;
     }
 
     /** Ends the stream and the channel. */
@@ -212,8 +222,15 @@ public final class WorkloadApiFeed implements AutoCloseable {
                 }
                 return;
             }
-            TlsMaterialSource target = source;
-            if (target != null && target.offer(() -> material(response))) {
+            TlsMaterialSource target;
+            synchronized (WorkloadApiFeed.this) {
+                target = source;
+                if (target == null) {
+                    pending = response;
+                    return;
+                }
+            }
+            if (target.offer(() -> material(response))) {
                 LOG.info("new SVID from the Workload API at {}", socket);
             }
         }
