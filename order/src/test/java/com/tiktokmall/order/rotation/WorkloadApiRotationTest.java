@@ -195,7 +195,9 @@ class WorkloadApiRotationTest {
     /** Unix socket paths are limited to about 100 bytes: a short directory of its own. */
     private static Path shortDir() {
         try {
-            return Files.createTempDirectory(Path.of("/tmp"), "spire");
+            Path dir = Files.createTempDirectory(Path.of("/tmp"), "spire");
+            dir.toFile().deleteOnExit(); // empty by then: the agents remove their sockets
+            return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

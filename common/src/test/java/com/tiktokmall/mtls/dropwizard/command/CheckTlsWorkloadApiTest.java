@@ -70,7 +70,9 @@ class CheckTlsWorkloadApiTest {
 
     private static Path shortDir() {
         try {
-            return Files.createTempDirectory(Path.of("/tmp"), "spire");
+            Path dir = Files.createTempDirectory(Path.of("/tmp"), "spire");
+            dir.toFile().deleteOnExit(); // empty by then: the agents remove their sockets
+            return dir;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
