@@ -16,6 +16,7 @@ import com.tiktokmall.mtls.dropwizard.probes.ProbeServer;
 import com.tiktokmall.mtls.dropwizard.probes.ProbesConfiguration;
 import com.tiktokmall.mtls.dropwizard.server.PemHttpsConnectorFactory;
 import com.tiktokmall.mtls.reload.TlsMaterialSource;
+import com.tiktokmall.mtls.reload.WorkloadApiFeed;
 import io.dropwizard.client.JerseyClientBuilder;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
@@ -116,12 +117,21 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
                     + " unauthenticated and unencrypted");
             return;
         }
-        source = TlsMaterialSource.watching(tls.files()).checkEvery(tls.getReloadInterval().toJavaDuration()).build();
+        WorkloadApiFeed feed = tls.getSource() == TlsConfiguration.Source.WORKLOAD_API ? tls.workloadApi().build() : null;
+        source = feed != null ? feed.start()
+                : TlsMaterialSource.watching(tls.files()).checkEvery(tls.getReloadInterval().toJavaDuration()).build();
         ScheduledExecutorService reloads = environment.lifecycle().scheduledExecutorService("tls-reload").threads(1).build();
         environment.lifecycle().manage(new Managed() {
             @Override
             public void start() {
                 source.start(reloads);
+            }
+
+            @Override
+            public void stop() {
+                if (feed != null) {
+                    feed.close();
+                }
             }
         });
         TlsHealth.register(environment, source, tls.getExpiryWarning().toJavaDuration());
