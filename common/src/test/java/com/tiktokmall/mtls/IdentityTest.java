@@ -173,4 +173,19 @@ class IdentityTest {
     private static BigInteger secret(PrivateKey key) {
         return key instanceof ECPrivateKey ec ? ec.getS() : ((RSAPrivateKey) key).getPrivateExponent();
     }
+
+    @Test
+    void remembersItsFilesAndDescribesItselfWithoutTheKey() {
+        TestCert cert = CA.leaf("auth").issue();
+        Path certFile = cert.writeCertificate(dir.resolve("auth-cert.pem"));
+        Path keyFile = cert.writeKey(dir.resolve("auth-key.pem"));
+
+        Identity fromFiles = Identity.fromPem(certFile, keyFile);
+
+        assertThat(fromFiles.certFile()).contains(certFile);
+        assertThat(fromFiles.keyFile()).contains(keyFile);
+        assertThat(fromFiles).hasToString("Identity['auth', EC P-256]");
+        assertThat(cert.identity().certFile()).isEmpty();
+        assertThat(cert.identity().keyFile()).isEmpty();
+    }
 }

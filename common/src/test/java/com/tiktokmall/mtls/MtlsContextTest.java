@@ -122,4 +122,14 @@ class MtlsContextTest {
                 .isInstanceOf(TlsException.class)
                 .hasMessageContaining("no trust bundle is set");
     }
+
+    @Test
+    void describesItselfByRoleIdentityAndTrust() {
+        MtlsContext server = MtlsContext.forServer(CA.leaf("auth").issue().identity()).trust(TRUST).build();
+
+        assertThat(server).hasToString("MtlsContext[SERVER, Identity['auth', EC P-256], TrustBundle['Context Test CA']]");
+        assertThat(server.identity().certificate().getSubjectX500Principal().getName()).isEqualTo("CN=auth");
+        assertThat(server.trust()).isSameAs(TRUST);
+        assertThat(TRUST.file()).isEmpty();
+    }
 }

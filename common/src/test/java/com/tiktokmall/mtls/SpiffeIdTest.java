@@ -48,4 +48,15 @@ class SpiffeIdTest {
         assertThat(SpiffeId.fromCertificate(CA.leaf("spiffe://tiktokmall.local/gateway").sans("DNS:x").issue()
                 .certificate(), "tiktokmall.local")).isEmpty();
     }
+
+    @Test
+    void equalByTrustDomainAndPath() {
+        SpiffeId order = SpiffeId.parse("spiffe://tiktokmall.local/order");
+
+        assertThat(order).isEqualTo(SpiffeId.parse("spiffe://tiktokmall.local/order"))
+                .hasSameHashCodeAs(SpiffeId.parse("spiffe://tiktokmall.local/order"))
+                .isNotEqualTo(SpiffeId.parse("spiffe://tiktokmall.local/auth"))
+                .isNotEqualTo(SpiffeId.parse("spiffe://other.local/order"))
+                .isNotEqualTo("spiffe://tiktokmall.local/order");
+    }
 }
