@@ -6,33 +6,48 @@ cd "$(dirname "$0")/.."
 
 usage() {
   cat <<'HELP'
-Usage: scripts/bench.sh [--quick]
+Usage: scripts/bench.sh [--quick] [--only orders|handshakes|storm] [--reps N] [--storm-clients N]
 
-Starts auth and order from their jars twice, with tls.enabled true (ports 8443/9443) and false
-(ports 8080/9080), same config otherwise, and measures, printing a Markdown report and saving it
-to target/bench/report.md:
-  1. place-order throughput and p50/p99 latency (gateway -> order -> auth verify) on keep-alive
-     connections at 1 and 16 concurrent clients, mTLS vs plain, measured alternately;
-  2. TLS handshakes order -> auth per 1,000 orders (order's tls.client.handshakes metric);
-  3. mTLS handshakes per second of auth vs openssl s_server with the same certificate and the
-     same client (openssl s_time), for tls.provider jsse and conscrypt (and JSSE on a newer JDK
-     when /usr/lib/jvm has one);
-  4. resumed vs full handshakes;
-  5. EC P-256 vs RSA-2048 certificates;
-  and start-up to healthy and resident memory at rest of each service.
+Starts auth and order from their jars and measures, printing a Markdown report and saving it to
+target/bench/report.md:
+  orders      place-order throughput and p50/p99 latency (gateway -> order -> auth verify) on
+              keep-alive connections at 1 and 16 concurrent clients, mTLS (tls.provider auto, the
+              default) vs plain HTTP (tls.enabled false), measured alternately; TLS handshakes
+              order -> auth per 1,000 orders; full TLS 1.3 / 1.2 and resumed TLS 1.2 handshakes
+              of the default; start-up to healthy and resident memory at rest
+  handshakes  full TLS 1.3 mTLS handshakes per second of auth (one openssl s_time client, after
+              warm-up) for tls.provider jsse, accp and conscrypt, on this JDK and on a newer one
+              when /usr/lib/jvm has one, EC P-256 and RSA-2048, each measured alternately with
+              openssl s_server serving the same certificate: the median of N ratios
+  storm       a reconnect storm: N clients hold keep-alive connections to auth with leaves of
+              the old CA, step 3 of a CA rotation (reload-tls with only the new CA) closes them
+              all, and the time until every client is served again on a new connection is
+              reported per tls.provider
+  (all three without --only)
 
-  --quick    short runs (under 2 minutes; no Conscrypt RSA, no newer JDK): a smoke test of the
-             set-up, not figures to quote; the default takes about 8 minutes
+  --quick            short runs: a smoke test of the set-up, not figures to quote
+  --only WHAT        one of the parts above
+  --reps N           handshake ratios per cell (default 3; 1 with --quick)
+  --storm-clients N  clients of the storm (default 200, at most 1000)
 HELP
 }
-quick=false
-case "${1:-}" in
-  --quick) quick=true ;;
-  -h|--help) usage; exit 0 ;;
-  "") ;;
-  *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-esac
-if $quick; then warmup=2 seconds=4 rounds=1 hs_seconds=2; else warmup=10 seconds=20 rounds=2 hs_seconds=10; fi
+quick=false only="" reps="" storm_clients=200
+while (($#)); do
+  case "$1" in
+    --quick) quick=true; shift ;;
+    --only) only=${2:?--only needs orders, handshakes or storm}; shift 2 ;;
+    --reps) reps=${2:?--reps needs a number}; shift 2 ;;
+    --storm-clients) storm_clients=${2:?--storm-clients needs a number}; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$only" in ""|orders|handshakes|storm) ;; *) echo "bench.sh: --only orders, handshakes or storm, not $only" >&2; exit 2 ;; esac
+[[ -z $reps || $reps =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --reps must be a positive number" >&2; exit 2; }
+[[ $storm_clients =~ ^[1-9][0-9]*$ ]] && ((storm_clients <= 1000)) || { echo "bench.sh: --storm-clients must be 1 to 1000" >&2; exit 2; }
+part() { [[ -z $only || $only == "$1" ]]; }
+if $quick; then warmup=2 seconds=4 rounds=1 hs_seconds=2 hs_warm=2; else warmup=10 seconds=20 rounds=2 hs_seconds=5 hs_warm=10; fi
+: "${reps:=$($quick && echo 1 || echo 3)}"
 newer_java=""
 for candidate in /usr/lib/jvm/*/bin/java; do
   version=$("$candidate" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p')
@@ -46,9 +61,10 @@ stop_all() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   pids=()
 }
-trap 'stop_all; rm -rf "$work"' EXIT
+openssl_pids=()
+trap 'stop_all; for pid in "${openssl_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-for port in 8080 8081 8443 8444 9080 9081 9443 9444 19443; do
+for port in 8080 8081 8443 8444 9080 9081 9443 9444 19443 19444; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "bench.sh: port $port is in use" >&2; exit 1; fi
 done
 
@@ -79,7 +95,7 @@ start() {
     -jar "$svc/target/$svc.jar" server "config/$svc.yml" >>"$work/$svc-$app.log" 2>&1 &
   started_pid=$!
   pids+=("$started_pid")
-  for _ in $(seq 1 600); do
+  while (($(date +%s) - ${began%.*} < 180)); do  # a loaded machine can take a while
     if curl -sf -o /dev/null --cacert "$dir/ca-cert.pem" --cert "$dir/gateway-cert.pem" --key "$dir/gateway-key.pem" \
         "$scheme://localhost:$admin/healthcheck"; then
       started_in=$(calc "$(date +%s.%N) - $began")
@@ -127,105 +143,175 @@ handshake_set() {
   record "hs.$1.full12" "$(handshakes "$2" "$3" 0 -new -tls1_2)"
   record "hs.$1.resumed12" "$(handshakes "$2" "$3" 0 -reuse -tls1_2)"
 }
+# s_server PORT DIR: openssl s_server with auth's certificate, requiring a client certificate
 s_server() {
-  openssl s_server -accept 19443 -cert "$1/auth-cert.pem" -key "$1/auth-key.pem" -CAfile "$1/ca-cert.pem" \
+  openssl s_server -accept "$1" -cert "$2/auth-cert.pem" -key "$2/auth-key.pem" -CAfile "$2/ca-cert.pem" \
     -Verify 2 -quiet -naccept 100000000 >/dev/null 2>&1 &
-  pids+=($!)
+  openssl_pids+=($!)
   sleep 0.5
 }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+jdk_name() { "$1" -version 2>&1 | head -1 | cut -d'"' -f2; }
+javas=(java)
+! $quick && [[ -n $newer_java ]] && javas+=("$newer_java")
+providers=(jsse accp conscrypt)
+s_server 19443 "$ec"
+s_server 19444 "$rsa"
+uptime_before=$(uptime)
 
-echo "== start both stacks: mTLS (8443, 9443) and plain (8080, 9080)" >&2
-start auth "$ec" 8443 8444
-record auth.startup "$started_in"
-auth_pid=$started_pid
-start order "$ec" 9443 9444
-record order.startup "$started_in"
-order_pid=$started_pid
-start auth "$ec" 8080 8081 -Ddw.tls.enabled=false
-start order "$ec" 9080 9081 -Ddw.tls.enabled=false -Ddw.auth.url=http://localhost:8080
-sleep 2
-record auth.rss "$(rss_mb "$auth_pid")"
-record order.rss "$(rss_mb "$order_pid")"
+if part orders; then
+  echo "== start both stacks: mTLS (8443, 9443, tls.provider default) and plain (8080, 9080)" >&2
+  start auth "$ec" 8443 8444 -Ddw.logging.level=INFO  # INFO: its tls.provider auto line
+  record auth.startup "$started_in"
+  auth_pid=$started_pid
+  start order "$ec" 9443 9444
+  record order.startup "$started_in"
+  order_pid=$started_pid
+  start auth "$ec" 8080 8081 -Ddw.tls.enabled=false
+  start order "$ec" 9080 9081 -Ddw.tls.enabled=false -Ddw.auth.url=http://localhost:8080
+  sleep 2
+  record auth.rss "$(rss_mb "$auth_pid")"
+  record order.rss "$(rss_mb "$order_pid")"
+  auto_choice=$(sed -n 's/.*\(tls.provider auto: [a-z]*\).*/\1/p' "$work/auth-8443.log" | head -1)
 
-echo "== place orders, mTLS and plain alternately" >&2
-handshakes_before=$(client_handshakes)
-for round in $(seq 1 "$rounds"); do
-  for clients in 1 16; do
-    load "mtls.$clients" "$round" https 9443 8443 "$clients" \
-      --cert "$ec/gateway-cert.pem" --key "$ec/gateway-key.pem" --ca "$ec/ca-cert.pem"
-    load "plain.$clients" "$round" http 9080 8080 "$clients"
+  echo "== place orders, mTLS and plain alternately" >&2
+  handshakes_before=$(client_handshakes)
+  for round in $(seq 1 "$rounds"); do
+    for clients in 1 16; do
+      load "mtls.$clients" "$round" https 9443 8443 "$clients" \
+        --cert "$ec/gateway-cert.pem" --key "$ec/gateway-key.pem" --ca "$ec/ca-cert.pem"
+      load "plain.$clients" "$round" http 9080 8080 "$clients"
+    done
   done
-done
-mtls_orders=$(awk '$1 ~ /^mtls\..*\.orders\.r/ { s += $2 } END { print s }' "$results")
-if ((mtls_orders > 0)); then
-  record reuse.per1000 "$(printf '%.2f' "$(calc "($(client_handshakes) - $handshakes_before) * 1000 / $mtls_orders")")"
-else
-  record reuse.per1000 "n/a"
+  mtls_orders=$(awk '$1 ~ /^mtls\..*\.orders\.r/ { s += $2 } END { print s }' "$results")
+  if ((mtls_orders > 0)); then
+    record reuse.per1000 "$(printf '%.2f' "$(calc "($(client_handshakes) - $handshakes_before) * 1000 / $mtls_orders")")"
+  else
+    record reuse.per1000 "n/a"
+  fi
+  handshake_set default 8443 "$ec" "$hs_warm"
+  handshake_set openssl 19443 "$ec" 0
+  stop_all
 fi
-handshake_set jsse 8443 "$ec" "$hs_seconds"
-stop_all
 
-echo "== handshakes: openssl s_server, tls.provider conscrypt, RSA-2048" >&2
-s_server "$ec"
-handshake_set openssl 19443 "$ec" 0
-stop_all
-start auth "$ec" 8443 8444 -Ddw.tls.provider=conscrypt
-handshake_set conscrypt 8443 "$ec" "$hs_seconds"
-stop_all
-if ! $quick && [[ -n $newer_java ]]; then
-  PATH="$(dirname "$newer_java"):$PATH" start auth "$ec" 8443 8444
-  handshake_set newer 8443 "$ec" "$hs_seconds"
-  stop_all
+if part handshakes; then
+  echo "== full TLS 1.3 handshakes per provider, JDK and key, alternately with openssl s_server" >&2
+  for j in "${!javas[@]}"; do
+    for provider in "${providers[@]}"; do
+      for key in ec rsa; do
+        dir=$work/$key
+        openssl_port=$([[ $key == ec ]] && echo 19443 || echo 19444)
+        PATH="$(dirname "$(command -v "${javas[$j]}")"):$PATH" start auth "$dir" 8443 8444 -Ddw.tls.provider=$provider
+        ((hs_warm == 0)) || openssl s_time -connect localhost:8443 -cert "$dir/gateway-cert.pem" -key "$dir/gateway-key.pem" \
+          -CAfile "$dir/ca-cert.pem" -new -time "$hs_warm" >/dev/null 2>&1 || true
+        cell=hs.j$j.$provider.$key
+        for rep in $(seq 1 "$reps"); do
+          service=$(handshakes 8443 "$dir" 0 -new)
+          openssl=$(handshakes "$openssl_port" "$dir" 0 -new)
+          record "$cell.service.r$rep" "$service"
+          record "$cell.openssl.r$rep" "$openssl"
+          record "$cell.ratio.r$rep" "$(ratio "$service" "$openssl")"
+        done
+        record "$cell.median" "$(awk -v k="$cell.ratio.r" 'index($1, k) == 1 { print $2 }' "$results" | median)"
+        stop_all
+      done
+    done
+  done
 fi
-s_server "$rsa"
-record hs.openssl.rsa "$(handshakes 19443 "$rsa" 0 -new)"
-stop_all
-for provider in jsse $($quick || echo conscrypt); do
-  start auth "$rsa" 8443 8444 -Ddw.tls.provider=$provider
-  record "hs.$provider.rsa" "$(handshakes 8443 "$rsa" "$hs_seconds" -new)"
-  stop_all
-done
+
+if part storm; then
+  echo "== reconnect storm: $storm_clients clients, CA rotation step 3 per provider" >&2
+  next=$work/next
+  scripts/generate_certs.sh --out "$next" --force >/dev/null
+  for provider in "${providers[@]}"; do
+    # auth after step 2: trusts the old and the new CA, serves a leaf of the new one
+    dir=$work/storm-$provider
+    mkdir -p "$dir"
+    cat "$ec/ca-cert.pem" "$next/ca-cert.pem" >"$dir/ca-cert.pem"
+    cp "$dir/ca-cert.pem" "$dir/both-cas.pem"
+    cp "$next/auth-cert.pem" "$next/auth-key.pem" "$next/gateway-cert.pem" "$next/gateway-key.pem" "$ec/token-signing-key.pem" "$dir/"
+    start auth "$dir" 8443 8444 -Ddw.tls.provider=$provider -Ddw.tls.reload_interval=1h
+    out=$(java -cp bench/target/bench.jar com.tiktokmall.bench.ReconnectStorm --url https://localhost:8443 \
+      --admin https://localhost:8444 --clients "$storm_clients" --provider "$provider" --ca "$dir/both-cas.pem" \
+      --cert "$ec/gateway-cert.pem" --key "$ec/gateway-key.pem" \
+      --next-cert "$next/gateway-cert.pem" --next-key "$next/gateway-key.pem" \
+      --ops-cert "$next/ops-cert.pem" --ops-key "$next/ops-key.pem" --swap "$next/ca-cert.pem" --ca-file "$dir/ca-cert.pem")
+    echo "  $provider: $out" >&2
+    for f in all_served_ms served_again reload_ms failed_calls; do
+      record "storm.$provider.$f" "$(sed -n "s/.*\"$f\":\\([0-9a-z]*\\).*/\\1/p" <<<"$out")"
+    done
+    stop_all
+  done
+fi
+uptime_after=$(uptime)
 
 mkdir -p target/bench
 {
-  echo "# scripts/bench.sh$($quick && echo ' --quick') — $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "# scripts/bench.sh$($quick && echo ' --quick')$([[ -z $only ]] || echo " --only $only") — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%d", $2 / 1048576 }' /proc/meminfo) GiB;" \
     "$(java -version 2>&1 | head -1); $(openssl version | cut -d' ' -f1-2)."
-  echo "Load: $rounds round(s) of ${seconds}s per cell after ${warmup}s of warm-up, mTLS and plain alternately;" \
-    "handshakes: one openssl s_time client for ${hs_seconds}s."
-  echo
-  echo "| place order, keep-alive | mTLS orders/s | plain orders/s | mTLS / plain | mTLS p50 / p99 ms | plain p50 / p99 ms |"
-  echo "|---|---|---|---|---|---|"
-  for c in 1 16; do
-    echo "| $c client$([[ $c == 1 ]] || echo s) | $(average "mtls.$c.throughput") | $(average "plain.$c.throughput") |" \
-      "$(ratio "$(average "mtls.$c.throughput")" "$(average "plain.$c.throughput")") |" \
-      "$(average "mtls.$c.p50_ms") / $(average "mtls.$c.p99_ms") | $(average "plain.$c.p50_ms") / $(average "plain.$c.p99_ms") |"
-  done
-  echo
-  echo "Failed calls under mTLS load: $(awk '$1 ~ /^mtls\..*\.errors\.r/ { s += $2 } END { print s + 0 }' "$results")." \
-    "TLS handshakes order -> auth per 1,000 orders: **$(value reuse.per1000)** (client pool: 64 connections per route)."
-  echo
-  echo "| handshakes per second, one s_time client | full TLS 1.3 | full TLS 1.2 | resumed TLS 1.2 | full TLS 1.3, RSA-2048 |"
-  echo "|---|---|---|---|---|"
-  row() { echo "| $1 | $(value "hs.$2.full13") | $(value "hs.$2.full12") | $(value "hs.$2.resumed12") | $(value "hs.$2.rsa") |"; }
-  row "auth, tls.provider jsse (default)" jsse
-  row "auth, tls.provider conscrypt" conscrypt
-  [[ -z $(value hs.newer.full13) ]] || row "auth, jsse on $("$newer_java" -version 2>&1 | head -1 | cut -d'"' -f2)" newer
-  row "openssl s_server, same certificate" openssl
-  vs() {
-    local cells="| $1 / openssl"
-    for k in full13 full12 resumed12 rsa; do
-      if [[ -n $(value "hs.$2.$k") ]]; then cells+=" | $(ratio "$(value "hs.$2.$k")" "$(value "hs.openssl.$k")")"; else cells+=" | "; fi
+  echo "Load average before: ${uptime_before##*load average: }; after: ${uptime_after##*load average: }."
+  if part orders; then
+    echo
+    echo "Orders: $rounds round(s) of ${seconds}s per cell after ${warmup}s of warm-up, mTLS and plain alternately;" \
+      "mTLS with the default tls.provider (${auto_choice:-auto})."
+    echo
+    echo "| place order, keep-alive | mTLS orders/s | plain orders/s | mTLS / plain | mTLS p50 / p99 ms | plain p50 / p99 ms |"
+    echo "|---|---|---|---|---|---|"
+    for c in 1 16; do
+      echo "| $c client$([[ $c == 1 ]] || echo s) | $(average "mtls.$c.throughput") | $(average "plain.$c.throughput") |" \
+        "$(ratio "$(average "mtls.$c.throughput")" "$(average "plain.$c.throughput")") |" \
+        "$(average "mtls.$c.p50_ms") / $(average "mtls.$c.p99_ms") | $(average "plain.$c.p50_ms") / $(average "plain.$c.p99_ms") |"
     done
-    echo "$cells |"
-  }
-  vs jsse jsse
-  vs conscrypt conscrypt
-  [[ -z $(value hs.newer.full13) ]] || vs "jsse on a newer JDK" newer
-  echo
-  echo "| service | start to healthy | resident memory at rest |"
-  echo "|---|---|---|"
-  echo "| auth | $(printf '%.1f' "$(value auth.startup)") s | $(value auth.rss) MB |"
-  echo "| order | $(printf '%.1f' "$(value order.startup)") s | $(value order.rss) MB |"
+    echo
+    echo "Failed calls under mTLS load: $(awk '$1 ~ /^mtls\..*\.errors\.r/ { s += $2 } END { print s + 0 }' "$results")." \
+      "TLS handshakes order -> auth per 1,000 orders: **$(value reuse.per1000)** (client pool: 64 connections per route)."
+    echo
+    echo "| handshakes per second, one s_time client for ${hs_seconds}s | full TLS 1.3 | full TLS 1.2 | resumed TLS 1.2 |"
+    echo "|---|---|---|---|"
+    for k in default openssl; do
+      echo "| $([[ $k == default ]] && echo "auth, default tls.provider" || echo "openssl s_server, same certificate") |" \
+        "$(value "hs.$k.full13") | $(value "hs.$k.full12") | $(value "hs.$k.resumed12") |"
+    done
+    echo "| default / openssl | $(ratio "$(value hs.default.full13)" "$(value hs.openssl.full13)") |" \
+      "$(ratio "$(value hs.default.full12)" "$(value hs.openssl.full12)") | $(ratio "$(value hs.default.resumed12)" "$(value hs.openssl.resumed12)") |"
+    echo
+    echo "| service | start to healthy | resident memory at rest |"
+    echo "|---|---|---|"
+    echo "| auth | $(printf '%.1f' "$(value auth.startup)") s | $(value auth.rss) MB |"
+    echo "| order | $(printf '%.1f' "$(value order.startup)") s | $(value order.rss) MB |"
+  fi
+  if part handshakes; then
+    echo
+    echo "Full TLS 1.3 mTLS handshakes per second of auth / of openssl s_server with the same certificate:" \
+      "one s_time client, ${hs_warm}s of warm-up, then $reps × (${hs_seconds}s auth, ${hs_seconds}s openssl);" \
+      "the median ratio, and the rates (auth / openssl) of each repetition."
+    echo
+    echo "| JDK | tls.provider | EC P-256: median ratio | EC P-256: handshakes/s | RSA-2048: median ratio | RSA-2048: handshakes/s |"
+    echo "|---|---|---|---|---|---|"
+    for j in "${!javas[@]}"; do
+      for provider in "${providers[@]}"; do
+        line="| $(jdk_name "$(command -v "${javas[$j]}")") | $provider"
+        for key in ec rsa; do
+          cell=hs.j$j.$provider.$key
+          rates=$(for rep in $(seq 1 "$reps"); do printf '%s/%s ' "$(value "$cell.service.r$rep")" "$(value "$cell.openssl.r$rep")"; done)
+          line+=" | **$(value "$cell.median")** | ${rates% }"
+        done
+        echo "$line |"
+      done
+    done
+  fi
+  if part storm; then
+    echo
+    echo "Reconnect storm: $storm_clients clients, each on its own keep-alive connection to auth, a request every 250 ms;" \
+      "then step 3 of a CA rotation (auth's ca_cert becomes the new CA alone, reload-tls), which closes every connection."
+    echo
+    echo "| tls.provider (auth and clients) | every client served again, from the file swap | of which reload-tls (checks, swap, closing) | clients served again | failed calls (one per closed connection) |"
+    echo "|---|---|---|---|---|"
+    for provider in "${providers[@]}"; do
+      echo "| $provider | $(value "storm.$provider.all_served_ms") ms | $(value "storm.$provider.reload_ms") ms |" \
+        "$(value "storm.$provider.served_again") / $storm_clients | $(value "storm.$provider.failed_calls") |"
+    done
+  fi
 } | tee target/bench/report.md

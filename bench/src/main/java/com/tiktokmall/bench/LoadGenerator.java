@@ -45,7 +45,7 @@ public final class LoadGenerator {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = Options.parse(args);
+        Map<String, String> options = Options.parse(args, "order", "auth");
         int clients = Integer.parseInt(options.getOrDefault("clients", "1"));
         try (CloseableHttpClient http = BenchClient.build(options, clients)) {
             LoadGenerator load = new LoadGenerator(http, options.get("order"), token(http, options.get("auth")));

@@ -8,7 +8,7 @@ final class Options {
     private Options() {
     }
 
-    static Map<String, String> parse(String[] args) {
+    static Map<String, String> parse(String[] args, String... required) {
         Map<String, String> options = new HashMap<>();
         for (int i = 0; i < args.length; i += 2) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -16,9 +16,9 @@ final class Options {
             }
             options.put(args[i].substring(2), args[i + 1]);
         }
-        for (String required : new String[] {"order", "auth"}) {
-            if (!options.containsKey(required)) {
-                throw new IllegalArgumentException("--" + required + " URL is required");
+        for (String name : required) {
+            if (!options.containsKey(name)) {
+                throw new IllegalArgumentException("--" + name + " is required");
             }
         }
         return options;

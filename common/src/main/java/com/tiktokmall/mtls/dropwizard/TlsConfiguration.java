@@ -94,7 +94,7 @@ public class TlsConfiguration {
 
     @NotNull
     @JsonProperty
-    private TlsProvider provider = TlsProvider.JSSE;
+    private TlsProvider provider = TlsProvider.AUTO;
 
     @NotNull
     @MinDuration(value = 1, unit = TimeUnit.SECONDS)
@@ -170,7 +170,7 @@ public class TlsConfiguration {
         return reloadInterval;
     }
 
-    /** Which TLS implementation runs the handshakes: the JDK's (default) or Conscrypt. */
+    /** Which TLS implementation runs the handshakes: auto (default), jsse, accp or conscrypt. */
     public TlsProvider getProvider() {
         return provider;
     }
