@@ -64,7 +64,7 @@ stop_all() {
 openssl_pids=()
 trap 'stop_all; for pid in "${openssl_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-for port in 8080 8081 8443 8444 9080 9081 9443 9444 19443 19444; do
+for port in 8080 8081 8443 8444 9080 9081 9443 9444 18081 18444 19081 19444 29443 29444; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "bench.sh: port $port is in use" >&2; exit 1; fi
 done
 
@@ -91,6 +91,7 @@ start() {
     -Ddw.tls.server_key="$dir/$svc-key.pem" -Ddw.tls.client_cert="$dir/$svc-cert.pem" \
     -Ddw.tls.client_key="$dir/$svc-key.pem" "${extra[@]}" \
     "-Ddw.server.applicationConnectors[0].port=$app" "-Ddw.server.adminConnectors[0].port=$admin" \
+    -Ddw.probes.port=$((admin + 10000)) \
     -Ddw.database.url="jdbc:h2:$work/data-$svc-$app-$RANDOM/$svc" -Ddw.logging.level=WARN "$@" \
     -jar "$svc/target/$svc.jar" server "config/$svc.yml" >>"$work/$svc-$app.log" 2>&1 &
   started_pid=$!
@@ -155,8 +156,8 @@ jdk_name() { "$1" -version 2>&1 | head -1 | cut -d'"' -f2; }
 javas=(java)
 ! $quick && [[ -n $newer_java ]] && javas+=("$newer_java")
 providers=(jsse accp conscrypt)
-s_server 19443 "$ec"
-s_server 19444 "$rsa"
+s_server 29443 "$ec"
+s_server 29444 "$rsa"
 uptime_before=$(uptime)
 
 if part orders; then
@@ -190,7 +191,7 @@ if part orders; then
     record reuse.per1000 "n/a"
   fi
   handshake_set default 8443 "$ec" "$hs_warm"
-  handshake_set openssl 19443 "$ec" 0
+  handshake_set openssl 29443 "$ec" 0
   stop_all
 fi
 
@@ -200,7 +201,7 @@ if part handshakes; then
     for provider in "${providers[@]}"; do
       for key in ec rsa; do
         dir=$work/$key
-        openssl_port=$([[ $key == ec ]] && echo 19443 || echo 19444)
+        openssl_port=$([[ $key == ec ]] && echo 29443 || echo 29444)
         PATH="$(dirname "$(command -v "${javas[$j]}")"):$PATH" start auth "$dir" 8443 8444 -Ddw.tls.provider=$provider
         ((hs_warm == 0)) || openssl s_time -connect localhost:8443 -cert "$dir/gateway-cert.pem" -key "$dir/gateway-key.pem" \
           -CAfile "$dir/ca-cert.pem" -new -time "$hs_warm" >/dev/null 2>&1 || true
