@@ -1,15 +1,18 @@
 package com.tiktokmall.mtls.dropwizard;
 
+import com.fasterxml.jackson.annotation.JsonMerge;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.dropwizard.authorization.AuthorizationConfiguration;
+import com.tiktokmall.mtls.dropwizard.limits.LimitsConfiguration;
 import io.dropwizard.core.Configuration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 
 /**
- * A Dropwizard configuration with the two blocks this library reads: {@code tls:} and
- * {@code authorization:}. Extend it, or put a {@link TlsConfiguration} (and an
- * {@link AuthorizationConfiguration}) in your own configuration class.
+ * A Dropwizard configuration with the blocks this library reads: {@code tls:},
+ * {@code authorization:} and {@code limits:}. Extend it, or put a {@link TlsConfiguration} (and an
+ * {@link AuthorizationConfiguration}) in your own configuration class; without this class the
+ * default {@link LimitsConfiguration} applies.
  *
  * <pre>{@code
  * public class OrderConfiguration extends MtlsConfiguration { ... }
@@ -27,11 +30,22 @@ public class MtlsConfiguration extends Configuration {
     @JsonProperty
     private AuthorizationConfiguration authorization = new AuthorizationConfiguration();
 
+    /** Merged: a service may change a default in its constructor, and the YAML still overrides it. */
+    @Valid
+    @NotNull
+    @JsonMerge
+    @JsonProperty
+    private LimitsConfiguration limits = new LimitsConfiguration();
+
     public TlsConfiguration getTls() {
         return tls;
     }
 
     public AuthorizationConfiguration getAuthorization() {
         return authorization;
+    }
+
+    public LimitsConfiguration getLimits() {
+        return limits;
     }
 }

@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
 
 /**
  * One HTTP/1.1 request over a fresh socket, TLS or not, with nothing pooled or retried: what a
@@ -21,13 +23,98 @@ public final class RawHttps {
 
     /** {@code GET path} over TLS with {@code context}, checking that the server's name is {@code host}. */
     public static String get(SSLContext context, String host, int port, String path) throws IOException {
-        Socket plain = connect(port);
+        return get(context, host, port, path, "127.0.0.1");
+    }
+
+    /**
+     * As {@link #get(SSLContext, String, int, String)}, from the loopback address {@code from} (any of
+     * 127.0.0.0/8): to the server, another peer.
+     */
+    public static String get(SSLContext context, String host, int port, String path, String from) throws IOException {
+        Socket plain = connect(port, from);
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
         var parameters = socket.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         socket.setSSLParameters(parameters);
         socket.startHandshake();
         return exchange(socket, host, path);
+    }
+
+    /**
+     * {@code POST path} with a JSON body of {@code bodyBytes} bytes, declared by {@code Content-Length}
+     * or sent chunked, written on another thread while the answer is read: what a flood looks like
+     * to the server. Returns the status line and the body of the answer, as soon as it comes, and how
+     * long it took after the handshake; writing stops quietly when the server closes the connection.
+     */
+    public static Answer postFlood(SSLContext context, String host, int port, String path, long bodyBytes,
+                                   boolean chunked) throws IOException {
+        return post(context, host, port, path, chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + bodyBytes,
+                bodyBytes, chunked);
+    }
+
+    /**
+     * {@code POST path} declaring a body of {@code declaredBytes} bytes, of which only
+     * {@code sentBytes} are sent: a server that waits for the body before refusing it never answers.
+     */
+    public static Answer postDeclaring(SSLContext context, String host, int port, String path, long declaredBytes,
+                                       long sentBytes) throws IOException {
+        return post(context, host, port, path, "Content-Length: " + declaredBytes, sentBytes, false);
+    }
+
+    private static Answer post(SSLContext context, String host, int port, String path, String framing, long sentBytes,
+                               boolean chunked) throws IOException {
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(connect(port), host, port, true);
+        try (socket) {
+            socket.startHandshake();
+            long start = System.nanoTime();
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
+                    + framing + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Thread writer = new Thread(() -> flood(out, sentBytes, chunked), "flood");
+            writer.setDaemon(true);
+            writer.start();
+            InputStream in = socket.getInputStream();
+            String status = KeepAlive.line(in);
+            int length = 0;
+            for (String header = KeepAlive.line(in); !header.isEmpty(); header = KeepAlive.line(in)) {
+                if (header.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                    length = Integer.parseInt(header.substring(15).trim());
+                }
+            }
+            String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            return new Answer(status, body, Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** A status line, a body, and how long they took to come once the request began. */
+    public record Answer(String status, String body, Duration took) {
+    }
+
+    private static void flood(OutputStream out, long bodyBytes, boolean chunked) {
+        byte[] filler = new byte[8192];
+        Arrays.fill(filler, (byte) 'a');
+        byte[] first = filler.clone();
+        byte[] start = "{\"name\":\"".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(start, 0, first, 0, start.length);
+        try {
+            for (long sent = 0; sent < bodyBytes; sent += filler.length) {
+                int size = (int) Math.min(filler.length, bodyBytes - sent);
+                if (chunked) {
+                    out.write((Integer.toHexString(size) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write(sent == 0 ? first : filler, 0, size);
+                if (chunked) {
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+            if (chunked) {
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+        } catch (IOException closedByTheServer) {
+            // expected: the server answers early and closes
+        }
     }
 
     /** A TLS connection kept alive across requests, as a pooled client would keep it. */
@@ -107,11 +194,21 @@ public final class RawHttps {
 
     /** {@code GET path} in plain text, as if the port spoke HTTP. */
     public static String getPlain(int port, String path) throws IOException {
-        return exchange(connect(port), "localhost", path);
+        return getPlain(port, path, "127.0.0.1");
+    }
+
+    /** {@code GET path} in plain text from the loopback address {@code from}. */
+    public static String getPlain(int port, String path, String from) throws IOException {
+        return exchange(connect(port, from), "localhost", path);
     }
 
     private static Socket connect(int port) throws IOException {
+        return connect(port, "127.0.0.1");
+    }
+
+    private static Socket connect(int port, String from) throws IOException {
         Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(from, 0));
         socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
         socket.setSoTimeout(TIMEOUT_MILLIS);
         return socket;
