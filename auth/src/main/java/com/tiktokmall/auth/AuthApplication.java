@@ -7,6 +7,7 @@ import com.tiktokmall.auth.db.RevocationDao;
 import com.tiktokmall.auth.resources.AuthRoles;
 import com.tiktokmall.auth.resources.TokenResource;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
+import com.tiktokmall.mtls.dropwizard.PrivateH2Files;
 import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.CheckCommand;
@@ -63,6 +64,7 @@ public class AuthApplication extends Application<AuthConfiguration> {
     @Override
     public void run(AuthConfiguration configuration, Environment environment) throws Exception {
         mtls.authorize(environment, configuration.getAuthorization(), AuthRoles.ALL);
+        PrivateH2Files.prepare(configuration.getDatabase().getUrl());
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
                 configuration.getDatabase().build(environment.metrics(), "auth-migrations"), MIGRATIONS)) {
             liquibase.update(new Contexts());
@@ -70,7 +72,8 @@ public class AuthApplication extends Application<AuthConfiguration> {
         Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "auth-db");
         TokensConfiguration tokens = configuration.getTokens();
         TokenService tokenService = new TokenService(TokenSigningKey.fromPem(tokens.getSigningKey()),
-                tokens.getIssuer(), tokens.getLifetime(), jdbi.onDemand(RevocationDao.class), Clock.systemUTC());
+                tokens.getIssuer(), tokens.getLifetime(), tokens.getMaxLength(), jdbi.onDemand(RevocationDao.class),
+                Clock.systemUTC());
         environment.jersey().register(new TokenResource(tokenService));
     }
 }

@@ -72,9 +72,14 @@ public final class AuthTestApp {
 
     /** A token signed with auth's key but with claims of the test's choosing, e.g. already expired. */
     public static String mintToken(TestPki pki, long userId, Instant issuedAt, Instant expiresAt) {
+        return mintToken(pki, "tiktokmall-auth", userId, issuedAt, expiresAt);
+    }
+
+    /** As {@link #mintToken(TestPki, long, Instant, Instant)}, naming another issuer. */
+    public static String mintToken(TestPki pki, String issuer, long userId, Instant issuedAt, Instant expiresAt) {
         TokenSigningKey key = TokenSigningKey.fromPem(pki.tokenSigningKey());
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.signingJwk().getKeyID()).build(),
-                new JWTClaimsSet.Builder().issuer("tiktokmall-auth").subject(Long.toString(userId))
+                new JWTClaimsSet.Builder().issuer(issuer).subject(Long.toString(userId))
                         .issueTime(Date.from(issuedAt)).expirationTime(Date.from(expiresAt))
                         .jwtID(UUID.randomUUID().toString()).build());
         try {
