@@ -8,6 +8,7 @@ import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.testing.EchoApplication;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
+import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.core.cli.ServerCommand;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -111,6 +113,22 @@ class AuthorizationTest {
                 .filteredOn(line -> line.contains("evil")).singleElement().asString()
                 .contains("unidentified(CN=evil\\nforged)"));
         assertThat(Files.readAllLines(requestLog)).noneMatch(line -> line.startsWith("forged"));
+    }
+
+    @Test
+    void controlCharactersInARequestLineNeverReachTheRequestLog() throws Exception {
+        SSLContext gateway = PKI.issue("gateway").rawClientContext(PKI.ca().certificate());
+        try (RawHttps.KeepAlive connection = RawHttps.keepAlive(gateway, "localhost", app.getLocalPort())) {
+            assertThat(connection.get("/whoami%0D%0Aforged")).as("refused by Jetty's URI rules").startsWith("HTTP/1.1 400");
+        }
+        try (RawHttps.KeepAlive connection = RawHttps.keepAlive(gateway, "localhost", app.getLocalPort())) {
+            assertThat(connection.get("/whoami\u0001\u001b[2J")).as("refused by Jetty's parser").startsWith("HTTP/1.1 400");
+        }
+
+        await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(Files.readString(requestLog))
+                .contains("\"GET /whoami%0D%0Aforged HTTP/1.1\" 400"));
+        assertThat(Files.readAllLines(requestLog)).noneMatch(line -> line.startsWith("forged"))
+                .noneMatch(line -> line.chars().anyMatch(Character::isISOControl));
     }
 
     @Test
