@@ -109,6 +109,7 @@ class TokenResourceTest {
                 AUTH.getLocalPort(), "/v1/tokens", 10L * 1024 * 1024, false);
 
         assertThat(answer.status()).startsWith("HTTP/1.1 413");
+        assertThat(answer.sentBeforeAnswer()).as("bytes sent before the answer").isLessThan(10L * 1024 * 1024);
         assertThat(answer.took()).isLessThan(Duration.ofSeconds(1));
         assertThat(answer.body()).contains("\"code\":413");
         assertThat(issue(10).status()).isEqualTo(201);

@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One HTTP/1.1 request over a fresh socket, TLS or not, with nothing pooled or retried: what a
@@ -71,11 +72,13 @@ public final class RawHttps {
             out.write(("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
                     + framing + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            Thread writer = new Thread(() -> flood(out, sentBytes, chunked), "flood");
+            AtomicLong sent = new AtomicLong();
+            Thread writer = new Thread(() -> flood(out, sentBytes, chunked, sent), "flood");
             writer.setDaemon(true);
             writer.start();
             InputStream in = socket.getInputStream();
             String status = KeepAlive.line(in);
+            long sentBeforeAnswer = sent.get();
             int length = 0;
             for (String header = KeepAlive.line(in); !header.isEmpty(); header = KeepAlive.line(in)) {
                 if (header.regionMatches(true, 0, "Content-Length:", 0, 15)) {
@@ -83,15 +86,18 @@ public final class RawHttps {
                 }
             }
             String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
-            return new Answer(status, body, Duration.ofNanos(System.nanoTime() - start));
+            return new Answer(status, body, Duration.ofNanos(System.nanoTime() - start), sentBeforeAnswer);
         }
     }
 
-    /** A status line, a body, and how long they took to come once the request began. */
-    public record Answer(String status, String body, Duration took) {
+    /**
+     * A status line, a body, how long they took to come once the request began, and how many bytes
+     * of the request body had been written when the answer began.
+     */
+    public record Answer(String status, String body, Duration took, long sentBeforeAnswer) {
     }
 
-    private static void flood(OutputStream out, long bodyBytes, boolean chunked) {
+    private static void flood(OutputStream out, long bodyBytes, boolean chunked, AtomicLong counted) {
         byte[] filler = new byte[8192];
         Arrays.fill(filler, (byte) 'a');
         byte[] first = filler.clone();
@@ -107,6 +113,7 @@ public final class RawHttps {
                 if (chunked) {
                     out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
                 }
+                counted.addAndGet(size);
             }
             if (chunked) {
                 out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));

@@ -174,6 +174,7 @@ class OrderFlowTest {
                 ORDER.getLocalPort(), "/v1/orders", 10L * 1024 * 1024, false);
 
         assertThat(answer.status()).startsWith("HTTP/1.1 413");
+        assertThat(answer.sentBeforeAnswer()).as("bytes sent before the answer").isLessThan(10L * 1024 * 1024);
         assertThat(answer.took()).isLessThan(Duration.ofSeconds(1));
         assertThat(JSON.readTree(answer.body()).path("message").asText())
                 .isEqualTo("the request body is larger than the 65536 bytes this service accepts");
