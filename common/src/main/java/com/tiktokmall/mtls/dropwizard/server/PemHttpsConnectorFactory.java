@@ -37,7 +37,7 @@ import java.util.Objects;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NONE)
 public final class PemHttpsConnectorFactory extends HttpsConnectorFactory {
     /** Repeated log lines of one source are summarized over this interval. */
-    static final Duration SUMMARY_INTERVAL = Duration.ofMinutes(1);
+    private static final Duration SUMMARY_INTERVAL = Duration.ofMinutes(1);
     private static final int MAX_SOURCES = 1024;
     private static final int MAX_BACKLOG = 65535;
 
