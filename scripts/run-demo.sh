@@ -4,6 +4,31 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+usage() {
+  cat <<'HELP'
+Usage: scripts/run-demo.sh [--postgres]
+
+Builds the jars if missing, makes the certificates, starts auth and order over mutual TLS and walks
+through the flow with curl as the gateway and the payment service; stops everything it started on
+any exit, and exits non-zero if a step fails.
+
+  --postgres   keep the data in PostgreSQL instead of H2 files: starts scripts/postgres.sh
+               (127.0.0.1:55432, data/postgres; installed first when missing and run as root),
+               where each service logs in with its own client certificate, and stops it at the end
+               unless it was already running
+  -h, --help   this text
+HELP
+}
+
+postgres=false
+while (($#)); do
+  case "$1" in
+    --postgres) postgres=true; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run-demo.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
 if [[ -t 1 ]]; then B=$'\033[1m' G=$'\033[32m' R=$'\033[31m' N=$'\033[0m'; else B='' G='' R='' N=''; fi
 bold() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 ok() { printf '   %sok%s  %s\n' "$G" "$N" "$*"; }
@@ -11,11 +36,13 @@ fail() { printf '   %sFAILED%s  %s\n' "$R" "$N" "$*" >&2; exit 1; }
 
 logs=$(mktemp -d "${TMPDIR:-/tmp}/tiktokmall-demo.XXXXXX")
 pids=()
+stop_postgres=false
 stop_services() {
   local status=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   ((${#pids[@]})) && echo "services stopped; their logs are in $logs"
+  if $stop_postgres; then scripts/postgres.sh stop || status=1; fi
   exit "$status"
 }
 trap stop_services EXIT
@@ -34,12 +61,26 @@ for svc in auth order gateway payment ops; do
 done
 ok "every certificate verifies against certs/ca-cert.pem"
 
+database() { :; } # database SERVICE: the -D settings that put SERVICE's data where this run keeps it (H2: none)
+if $postgres; then
+  bold "2b. PostgreSQL 15 on 127.0.0.1:55432: TLS 1.3 only, logins by client certificate only"
+  if ! scripts/postgres.sh status >/dev/null; then stop_postgres=true; fi
+  scripts/postgres.sh start | sed 's/^/   /'
+  ok "each service will log in as its own role, with the certificate of its tls block"
+  database() {
+    printf '%s\n' -Ddw.database.driverClass=org.postgresql.Driver \
+      "-Ddw.database.url=jdbc:postgresql://localhost:55432/$1" "-Ddw.database.user=$1" -Ddw.database.password=
+  }
+fi
+
 bold "3. Start auth (8443, admin 8444) and order (9443, admin 9444)"
 for port in 8443 8444 9443 9444; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is already in use"; fi
 done
-java -jar auth/target/auth.jar server config/auth.yml >"$logs/auth.log" 2>&1 & pids+=($!)
-java -jar order/target/order.jar server config/order.yml >"$logs/order.log" 2>&1 & pids+=($!)
+mapfile -t auth_db < <(database auth)
+mapfile -t order_db < <(database order)
+java "${auth_db[@]}" -jar auth/target/auth.jar server config/auth.yml >"$logs/auth.log" 2>&1 & pids+=($!)
+java "${order_db[@]}" -jar order/target/order.jar server config/order.yml >"$logs/order.log" 2>&1 & pids+=($!)
 
 as() { # as IDENTITY curl-args...: a call presenting certs/IDENTITY-cert.pem
   local who=$1; shift
@@ -100,6 +141,24 @@ call payment 200 -X POST "https://localhost:9443/v1/orders/$order_id/paid"
 [[ $(json_field status <<<"$body") == PAID ]] || fail "the order should be PAID"
 ok "order $order_id is PAID"
 
+if $postgres; then
+  bold "7b. PostgreSQL knows each service by its certificate (psql with the same files)"
+  psql_as() { # psql_as SERVICE SQL: connects as SERVICE with certs/SERVICE-*.pem, like the service itself
+    psql -X -A -t -v ON_ERROR_STOP=1 "host=127.0.0.1 port=55432 dbname=$1 user=$1 sslmode=verify-full \
+sslrootcert=certs/ca-cert.pem sslcert=certs/$1-cert.pem sslkey=certs/$1-key.pem" -c "$2"
+  }
+  sessions="SELECT DISTINCT a.usename || ' ' || s.version || ' ' || s.client_dn FROM pg_stat_ssl s
+            JOIN pg_stat_activity a USING (pid) WHERE a.usename = current_user AND s.pid <> pg_backend_pid()"
+  for svc in auth order; do
+    seen=$(psql_as "$svc" "$sessions") || fail "psql as $svc failed"
+    printf '   %s\n' "$seen"
+    grep -qF "$svc TLSv1.3 /O=TikTokMall/CN=$svc" <<<"$seen" || fail "$svc's connections should be TLS 1.3 with CN=$svc"
+  done
+  [[ $(psql_as order "SELECT status FROM orders WHERE order_id = '$order_id'") == PAID ]] ||
+    fail "the order should be PAID in PostgreSQL"
+  ok "auth and order are connected as themselves over TLS 1.3; order $order_id is PAID in the order database"
+fi
+
 bold "8. gateway may not mark orders paid: the identity in its certificate lacks that role"
 call gateway 403 -X POST "https://localhost:9443/v1/orders/$order_id/paid"
 grep -qF '"identity":"spiffe://tiktokmall.local/gateway"' <<<"$body" || fail "the refusal should name the identity"
@@ -144,4 +203,20 @@ grep -qF "tls.server_key (certs/order-key.pem)" "$logs/broken.txt" || { cat "$lo
 printf '   %s\n' "$(cat "$logs/broken.txt")"
 ok "exit code $status: the service never started, and never fell back to plain HTTP"
 
-bold "Demo passed"
+if $postgres; then
+  bold "12b. PostgreSQL refuses order's certificate as user auth; order says so in one line and stops"
+  set +e
+  timeout 60 java -Ddw.database.driverClass=org.postgresql.Driver -Ddw.database.url=jdbc:postgresql://localhost:55432/auth \
+    -Ddw.database.user=auth '-Ddw.server.applicationConnectors[0].port=19443' \
+    '-Ddw.server.adminConnectors[0].port=19444' -Ddw.logging.level=OFF \
+    -jar order/target/order.jar server config/order.yml >/dev/null 2>"$logs/refused-db.txt"
+  status=$?
+  set -e
+  [[ $status -ne 0 && $status -ne 124 ]] || fail "order started as user auth"
+  grep -qF "certificate authentication failed for user \"auth\"" "$logs/refused-db.txt" ||
+    { cat "$logs/refused-db.txt"; fail "the error should give PostgreSQL's reason"; }
+  printf '   %s\n' "$(cat "$logs/refused-db.txt")"
+  ok "exit code $status: the database decides by the certificate, not by a password"
+fi
+
+bold "Demo passed$($postgres && echo " (on PostgreSQL)")"

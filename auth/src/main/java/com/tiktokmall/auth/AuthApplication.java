@@ -22,6 +22,8 @@ import liquibase.Contexts;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
+import java.util.List;
+import java.util.stream.IntStream;
 
 /** auth: issues, verifies and revokes user tokens, over mutual TLS only. */
 public class AuthApplication extends Application<AuthConfiguration> {
@@ -51,7 +53,7 @@ public class AuthApplication extends Application<AuthConfiguration> {
         bootstrap.addBundle(new MigrationsBundle<>() {
             @Override
             public DataSourceFactory getDataSourceFactory(AuthConfiguration configuration) {
-                return configuration.getDatabase();
+                return mtls.database(configuration, configuration.getDatabase());
             }
 
             @Override
@@ -63,15 +65,20 @@ public class AuthApplication extends Application<AuthConfiguration> {
 
     @Override
     public void run(AuthConfiguration configuration, Environment environment) throws Exception {
+        mtls.probes(environment, configuration.getProbes());
         mtls.authorize(environment, configuration.getAuthorization(), AuthRoles.ALL);
-        PrivateH2Files.prepare(configuration.getDatabase().getUrl());
+        // PostgreSQL: logs in with this service's certificate (see MtlsBundle.database)
+        DataSourceFactory database = mtls.database(configuration, configuration.getDatabase());
+        PrivateH2Files.prepare(database.getUrl());
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
-                configuration.getDatabase().build(environment.metrics(), "auth-migrations"), MIGRATIONS)) {
+                database.build(environment.metrics(), "auth-migrations"), MIGRATIONS)) {
             liquibase.update(new Contexts());
         }
-        Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "auth-db");
+        Jdbi jdbi = new JdbiFactory().build(environment, database, "auth-db");
         TokensConfiguration tokens = configuration.getTokens();
-        TokenService tokenService = new TokenService(TokenSigningKey.fromPem(tokens.getSigningKey()),
+        List<TokenSigningKey> previousKeys = IntStream.range(0, tokens.getPreviousKeys().size())
+                .mapToObj(i -> TokenSigningKey.previousFromPem(tokens.getPreviousKeys().get(i), i)).toList();
+        TokenService tokenService = new TokenService(TokenSigningKey.fromPem(tokens.getSigningKey()), previousKeys,
                 tokens.getIssuer(), tokens.getLifetime(), tokens.getMaxLength(), jdbi.onDemand(RevocationDao.class),
                 Clock.systemUTC());
         environment.jersey().register(new TokenResource(tokenService));

@@ -10,6 +10,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The {@code tokens:} block of config/auth.yml. */
@@ -33,6 +34,11 @@ public class TokensConfiguration {
     @JsonProperty("max_length")
     private int maxLength = 4096;
 
+    /** Keys whose tokens still verify (until they expire) but that sign nothing: for key rollover. */
+    @NotNull
+    @JsonProperty("previous_keys")
+    private List<@NotBlank String> previousKeys = List.of();
+
     public Path getSigningKey() {
         return Path.of(signingKey);
     }
@@ -48,5 +54,9 @@ public class TokensConfiguration {
     /** The longest token looked at, in characters; ours are about 300. A longer one is not ours. */
     public int getMaxLength() {
         return maxLength;
+    }
+
+    public List<Path> getPreviousKeys() {
+        return previousKeys.stream().map(Path::of).toList();
     }
 }

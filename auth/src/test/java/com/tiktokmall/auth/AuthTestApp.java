@@ -23,9 +23,9 @@ import java.util.UUID;
 
 /** auth as the tests run it: the shipped config/auth.yml, with test certificates and a private database. */
 public final class AuthTestApp {
-    /** The real configuration file; tests run from the module directory. */
     /** System-property prefix of this service's overrides, distinct from the other service's. */
     static final String PREFIX = "auth-test.";
+    /** The real configuration file; tests run from the module directory. */
     public static final String CONFIG = Path.of("../config/auth.yml").toAbsolutePath().normalize().toString();
 
     private AuthTestApp() {
@@ -47,14 +47,8 @@ public final class AuthTestApp {
         settings.put("database.url", "jdbc:h2:" + dataDir.resolve("auth").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE");
         settings.put("server.applicationConnectors[0].port", "0");
         settings.put("server.adminConnectors[0].port", "0");
+        settings.put("probes.port", "0"); // the shipped port may be taken; common's tests cover probes
         settings.put("logging.level", "WARN");
-        return settings;
-    }
-
-    /** The same settings with auth's application port fixed in advance, for an order that must know it. */
-    public static Map<String, String> settings(TestPki pki, Path dataDir, int port) {
-        Map<String, String> settings = settings(pki, dataDir);
-        settings.put("server.applicationConnectors[0].port", Integer.toString(port));
         return settings;
     }
 
@@ -70,14 +64,34 @@ public final class AuthTestApp {
                 TestPki.overrides(PREFIX, settings));
     }
 
+    /**
+     * One of several auth replicas in this JVM: each needs a system-property prefix of its own, or
+     * the settings of one would be read by the other.
+     */
+    public static DropwizardTestSupport<AuthConfiguration> replica(int number, Map<String, String> settings) {
+        String prefix = "auth-test-" + number + ".";
+        return new DropwizardTestSupport<>(AuthApplication.class, CONFIG, prefix, ServerCommand::new,
+                TestPki.overrides(prefix, settings));
+    }
+
     /** A token signed with auth's key but with claims of the test's choosing, e.g. already expired. */
     public static String mintToken(TestPki pki, long userId, Instant issuedAt, Instant expiresAt) {
-        return mintToken(pki, "tiktokmall-auth", userId, issuedAt, expiresAt);
+        return mintToken(pki.tokenSigningKey(), "tiktokmall-auth", userId, issuedAt, expiresAt);
     }
 
     /** As {@link #mintToken(TestPki, long, Instant, Instant)}, naming another issuer. */
     public static String mintToken(TestPki pki, String issuer, long userId, Instant issuedAt, Instant expiresAt) {
-        TokenSigningKey key = TokenSigningKey.fromPem(pki.tokenSigningKey());
+        return mintToken(pki.tokenSigningKey(), issuer, userId, issuedAt, expiresAt);
+    }
+
+    /** A token signed with the key in {@code keyFile}, as auth would sign it with that key. */
+    public static String mintToken(Path keyFile, long userId, Instant issuedAt, Instant expiresAt) {
+        return mintToken(keyFile, "tiktokmall-auth", userId, issuedAt, expiresAt);
+    }
+
+    /** A token signed with the key in {@code keyFile}, naming the issuer of the test's choosing. */
+    public static String mintToken(Path keyFile, String issuer, long userId, Instant issuedAt, Instant expiresAt) {
+        TokenSigningKey key = TokenSigningKey.fromPem(keyFile);
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.signingJwk().getKeyID()).build(),
                 new JWTClaimsSet.Builder().issuer(issuer).subject(Long.toString(userId))
                         .issueTime(Date.from(issuedAt)).expirationTime(Date.from(expiresAt))

@@ -86,8 +86,9 @@ final class DiagnosingTrustManager extends X509ExtendedTrustManager {
         X509Certificate leaf = chain[0];
         String peer = "peer certificate " + Certificates.name(leaf);
         Instant now = Instant.now();
-        CertPathValidatorException.Reason failure = bundle.validate(List.of(chain), now)
-                .map(CertPathValidatorException::getReason).orElse(null);
+        CertPathValidatorException validation = bundle.validate(List.of(chain), now).orElse(null);
+        CertPathValidatorException.Reason failure = validation == null ? null
+                : bundle.madeByAnotherKey(leaf, validation) ? PKIXReason.NO_TRUST_ANCHOR : validation.getReason();
         String reason;
         if (now.isAfter(leaf.getNotAfter().toInstant())) {
             reason = peer + " expired at " + leaf.getNotAfter().toInstant();

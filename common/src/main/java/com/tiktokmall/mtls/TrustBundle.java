@@ -169,7 +169,7 @@ public final class TrustBundle {
     }
 
     private TlsException untrusted(X509Certificate leaf, Path chainFile, CertPathValidatorException e) {
-        if (e.getReason() == PKIXReason.NO_TRUST_ANCHOR) {
+        if (e.getReason() == PKIXReason.NO_TRUST_ANCHOR || madeByAnotherKey(leaf, e)) {
             return TlsException.inFile(chainFile, "the certificate " + Certificates.name(leaf) + " " + unknownIssuer(leaf),
                     "issue the certificate from a CA in the bundle, or add its CA to the bundle");
         }
@@ -179,6 +179,26 @@ public final class TrustBundle {
         }
         return TlsException.inFile(chainFile, "the certificate " + Certificates.name(leaf) + " does not verify against "
                 + source() + ": " + e.getMessage(), "re-issue it from a CA in the bundle", e);
+    }
+
+    /**
+     * Whether a refusal is a bad signature by a CA of the issuer's name: without an authority key
+     * identifier in the leaf, the JDK picks the anchor by name and reports the signature, when the
+     * truth is that the leaf comes from another CA of that name.
+     */
+    boolean madeByAnotherKey(X509Certificate leaf, CertPathValidatorException refusal) {
+        return refusal.getReason() == CertPathValidatorException.BasicReason.INVALID_SIGNATURE
+                && certificates.stream().anyMatch(ca -> ca.getSubjectX500Principal().equals(leaf.getIssuerX500Principal()))
+                && certificates.stream().noneMatch(ca -> signedBy(leaf, ca));
+    }
+
+    private static boolean signedBy(X509Certificate leaf, X509Certificate ca) {
+        try {
+            leaf.verify(ca.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     private String source() {

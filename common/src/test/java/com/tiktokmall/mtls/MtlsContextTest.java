@@ -6,13 +6,12 @@ import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TlsEchoServer;
 import org.junit.jupiter.api.Test;
 
-import javax.net.ssl.SSLHandshakeException;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import javax.net.ssl.SSLHandshakeException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -122,12 +121,5 @@ class MtlsContextTest {
         assertThatThrownBy(() -> MtlsContext.forClient(CA.leaf("auth").issue().identity()).build())
                 .isInstanceOf(TlsException.class)
                 .hasMessageContaining("no trust bundle is set");
-    }
-
-    @Test
-    void trustBundleRefusesLeafCertificates() throws IOException {
-        assertThatThrownBy(() -> TrustBundle.of(List.of(CA.leaf("auth").issue().certificate())))
-                .isInstanceOf(TlsException.class)
-                .hasMessageContaining("is not a CA certificate");
     }
 }

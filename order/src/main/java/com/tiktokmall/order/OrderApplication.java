@@ -54,7 +54,7 @@ public class OrderApplication extends Application<OrderConfiguration> {
         bootstrap.addBundle(new MigrationsBundle<>() {
             @Override
             public DataSourceFactory getDataSourceFactory(OrderConfiguration configuration) {
-                return configuration.getDatabase();
+                return mtls.database(configuration, configuration.getDatabase());
             }
 
             @Override
@@ -66,13 +66,16 @@ public class OrderApplication extends Application<OrderConfiguration> {
 
     @Override
     public void run(OrderConfiguration configuration, Environment environment) throws Exception {
+        mtls.probes(environment, configuration.getProbes());
         mtls.authorize(environment, configuration.getAuthorization(), OrderRoles.ALL);
-        PrivateH2Files.prepare(configuration.getDatabase().getUrl());
+        // PostgreSQL: logs in with this service's certificate (see MtlsBundle.database)
+        DataSourceFactory database = mtls.database(configuration, configuration.getDatabase());
+        PrivateH2Files.prepare(database.getUrl());
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
-                configuration.getDatabase().build(environment.metrics(), "order-migrations"), MIGRATIONS)) {
+                database.build(environment.metrics(), "order-migrations"), MIGRATIONS)) {
             liquibase.update(new Contexts());
         }
-        Jdbi jdbi = new JdbiFactory().build(environment, configuration.getDatabase(), "order-db");
+        Jdbi jdbi = new JdbiFactory().build(environment, database, "order-db");
         SpiffeId authIdentity = configuration.getAuth().identity(configuration.getTls().getTrustDomain());
         Client authHttp = mtls.clientBuilder(environment, authIdentity).using(configuration.getAuth().getClient())
                 .build("auth");

@@ -5,6 +5,8 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.proc.BadJOSEException;
@@ -25,15 +27,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * Issues, verifies and revokes user tokens: ES256 JWTs whose {@code jti} can be revoked. A token
  * is valid only until its {@code exp}, to the second, with no clock skew allowed; an invalid one
  * is answered with one reason of a fixed set ({@link #MALFORMED}, {@link #TOO_LONG},
  * {@link #BAD_SIGNATURE}, {@link #WRONG_ISSUER}, {@link #NOT_YET_VALID}, {@link #EXPIRED},
- * {@link #REVOKED}), never the JWT library's wording.
+ * {@link #REVOKED}), never the JWT library's wording. Tokens are signed with one key and verified
+ * with it or any of the previous keys (key rollover: tokens signed before the switch stay valid
+ * until they expire); the {@code kid} header picks the key.
  */
 public class TokenService {
     public static final String MALFORMED = "malformed";
@@ -45,6 +53,7 @@ public class TokenService {
     public static final String REVOKED = "revoked";
 
     private final TokenSigningKey key;
+    private final List<ECKey> verificationKeys;
     private final String issuer;
     private final Duration lifetime;
     private final int maxLength;
@@ -52,17 +61,25 @@ public class TokenService {
     private final Clock clock;
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
 
-    /** @param maxLength the longest token looked at, in characters; longer ones are not ours */
-    public TokenService(TokenSigningKey key, String issuer, Duration lifetime, int maxLength, RevocationDao revocations,
-                        Clock clock) {
+    /**
+     * @param key          signs new tokens, and verifies them
+     * @param previousKeys only verify: keys that signed tokens before {@code key} did
+     * @param maxLength    the longest token looked at, in characters; longer ones are not ours
+     */
+    public TokenService(TokenSigningKey key, List<TokenSigningKey> previousKeys, String issuer, Duration lifetime,
+                        int maxLength, RevocationDao revocations, Clock clock) {
         this.key = key;
+        Map<String, ECKey> keys = new LinkedHashMap<>();
+        Stream.concat(Stream.of(key), previousKeys.stream())
+                .forEach(k -> keys.putIfAbsent(k.keyId(), k.verificationJwk()));
+        this.verificationKeys = List.copyOf(keys.values());
         this.issuer = issuer;
         this.lifetime = lifetime;
         this.maxLength = maxLength;
         this.revocations = revocations;
         this.clock = clock;
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256,
-                new ImmutableJWKSet<>(new JWKSet(key.verificationJwk()))));
+                new ImmutableJWKSet<>(new JWKSet(List.<JWK>copyOf(verificationKeys)))));
         // The issuer and the expiry are checked below, against this service's clock and without skew.
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(null,
                 Set.of("iss", "sub", "iat", "exp", "jti"));
@@ -132,7 +149,8 @@ public class TokenService {
     }
 
     /**
-     * Revokes a token this service signed, even an expired one; revoking twice is fine.
+     * Revokes a token this service signed (with the current or a previous key), even an expired
+     * one; revoking twice is fine.
      *
      * @throws InvalidTokenException when the token is not one of ours
      */
@@ -143,13 +161,25 @@ public class TokenService {
         try {
             SignedJWT jwt = SignedJWT.parse(token);
             JWTClaimsSet claims = jwt.getJWTClaimsSet();
-            if (!jwt.verify(new ECDSAVerifier(key.verificationJwk())) || claims.getJWTID() == null
-                    || claims.getExpirationTime() == null) {
+            if (!signedByOurKey(jwt) || claims.getJWTID() == null || claims.getExpirationTime() == null) {
                 throw new InvalidTokenException("the token is not signed by this auth service");
             }
             revocations.revoke(claims.getJWTID(), claims.getExpirationTime().toInstant(), clock.instant());
         } catch (ParseException | JOSEException e) {
             throw new InvalidTokenException("the token is not a signed JWT");
         }
+    }
+
+    private boolean signedByOurKey(SignedJWT jwt) throws JOSEException {
+        if (!JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm())) {
+            return false;
+        }
+        String kid = jwt.getHeader().getKeyID();
+        for (ECKey candidate : verificationKeys) {
+            if ((kid == null || kid.equals(candidate.getKeyID())) && jwt.verify(new ECDSAVerifier(candidate))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -34,15 +34,30 @@ public final class TokenSigningKey {
 
     /** @throws SettingException naming {@code tokens.signing_key} and the file */
     public static TokenSigningKey fromPem(Path file) {
+        return read(file, SETTING, GENERATE);
+    }
+
+    /**
+     * The key {@code tokens.previous_keys[index]} names: one auth signed with before, whose tokens
+     * still verify.
+     *
+     * @throws SettingException naming that setting and the file
+     */
+    public static TokenSigningKey previousFromPem(Path file, int index) {
+        return read(file, "tokens.previous_keys[" + index + "]",
+                "point it at a key auth signed with before (a former tokens.signing_key file), or remove it");
+    }
+
+    private static TokenSigningKey read(Path file, String setting, String fix) {
         PrivateKey key;
         try {
             key = Pem.privateKey(file, null);
         } catch (TlsException e) {
-            throw new SettingException(SETTING, file + ": " + e.problem(), GENERATE);
+            throw new SettingException(setting, file + ": " + e.problem(), fix);
         }
         if (!(key instanceof ECPrivateKey ec) || !Curve.P_256.equals(Curve.forECParameterSpec(ec.getParams()))) {
-            throw new SettingException(SETTING, file + ": the token-signing key is not an EC P-256 key, which ES256 needs",
-                    GENERATE);
+            throw new SettingException(setting, file + ": the token-signing key is not an EC P-256 key, which ES256 needs",
+                    fix);
         }
         try {
             return new TokenSigningKey(new ECKey.Builder(Curve.P_256, publicKeyOf(ec))
@@ -62,6 +77,11 @@ public final class TokenSigningKey {
     /** The public half only: for verifying. */
     public ECKey verificationJwk() {
         return jwk.toPublicJWK();
+    }
+
+    /** The key id tokens signed with this key carry in their header: the JWK thumbprint. */
+    public String keyId() {
+        return jwk.getKeyID();
     }
 
     private static ECPublicKey publicKeyOf(ECPrivateKey key) throws GeneralSecurityException {

@@ -2,10 +2,9 @@ package com.tiktokmall.auth.resources;
 
 import com.tiktokmall.auth.AuthConfiguration;
 import com.tiktokmall.auth.AuthTestApp;
-import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.RawHttps;
-import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
@@ -16,8 +15,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import javax.net.ssl.SSLException;
-import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,7 +23,6 @@ import java.time.Instant;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** auth's endpoints over real mutual TLS, started from config/auth.yml with test certificates. */
@@ -108,7 +104,7 @@ class TokenResourceTest {
         RawHttps.Answer answer = RawHttps.postFlood(gatewayCert.rawClientContext(PKI.ca().certificate()), "localhost",
                 AUTH.getLocalPort(), "/v1/tokens", 10L * 1024 * 1024, false);
 
-        assertThat(answer.status()).startsWith("HTTP/1.1 413");
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(413);
         assertThat(answer.sentBeforeAnswer()).as("bytes sent before the answer").isLessThan(10L * 1024 * 1024);
         assertThat(answer.took()).isLessThan(Duration.ofSeconds(1));
         assertThat(answer.body()).contains("\"code\":413");
@@ -172,22 +168,6 @@ class TokenResourceTest {
         assertThat(negative.status()).isEqualTo(422);
         assertThat(negative.json().path("errors").toString()).contains("must be greater than 0");
         assertThat(gateway.post(url("/v1/tokens/verify"), Map.of("token", "")).status()).isEqualTo(422);
-    }
-
-    @Test
-    void callersWithoutCertificateOrFromAnotherCaCannotReachAuth() {
-        int port = AUTH.getLocalPort();
-        TestCert stranger = TestCa.create("Stranger CA").leaf("gateway").issue();
-
-        assertThatThrownBy(() -> RawHttps.get(TestCert.anonymousClientContext(PKI.ca().certificate()), "localhost",
-                port, "/v1/tokens")).isInstanceOfAny(SSLException.class, SocketException.class);
-        assertThatThrownBy(() -> RawHttps.get(stranger.rawClientContext(PKI.ca().certificate()), "localhost",
-                port, "/v1/tokens")).isInstanceOfAny(SSLException.class, SocketException.class);
-    }
-
-    @Test
-    void plainHttpToTheTlsPortGetsNoHttpAnswer() {
-        assertThat(RawHttps.plainHttpAnswer(AUTH.getLocalPort(), "/v1/tokens")).doesNotContain("HTTP/1.1");
     }
 
     static Reply issue(long userId) {

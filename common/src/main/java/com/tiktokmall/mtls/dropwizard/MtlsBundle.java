@@ -9,11 +9,16 @@ import com.tiktokmall.mtls.dropwizard.authorization.PeerAuthorization;
 import com.tiktokmall.mtls.dropwizard.client.MtlsHttpClientBuilder;
 import com.tiktokmall.mtls.dropwizard.command.CheckTlsCommand;
 import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
+import com.tiktokmall.mtls.dropwizard.db.MtlsDatabase;
+import com.tiktokmall.mtls.dropwizard.health.PrometheusEndpoint;
 import com.tiktokmall.mtls.dropwizard.health.TlsHealth;
 import com.tiktokmall.mtls.dropwizard.limits.LimitsConfiguration;
 import com.tiktokmall.mtls.dropwizard.limits.RequestLimits;
+import com.tiktokmall.mtls.dropwizard.probes.ProbeServer;
+import com.tiktokmall.mtls.dropwizard.probes.ProbesConfiguration;
 import com.tiktokmall.mtls.dropwizard.server.PemHttpsConnectorFactory;
 import com.tiktokmall.mtls.reload.TlsMaterialSource;
+import com.tiktokmall.mtls.reload.WorkloadApiFeed;
 import io.dropwizard.client.JerseyClientBuilder;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
@@ -25,6 +30,8 @@ import io.dropwizard.core.server.ServerFactory;
 import io.dropwizard.core.server.SimpleServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jetty.ConnectorFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.jetty.HttpsConnectorFactory;
@@ -65,7 +72,8 @@ import java.util.function.Function;
  * <p>The files are then watched every {@code reload_interval}: new content that passes the same
  * checks is used by every connector and client at once, without a restart (also on demand with
  * {@code POST /tasks/reload-tls}). The {@code tls} health check and {@code tls.*} metrics report
- * expiry, reloads and refused handshakes.
+ * expiry, reloads and refused handshakes; every metric is also served in Prometheus text
+ * exposition at {@code /prometheus} on the admin port.
  *
  * <p>Whatever comes from outside is bounded by the {@code limits:} block of an
  * {@link MtlsConfiguration} (defaults otherwise): request bodies, JSON depth and lengths, open
@@ -85,6 +93,8 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
     private TlsConfiguration tls;
     private TlsMaterialSource source;
     private AdminAuthorizationFilter admin;
+    private C configuration;
+    private Environment environment;
 
     private MtlsBundle(Function<C, TlsConfiguration> tlsOf) {
         this.tlsOf = Objects.requireNonNull(tlsOf, "tlsOf");
@@ -105,21 +115,33 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
 
     @Override
     public void run(C configuration, Environment environment) {
+        this.configuration = configuration;
+        this.environment = environment;
         tls = tlsOf.apply(configuration);
         LimitsConfiguration limits = configuration instanceof MtlsConfiguration mtlsConfiguration
                 ? mtlsConfiguration.getLimits() : new LimitsConfiguration();
         RequestLimits.register(environment, limits);
+        PrometheusEndpoint.register(environment);
         if (!tls.isEnabled()) {
             LOG.warn("tls.enabled is false: every connector and client of this service speaks plain HTTP,"
                     + " unauthenticated and unencrypted");
             return;
         }
-        source = TlsMaterialSource.watching(tls.files()).checkEvery(tls.getReloadInterval().toJavaDuration()).build();
+        WorkloadApiFeed feed = tls.getSource() == TlsConfiguration.Source.WORKLOAD_API ? tls.workloadApi().build() : null;
+        source = feed != null ? feed.start()
+                : TlsMaterialSource.watching(tls.files()).checkEvery(tls.getReloadInterval().toJavaDuration()).build();
         ScheduledExecutorService reloads = environment.lifecycle().scheduledExecutorService("tls-reload").threads(1).build();
         environment.lifecycle().manage(new Managed() {
             @Override
             public void start() {
                 source.start(reloads);
+            }
+
+            @Override
+            public void stop() {
+                if (feed != null) {
+                    feed.close();
+                }
             }
         });
         TlsHealth.register(environment, source, tls.getExpiryWarning().toJavaDuration());
@@ -138,7 +160,7 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      * usual; do not give it a socket-factory registry, which would bypass the mTLS settings.
      */
     public JerseyClientBuilder clientBuilder(Environment environment, SpiffeId expectedServer) {
-        return clientBuilder(environment, Objects.requireNonNull(expectedServer, "expectedServer"), true);
+        return newClientBuilder(environment, Objects.requireNonNull(expectedServer, "expectedServer"));
     }
 
     /**
@@ -147,16 +169,16 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      * dialled. Prefer stating the identity.
      */
     public JerseyClientBuilder clientBuilder(Environment environment) {
-        return clientBuilder(environment, null, false);
+        return newClientBuilder(environment, null);
     }
 
-    private JerseyClientBuilder clientBuilder(Environment environment, SpiffeId expectedServer, boolean expecting) {
+    private JerseyClientBuilder newClientBuilder(Environment environment, SpiffeId expectedServer) {
         if (tls == null) {
             throw new IllegalStateException("the MtlsBundle has not run: add it in initialize() and build clients in run()");
         }
         JerseyClientBuilder builder = new JerseyClientBuilder(environment);
         if (tls.isEnabled()) {
-            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, source, expecting ? expectedServer : null));
+            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, source, expectedServer));
         }
         return builder;
     }
@@ -173,6 +195,46 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      */
     public void authorize(Environment environment, AuthorizationConfiguration authorization, Set<String> roles) {
         PeerAuthorization.register(environment.jersey(), tls.isEnabled(), tls.getTrustDomain(), authorization, roles, admin);
+    }
+
+    /**
+     * Serves {@code /livez} and {@code /readyz} on a plain-HTTP port of its own, for kubelet, which
+     * cannot present a client certificate; nothing else is served there. Does nothing unless
+     * {@code probes.port} is set. Call it from {@code Application.run()}.
+     */
+    public void probes(Environment environment, ProbesConfiguration probes) {
+        if (probes.isEnabled()) {
+            environment.lifecycle().manage(new ProbeServer(probes, environment.healthChecks(), source));
+        }
+    }
+
+    /**
+     * {@code database} over this service's identity when it is PostgreSQL and {@code tls.enabled}:
+     * connections present {@code client_cert}, trust only {@code ca_cert} and check the server's
+     * host name ({@code sslmode=verify-full}), follow reloads (pooled connections made with old
+     * material are retired), and a refusal is a one-line start-up error. Any other database, or
+     * TLS off, returns {@code database} itself. Build every data source from what this returns:
+     *
+     * <pre>{@code
+     * DataSourceFactory database = mtls.database(configuration, configuration.getDatabase());
+     * Jdbi jdbi = new JdbiFactory().build(environment, database, "order-db");
+     * }</pre>
+     *
+     * <p>Call it from {@code run()}, or from {@code MigrationsBundle.getDataSourceFactory} for the
+     * {@code db} commands (which then read the {@code tls} files once, without watching them).
+     *
+     * @throws com.tiktokmall.mtls.dropwizard.SettingException when {@code database} sets TLS options of its own
+     */
+    public DataSourceFactory database(C configuration, DataSourceFactory database) {
+        TlsConfiguration settings = tlsOf.apply(configuration);
+        if (!settings.isEnabled()) {
+            return database;
+        }
+        if (configuration == this.configuration && source != null) {
+            return MtlsDatabase.secure(database, () -> source, environment.getObjectMapper(), environment.lifecycle());
+        }
+        return MtlsDatabase.secure(database, () -> TlsMaterialSource.watching(settings.files()).build(),
+                Jackson.newObjectMapper(), null);
     }
 
     /** The source of the TLS material every connector and client uses; empty with {@code tls.enabled: false}. */

@@ -4,15 +4,16 @@ import com.fasterxml.jackson.annotation.JsonMerge;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.dropwizard.authorization.AuthorizationConfiguration;
 import com.tiktokmall.mtls.dropwizard.limits.LimitsConfiguration;
+import com.tiktokmall.mtls.dropwizard.probes.ProbesConfiguration;
 import io.dropwizard.core.Configuration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 
 /**
  * A Dropwizard configuration with the blocks this library reads: {@code tls:},
- * {@code authorization:} and {@code limits:}. Extend it, or put a {@link TlsConfiguration} (and an
- * {@link AuthorizationConfiguration}) in your own configuration class; without this class the
- * default {@link LimitsConfiguration} applies.
+ * {@code authorization:}, {@code probes:} and {@code limits:}. Extend it, or put a
+ * {@link TlsConfiguration} (and an {@link AuthorizationConfiguration}) in your own configuration
+ * class; without this class the default {@link LimitsConfiguration} applies.
  *
  * <pre>{@code
  * public class OrderConfiguration extends MtlsConfiguration { ... }
@@ -37,6 +38,11 @@ public class MtlsConfiguration extends Configuration {
     @JsonProperty
     private LimitsConfiguration limits = new LimitsConfiguration();
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    private ProbesConfiguration probes = new ProbesConfiguration();
+
     public TlsConfiguration getTls() {
         return tls;
     }
@@ -47,5 +53,10 @@ public class MtlsConfiguration extends Configuration {
 
     public LimitsConfiguration getLimits() {
         return limits;
+    }
+
+    /** The plain-HTTP probe port for kubelet; off unless {@code probes.port} is set. */
+    public ProbesConfiguration getProbes() {
+        return probes;
     }
 }

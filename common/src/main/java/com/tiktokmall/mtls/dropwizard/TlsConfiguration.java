@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.reload.TlsFiles;
 import com.tiktokmall.mtls.reload.TlsMaterialSource;
+import com.tiktokmall.mtls.reload.WorkloadApiFeed;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MaxDuration;
 import io.dropwizard.validation.MinDuration;
@@ -12,6 +13,7 @@ import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -39,7 +41,12 @@ import java.util.stream.Stream;
  *   provider: jsse                       # or conscrypt (BoringSSL): faster handshakes, same checks
  *   session_timeout: 1h                  # how long a TLS session may be resumed (at most 24h)
  *   handshake_timeout: 10s               # a connection whose handshake takes longer is closed
+ *   source: files                        # or workload_api: the SVID and bundle from the SPIRE agent,
+ *   workload_api_socket: unix:///run/spire/sockets/agent.sock  # default $SPIFFE_ENDPOINT_SOCKET
+ *   workload_api_timeout: 10s            # start-up fails without an SVID by then
  * </pre>
+ *
+ * <p>With {@code source: workload_api} the five file settings are not used (and need not be set).
  *
  * <p>Paths are relative to the working directory. Every key can be overridden with a system
  * property such as {@code -Ddw.tls.server_cert=...}.
@@ -101,6 +108,26 @@ public class TlsConfiguration {
     @MaxDuration(value = 5, unit = TimeUnit.MINUTES)
     @JsonProperty("handshake_timeout")
     private Duration handshakeTimeout = Duration.seconds(10);
+
+    /** Where the certificates come from. */
+    public enum Source {
+        /** The PEM files of the block, checked every {@code reload_interval}. */
+        FILES,
+        /** The SPIFFE Workload API (the SPIRE agent's socket), which pushes every new SVID and bundle. */
+        WORKLOAD_API
+    }
+
+    @NotNull
+    @JsonProperty
+    private Source source = Source.FILES;
+
+    @JsonProperty("workload_api_socket")
+    private String workloadApiSocket;
+
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+    @JsonProperty("workload_api_timeout")
+    private Duration workloadApiTimeout = Duration.seconds(10);
 
     public boolean isEnabled() {
         return enabled;
@@ -173,6 +200,35 @@ public class TlsConfiguration {
         return expiryWarning;
     }
 
+    /** Where the certificates come from: the files (default) or the SPIFFE Workload API. */
+    public Source getSource() {
+        return source;
+    }
+
+    /** The Workload API's address, {@code unix:///path}: the setting, else {@code SPIFFE_ENDPOINT_SOCKET}. */
+    public URI getWorkloadApiSocket() {
+        return workloadApiSocket == null || workloadApiSocket.isBlank() ? WorkloadApiFeed.socketFromEnvironment()
+                : WorkloadApiFeed.parseSocket(workloadApiSocket);
+    }
+
+    /** How long start-up waits for the first SVID from the Workload API. */
+    public Duration getWorkloadApiTimeout() {
+        return workloadApiTimeout;
+    }
+
+    /** A feed of this block's SVIDs from the Workload API, checked like files would be. */
+    @JsonIgnore
+    public WorkloadApiFeed.Builder workloadApi() {
+        return WorkloadApiFeed.at(getWorkloadApiSocket())
+                .trustDomain(trustDomain)
+                .timeout(workloadApiTimeout.toJavaDuration())
+                .checkEvery(reloadInterval.toJavaDuration())
+                .crl(getCrl().orElse(null))
+                .protocols(protocols)
+                .provider(provider.provider())
+                .sessionTimeout(sessionTimeout.toJavaDuration());
+    }
+
     /** The files of this block and how to use them, for a {@link TlsMaterialSource}. */
     @JsonIgnore
     public TlsFiles files() {
@@ -192,7 +248,7 @@ public class TlsConfiguration {
     @ValidationMethod(message = "tls: ca_cert, server_cert, server_key, client_cert and client_key must all be set"
             + " when tls.enabled is true (run scripts/generate_certs.sh, or set tls.enabled: false)")
     public boolean isEveryFileSetWhenEnabled() {
-        return !enabled || Stream.of(caCert, serverCert, serverKey, clientCert, clientKey)
+        return !enabled || source == Source.WORKLOAD_API || Stream.of(caCert, serverCert, serverKey, clientCert, clientKey)
                 .noneMatch(file -> file == null || file.isBlank());
     }
 

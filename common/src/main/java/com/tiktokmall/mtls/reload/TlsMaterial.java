@@ -1,11 +1,14 @@
 package com.tiktokmall.mtls.reload;
 
+import com.tiktokmall.mtls.Identity;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TrustBundle;
 import com.tiktokmall.mtls.internal.Certificates;
 
+import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,21 @@ public final class TlsMaterial {
      */
     public static TlsMaterial load(TlsFiles files, Clock clock) {
         return TlsInspection.of(files, clock).material();
+    }
+
+    /**
+     * One identity for both roles (an X.509-SVID) trusting {@code trust}, checked as files are:
+     * valid now, chained to the bundle, EKU fit for each role.
+     *
+     * @throws com.tiktokmall.mtls.TlsException the first problem
+     */
+    static TlsMaterial of(Identity identity, TrustBundle trust, List<String> protocols, Provider provider,
+                          Duration sessionTimeout, Clock clock) {
+        return new TlsMaterial(
+                MtlsContext.forServer(identity).trust(trust).protocols(protocols).provider(provider)
+                        .sessionTimeout(sessionTimeout).clock(clock).build(),
+                MtlsContext.forClient(identity).trust(trust).protocols(protocols).provider(provider)
+                        .sessionTimeout(sessionTimeout).clock(clock).build());
     }
 
     public MtlsContext server() {

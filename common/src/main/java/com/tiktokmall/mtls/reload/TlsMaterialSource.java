@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The one reloading source of a service's TLS material, the file-based counterpart of
@@ -51,7 +52,7 @@ public final class TlsMaterialSource implements AutoCloseable {
     /** A check that has not completed for this many intervals means the source is stuck. */
     private static final int STALL_INTERVALS = 3;
 
-    private final TlsFiles files;
+    private final TlsFiles files; // null when the material is pushed (the SPIFFE Workload API)
     private final Duration interval;
     private final Clock clock;
     private final AtomicReference<TlsMaterial> current;
@@ -72,15 +73,63 @@ public final class TlsMaterialSource implements AutoCloseable {
         this.files = builder.files;
         this.interval = builder.interval;
         this.clock = builder.clock;
-        String digest = digest();
-        this.current = new AtomicReference<>(TlsMaterial.load(files, clock));
-        this.loadedDigest = digest; // taken before loading, so that a change made meanwhile is not missed
+        if (files == null) {
+            this.current = new AtomicReference<>(builder.initial);
+        } else {
+            String digest = digest();
+            this.current = new AtomicReference<>(TlsMaterial.load(files, clock));
+            this.loadedDigest = digest; // taken before loading, so that a change made meanwhile is not missed
+        }
         this.lastCheck = clock.instant();
     }
 
     /** A source of the material in {@code files}; {@link Builder#build()} loads it. */
     public static Builder watching(TlsFiles files) {
         return new Builder(files);
+    }
+
+    /**
+     * A source of material that a feeder pushes through {@link #offer} (the SPIFFE Workload API:
+     * {@link WorkloadApiFeed}) instead of files it polls; {@code initial} is already checked.
+     * The periodic checks then only run the {@link #afterEveryCheck} tasks.
+     */
+    public static Builder pushed(TlsMaterial initial) {
+        return new Builder(Objects.requireNonNull(initial, "initial"));
+    }
+
+    /**
+     * Builds the next material with {@code next} (which checks it, as loading files does) and
+     * swaps it in, in one atomic step, telling every listener; a failure leaves the current
+     * material in use and is reported like a failed reload.
+     *
+     * @return whether the new material is in use
+     */
+    public boolean offer(Supplier<TlsMaterial> next) {
+        lock.lock();
+        try {
+            swap(next.get());
+            return true;
+        } catch (Throwable e) {
+            fail(null, e);
+            return false;
+        } finally {
+            lastCheck = clock.instant();
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Reports that the feeder of pushed material has lost its source (the agent is gone): the
+     * current material stays in use and {@link #lastFailure()} says {@code why} until the next
+     * {@link #offer}.
+     */
+    public void interrupted(Throwable why) {
+        lock.lock();
+        try {
+            fail(null, why);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The material in use now. */
@@ -194,6 +243,11 @@ public final class TlsMaterialSource implements AutoCloseable {
             Thread.currentThread().interrupt();
             return "reload interrupted; the current material stays in use";
         }
+        if (files == null) {
+            lastCheck = clock.instant();
+            lock.unlock();
+            return "unchanged: the Workload API pushes every new SVID and bundle as it is issued (" + current() + ")";
+        }
         String digest = null;
         try {
             digest = digest();
@@ -213,6 +267,9 @@ public final class TlsMaterialSource implements AutoCloseable {
     }
 
     private void checkLocked() {
+        if (files == null) {
+            return;
+        }
         String digest = digest();
         if (digest.equals(loadedDigest)) {
             clearFailure();
@@ -244,8 +301,12 @@ public final class TlsMaterialSource implements AutoCloseable {
         if (!digest.equals(digest())) {
             throw TlsException.invalid("the files changed while they were read", null);
         }
-        TlsMaterial previous = current.getAndSet(next);
         loadedDigest = digest;
+        swap(next);
+    }
+
+    private void swap(TlsMaterial next) {
+        TlsMaterial previous = current.getAndSet(next);
         clearFailure();
         LOG.info("TLS material reloaded: {} (was {})", next, previous);
         IllegalStateException failure = null;
@@ -318,11 +379,18 @@ public final class TlsMaterialSource implements AutoCloseable {
     /** Options of a {@link TlsMaterialSource}; each method names its default. */
     public static final class Builder {
         private final TlsFiles files;
+        private final TlsMaterial initial;
         private Duration interval = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
 
         private Builder(TlsFiles files) {
             this.files = Objects.requireNonNull(files, "files");
+            this.initial = null;
+        }
+
+        private Builder(TlsMaterial initial) {
+            this.files = null;
+            this.initial = initial;
         }
 
         /** How often the files are checked once started; default 30 s. */

@@ -3,6 +3,7 @@ package com.tiktokmall.mtls.dropwizard;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TrustBundle;
 import com.tiktokmall.mtls.testing.EchoApplication;
+import com.tiktokmall.mtls.testing.Handshakes;
 import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
@@ -22,14 +23,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.net.SocketException;
 import java.security.cert.CertificateException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -61,13 +60,16 @@ class MtlsBundleTest {
     }
 
     @Test
-    void acceptsClientWithCaSignedCertificateOnApplicationAndAdminPorts() throws IOException {
+    void acceptsClientWithCaSignedCertificateOnApplicationAndAdminPorts() {
         SSLContext context = gateway.rawClientContext(PKI.ca().certificate());
 
-        assertThat(RawHttps.get(context, "localhost", APP.getLocalPort(), "/whoami"))
-                .startsWith("HTTP/1.1 200").contains("CN=gateway");
-        assertThat(RawHttps.get(context, "localhost", APP.getAdminPort(), "/healthcheck"))
-                .startsWith("HTTP/1.1 ");
+        RawHttps.Response whoami = RawHttps.answer(context, "localhost", APP.getLocalPort(), "/whoami");
+        assertThat(whoami.status()).as(whoami.toString()).isEqualTo(200);
+        assertThat(whoami.json().path("peer").asText()).isEqualTo("CN=gateway");
+        assertThat(whoami.json().path("identity").asText()).isEqualTo("spiffe://tiktokmall.local/gateway");
+        RawHttps.Response health = RawHttps.answer(context, "localhost", APP.getAdminPort(), "/healthcheck");
+        assertThat(health.status()).as(health.toString()).isEqualTo(200);
+        assertThat(health.json().path("tls").path("healthy").asBoolean()).as(health.toString()).isTrue();
     }
 
     @Test
@@ -100,8 +102,9 @@ class MtlsBundleTest {
     }
 
     @Test
-    void plainHttpToTlsPortGetsNoHttpAnswer() {
-        assertThat(RawHttps.plainHttpAnswer(APP.getLocalPort(), "/whoami")).doesNotContain("HTTP/1.1");
+    void plainHttpToTlsPortsGetsNoHttpAnswer() {
+        Handshakes.assertNoAnswerToPlainHttp(APP.getLocalPort());
+        Handshakes.assertNoAnswerToPlainHttp(APP.getAdminPort());
     }
 
     @Test
@@ -149,7 +152,6 @@ class MtlsBundleTest {
     }
 
     static void assertRefused(SSLContext context, int port) {
-        assertThatThrownBy(() -> RawHttps.get(context, "localhost", port, "/whoami"))
-                .isInstanceOfAny(SSLException.class, SocketException.class);
+        Handshakes.assertRefusedDuringHandshake(context, port);
     }
 }

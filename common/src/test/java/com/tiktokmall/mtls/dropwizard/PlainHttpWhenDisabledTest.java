@@ -10,7 +10,6 @@ import jakarta.ws.rs.core.GenericType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,9 +21,15 @@ class PlainHttpWhenDisabledTest {
             EchoApplication.class, ResourceHelpers.resourceFilePath("echo.yml"), ConfigOverride.config("tls.enabled", "false"));
 
     @Test
-    void servesPlainHttpOnEveryConnector() throws IOException {
-        assertThat(RawHttps.getPlain(APP.getLocalPort(), "/whoami")).startsWith("HTTP/1.1 200").contains("\"secure\":false");
-        assertThat(RawHttps.getPlain(APP.getAdminPort(), "/healthcheck")).startsWith("HTTP/1.1 ");
+    void servesPlainHttpOnEveryConnector() {
+        RawHttps.Response whoami = RawHttps.plainAnswer(APP.getLocalPort(), "/whoami");
+        assertThat(whoami.status()).as(whoami.toString()).isEqualTo(200);
+        assertThat(whoami.json().path("secure").asBoolean(true)).isFalse();
+        assertThat(whoami.json().path("identity").asText()).isEqualTo("unidentified(plain HTTP caller)");
+        RawHttps.Response health = RawHttps.plainAnswer(APP.getAdminPort(), "/healthcheck");
+        assertThat(health.status()).as(health.toString()).isEqualTo(200);
+        assertThat(health.json().path("deadlocks").path("healthy").asBoolean()).as(health.toString()).isTrue();
+        assertThat(health.json().has("tls")).as("no tls health check without TLS").isFalse();
     }
 
     @Test

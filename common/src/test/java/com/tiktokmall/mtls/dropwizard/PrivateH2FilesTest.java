@@ -48,6 +48,16 @@ class PrivateH2FilesTest {
         assertThat(PrivateH2Files.baseOf("jdbc:postgresql://localhost:55432/order")).isNull();
     }
 
+    @Test
+    void aPostgresqlUrlCreatesNothing() throws Exception {
+        PrivateH2Files.prepare("jdbc:postgresql://127.0.0.1:55432/order?sslmode=verify-full&sslcert="
+                + dir.resolve("order-cert.pem"));
+
+        try (var files = Files.list(dir)) {
+            assertThat(files).isEmpty();
+        }
+    }
+
     private static String mode(Path path) throws Exception {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
     }

@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.testing.EchoApplication;
+import com.tiktokmall.mtls.testing.Handshakes;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.RawHttps;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** A running service takes new certificates, trust and CRLs from its files, without a restart. */
@@ -135,23 +136,27 @@ class RotationTest {
         SSLContext oldClient = oldGateway.rawClientContext(pki.ca().certificate());
         RawHttps.KeepAlive idle = RawHttps.keepAlive(oldClient, "localhost", app.getLocalPort());
         RawHttps.KeepAlive busy = RawHttps.keepAlive(oldClient, "localhost", app.getLocalPort());
-        assertThat(idle.get("/whoami")).startsWith("HTTP/1.1 200");
-        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> {
+        assertThat(idle.get("/whoami").status()).isEqualTo(200);
+        EchoApplication.Gate gate = EchoApplication.HELD.arm();
+        CompletableFuture<RawHttps.Response> inFlight = CompletableFuture.supplyAsync(() -> {
             try {
-                return busy.get("/whoami/slow?ms=3000");
+                return busy.get("/whoami/held");
             } catch (IOException e) {
-                return e.toString();
+                throw new UncheckedIOException(e);
             }
         });
-        Thread.sleep(300);
+        gate.awaitArrival();
 
         TestCert.writeCertificates(pki.dir().resolve("bundle.pem"), pki.ca().certificate());
 
         await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(idle::closedByServer);
-        assertThat(inFlight.get(10, TimeUnit.SECONDS)).as("the in-flight request completes").startsWith("HTTP/1.1 200");
+        assertThat(inFlight).as("the request is still held in flight after the swap").isNotDone();
+        gate.release();
+        RawHttps.Response completed = inFlight.get(10, TimeUnit.SECONDS);
+        assertThat(completed.status()).as("the in-flight request completes").isEqualTo(200);
+        assertThat(completed.json().path("held").asBoolean()).isTrue();
         await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(busy::closedByServer);
-        assertThatThrownBy(() -> RawHttps.get(oldClient, "localhost", app.getLocalPort(), "/whoami"))
-                .isInstanceOf(IOException.class);
+        Handshakes.assertRefusedDuringHandshake(oldClient, app.getLocalPort());
         assertThat(MtlsTestClient.as(pki.issue("gateway"), pki.ca())
                 .get("https://localhost:" + app.getLocalPort() + "/whoami").status()).isEqualTo(200);
     }
@@ -166,13 +171,12 @@ class RotationTest {
         start(settings);
         RawHttps.KeepAlive open = RawHttps.keepAlive(revoked.rawClientContext(pki.ca().certificate()), "localhost",
                 app.getLocalPort());
-        assertThat(open.get("/whoami")).startsWith("HTTP/1.1 200");
+        assertThat(open.get("/whoami").status()).isEqualTo(200);
 
         TestCert.writeCrls(crl, pki.ca().crl(revoked.certificate()));
 
         await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(open::closedByServer);
-        assertThatThrownBy(() -> RawHttps.get(revoked.rawClientContext(pki.ca().certificate()), "localhost",
-                app.getLocalPort(), "/whoami")).isInstanceOf(IOException.class);
+        Handshakes.assertRefusedDuringHandshake(revoked.rawClientContext(pki.ca().certificate()), app.getLocalPort());
         assertThat(MtlsTestClient.as(kept, pki.ca()).get("https://localhost:" + app.getLocalPort() + "/whoami")
                 .status()).isEqualTo(200);
     }
@@ -186,8 +190,7 @@ class RotationTest {
                         "tls.ca_cert.seconds-until-expiry");
         long seconds = (Long) app.getEnvironment().metrics().getGauges().get("tls.server_cert.seconds-until-expiry").getValue();
         assertThat(seconds).isBetween(29L * 24 * 3600, 30L * 24 * 3600 + 60);
-        assertThatThrownBy(() -> RawHttps.get(TestCert.anonymousClientContext(pki.ca().certificate()), "localhost",
-                app.getLocalPort(), "/whoami")).isInstanceOf(IOException.class);
+        Handshakes.assertRefusedDuringHandshake(TestCert.anonymousClientContext(pki.ca().certificate()), app.getLocalPort());
         await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() ->
                 app.getEnvironment().metrics().meter("tls.handshakes.failed").getCount() == 1);
     }

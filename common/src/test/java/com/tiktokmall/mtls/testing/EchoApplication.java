@@ -17,7 +17,6 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
@@ -25,6 +24,8 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** The smallest service using {@link MtlsBundle}: it tells callers who they are. */
 public class EchoApplication extends Application<EchoApplication.EchoConfiguration> {
@@ -37,6 +38,7 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
 
     @Override
     public void run(EchoConfiguration configuration, Environment environment) {
+        mtls.probes(environment, configuration.getProbes());
         mtls.authorize(environment, configuration.getAuthorization(), Set.of(WhoAmIResource.ROLE));
         environment.jersey().register(new WhoAmIResource());
     }
@@ -50,6 +52,40 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
     }
 
     public record Item(@JsonProperty("quantity") Integer quantity) {
+    }
+
+    /** Holds {@code GET /whoami/held} in flight: one request at a time, let go by the test. */
+    public static final Gate HELD = new Gate();
+
+    /** A request's arrival and release, each a latch the test controls. */
+    public static final class Gate {
+        private volatile CountDownLatch arrived = new CountDownLatch(1);
+        private volatile CountDownLatch released = new CountDownLatch(1);
+
+        /** Makes the gate ready for the next request. */
+        public Gate arm() {
+            arrived = new CountDownLatch(1);
+            released = new CountDownLatch(1);
+            return this;
+        }
+
+        /** Waits until a request is in the resource, in the server's hands. */
+        public void awaitArrival() throws InterruptedException {
+            if (!arrived.await(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("no request reached /whoami/held within 10 s");
+            }
+        }
+
+        public void release() {
+            released.countDown();
+        }
+
+        void hold() throws InterruptedException {
+            arrived.countDown();
+            if (!released.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never released the held request");
+            }
+        }
     }
 
     @Path("/whoami")
@@ -75,13 +111,13 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
             return parcel;
         }
 
-        /** A request that stays in flight for a while. */
+        /** A request that stays in flight until the test releases {@link #HELD}. */
         @GET
-        @Path("/slow")
+        @Path("/held")
         @RolesAllowed(ROLE)
-        public Map<String, Object> slow(@QueryParam("ms") int millis) throws InterruptedException {
-            Thread.sleep(millis);
-            return Map.of("slept", millis);
+        public Map<String, Object> held() throws InterruptedException {
+            HELD.hold();
+            return Map.of("held", true);
         }
     }
 }

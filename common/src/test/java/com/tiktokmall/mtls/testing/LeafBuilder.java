@@ -9,6 +9,7 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 
 import java.security.KeyPair;
@@ -33,6 +34,7 @@ public final class LeafBuilder {
     private Supplier<KeyPair> keys = () -> TestCa.KeyPairs.ec("secp256r1");
     private String subject;
     private boolean criticalSans;
+    private boolean authorityKeyIdentifier = true;
 
     LeafBuilder(TestCa ca, String service) {
         this.ca = ca;
@@ -50,6 +52,12 @@ public final class LeafBuilder {
         this.sans = List.of("URI:spiffe://" + TRUST_DOMAIN + "/" + service);
         this.subject = "";
         this.criticalSans = true;
+        return this;
+    }
+
+    /** No authority key identifier, as some issuers leave it out: the issuer is then found by name only. */
+    public LeafBuilder withoutAuthorityKeyIdentifier() {
+        this.authorityKeyIdentifier = false;
         return this;
     }
 
@@ -122,6 +130,10 @@ public final class LeafBuilder {
                 Date.from(notBefore), Date.from(notAfter), new X500Name(subject), keyPair.getPublic());
         try {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            if (authorityKeyIdentifier) { // keyid, as scripts/generate_certs.sh writes it
+                builder.addExtension(Extension.authorityKeyIdentifier, false,
+                        new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca.certificate().getPublicKey()));
+            }
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature
                     | (keyPair.getPublic().getAlgorithm().equals("RSA") ? KeyUsage.keyEncipherment : 0)));
             if (!purposes.isEmpty()) {
@@ -131,7 +143,7 @@ public final class LeafBuilder {
             if (!sans.isEmpty()) {
                 builder.addExtension(Extension.subjectAlternativeName, criticalSans, generalNames());
             }
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
         X509Certificate certificate = TestCa.sign(ca.privateKey(), builder, false, keyPair);

@@ -1,29 +1,89 @@
 package com.tiktokmall.mtls.testing;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 
 /**
  * One HTTP/1.1 request over a fresh socket, TLS or not, with nothing pooled or retried: what a
- * misbehaving client sees. A refused handshake surfaces as an {@link IOException}.
+ * misbehaving client sees.
+ *
+ * <p>{@link #answer} and {@link #plainAnswer} are the checks that a server answered: they fail the
+ * test (with an {@link AssertionError}) when nothing listens, the handshake fails or no HTTP
+ * response comes back. {@link #get} leaves those failures to the caller as {@link IOException}s,
+ * for tests of a client's own refusal. Refusals by a server are checked with {@link Handshakes}.
  */
 public final class RawHttps {
-    private static final int TIMEOUT_MILLIS = 10_000;
+    static final int TIMEOUT_MILLIS = 10_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private RawHttps() {
     }
 
+    /** A parsed HTTP/1.1 response. */
+    public record Response(int status, Map<String, String> headers, String body) {
+        /** A header by its case-insensitive name. */
+        public Optional<String> header(String name) {
+            return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
+        }
+
+        /** The body as JSON; fails the test when it is not. */
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (JsonProcessingException e) {
+                throw new AssertionError("not JSON: " + this, e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body;
+        }
+    }
+
+    /** {@code GET path} over TLS, checking the server's name is {@code host}; fails the test unless it answers. */
+    public static Response answer(SSLContext context, String host, int port, String path) {
+        try {
+            return get(context, host, port, path);
+        } catch (IOException e) {
+            throw new AssertionError("no HTTPS answer to GET " + path + " on port " + port + ": " + e, e);
+        }
+    }
+
+    /** {@code GET path} in plain text; fails the test unless the port answers in HTTP. */
+    public static Response plainAnswer(int port, String path) {
+        try {
+            return exchange(connect(port), "localhost", path);
+        } catch (IOException e) {
+            throw new AssertionError("no plain HTTP answer to GET " + path + " on port " + port + ": " + e, e);
+        }
+    }
+
     /** {@code GET path} over TLS with {@code context}, checking that the server's name is {@code host}. */
-    public static String get(SSLContext context, String host, int port, String path) throws IOException {
+    public static Response get(SSLContext context, String host, int port, String path) throws IOException {
         return get(context, host, port, path, "127.0.0.1");
     }
 
@@ -31,7 +91,7 @@ public final class RawHttps {
      * As {@link #get(SSLContext, String, int, String)}, from the loopback address {@code from} (any of
      * 127.0.0.0/8): to the server, another peer.
      */
-    public static String get(SSLContext context, String host, int port, String path, String from) throws IOException {
+    public static Response get(SSLContext context, String host, int port, String path, String from) throws IOException {
         Socket plain = connect(port, from);
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
         var parameters = socket.getSSLParameters();
@@ -41,11 +101,16 @@ public final class RawHttps {
         return exchange(socket, host, path);
     }
 
+    /** {@code GET path} in plain text from the loopback address {@code from}; failures are the caller's. */
+    public static Response getPlain(int port, String path, String from) throws IOException {
+        return exchange(connect(port, from), "localhost", path);
+    }
+
     /**
      * {@code POST path} with a JSON body of {@code bodyBytes} bytes, declared by {@code Content-Length}
      * or sent chunked, written on another thread while the answer is read: what a flood looks like
-     * to the server. Returns the status line and the body of the answer, as soon as it comes, and how
-     * long it took after the handshake; writing stops quietly when the server closes the connection.
+     * to the server. Returns the answer as soon as it comes, and how long it took after the
+     * handshake; writing stops quietly when the server closes the connection.
      */
     public static Answer postFlood(SSLContext context, String host, int port, String path, long bodyBytes,
                                    boolean chunked) throws IOException {
@@ -60,6 +125,25 @@ public final class RawHttps {
     public static Answer postDeclaring(SSLContext context, String host, int port, String path, long declaredBytes,
                                        long sentBytes) throws IOException {
         return post(context, host, port, path, "Content-Length: " + declaredBytes, sentBytes, false);
+    }
+
+    /**
+     * An answer to {@link #postFlood} or {@link #postDeclaring}, how long it took to come once the
+     * request began, and how many bytes of the request body had been written when it began.
+     */
+    public record Answer(Response response, Duration took, long sentBeforeAnswer) {
+        public int status() {
+            return response.status();
+        }
+
+        public String body() {
+            return response.body();
+        }
+
+        @Override
+        public String toString() {
+            return response + " after " + took.toMillis() + " ms, " + sentBeforeAnswer + " bytes sent";
+        }
     }
 
     private static Answer post(SSLContext context, String host, int port, String path, String framing, long sentBytes,
@@ -77,24 +161,14 @@ public final class RawHttps {
             writer.setDaemon(true);
             writer.start();
             InputStream in = socket.getInputStream();
-            String status = KeepAlive.line(in);
+            int first = in.read();
             long sentBeforeAnswer = sent.get();
-            int length = 0;
-            for (String header = KeepAlive.line(in); !header.isEmpty(); header = KeepAlive.line(in)) {
-                if (header.regionMatches(true, 0, "Content-Length:", 0, 15)) {
-                    length = Integer.parseInt(header.substring(15).trim());
-                }
+            if (first < 0) {
+                throw new EOFException("the server closed the connection without an answer");
             }
-            String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
-            return new Answer(status, body, Duration.ofNanos(System.nanoTime() - start), sentBeforeAnswer);
+            Response response = read(new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) first}), in));
+            return new Answer(response, Duration.ofNanos(System.nanoTime() - start), sentBeforeAnswer);
         }
-    }
-
-    /**
-     * A status line, a body, how long they took to come once the request began, and how many bytes
-     * of the request body had been written when the answer began.
-     */
-    public record Answer(String status, String body, Duration took, long sentBeforeAnswer) {
     }
 
     private static void flood(OutputStream out, long bodyBytes, boolean chunked, AtomicLong counted) {
@@ -141,21 +215,12 @@ public final class RawHttps {
             this.host = host;
         }
 
-        /** {@code GET path}, returning the status line; the connection stays open. */
-        public String get(String path) throws IOException {
+        /** {@code GET path}; the connection stays open. */
+        public Response get(String path) throws IOException {
             OutputStream out = socket.getOutputStream();
             out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            InputStream in = socket.getInputStream();
-            String status = line(in);
-            int length = 0;
-            for (String header = line(in); !header.isEmpty(); header = line(in)) {
-                if (header.regionMatches(true, 0, "Content-Length:", 0, 15)) {
-                    length = Integer.parseInt(header.substring(15).trim());
-                }
-            }
-            in.readNBytes(length);
-            return status;
+            return read(socket.getInputStream());
         }
 
         /** True once the server has closed the connection (end of stream, or a reset). */
@@ -163,14 +228,14 @@ public final class RawHttps {
             try {
                 socket.setSoTimeout(100);
                 return socket.getInputStream().read() < 0;
-            } catch (java.net.SocketTimeoutException stillOpen) {
+            } catch (SocketTimeoutException stillOpen) {
                 return false;
             } catch (IOException closed) {
                 return true;
             }
         }
 
-        public javax.net.ssl.SSLSession session() {
+        public SSLSession session() {
             return socket.getSession();
         }
 
@@ -178,58 +243,89 @@ public final class RawHttps {
         public void close() throws IOException {
             socket.close();
         }
-
-        private static String line(InputStream in) throws IOException {
-            StringBuilder line = new StringBuilder();
-            for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
-                if (c != '\r') {
-                    line.append((char) c);
-                }
-            }
-            return line.toString();
-        }
     }
 
-    /** What a TLS port answers to plain-text HTTP: nothing, when it closes the connection on us. */
-    public static String plainHttpAnswer(int port, String path) {
-        try {
-            return getPlain(port, path);
-        } catch (IOException closed) {
-            return "";
-        }
-    }
-
-    /** {@code GET path} in plain text, as if the port spoke HTTP. */
-    public static String getPlain(int port, String path) throws IOException {
-        return getPlain(port, path, "127.0.0.1");
-    }
-
-    /** {@code GET path} in plain text from the loopback address {@code from}. */
-    public static String getPlain(int port, String path, String from) throws IOException {
-        return exchange(connect(port, from), "localhost", path);
-    }
-
-    private static Socket connect(int port) throws IOException {
-        return connect(port, "127.0.0.1");
+    static Socket connect(int port) throws IOException {
+        return connect(new Socket(), port);
     }
 
     private static Socket connect(int port, String from) throws IOException {
         Socket socket = new Socket();
         socket.bind(new InetSocketAddress(from, 0));
+        return connect(socket, port);
+    }
+
+    static Socket connect(Socket socket, int port) throws IOException {
         socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
         socket.setSoTimeout(TIMEOUT_MILLIS);
         return socket;
     }
 
-    /** The whole response, status line first; empty when the server closed without answering. */
-    private static String exchange(Socket socket, String host, String path) throws IOException {
+    static byte[] request(String host, String path) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static Response exchange(Socket socket, String host, String path) throws IOException {
         try (socket) {
             OutputStream out = socket.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(request(host, path));
             out.flush();
-            InputStream in = socket.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return read(socket.getInputStream());
         }
+    }
+
+    /** One response: the status line, the headers, then a body by Content-Length, chunks or to the end. */
+    private static Response read(InputStream in) throws IOException {
+        String statusLine = line(in);
+        if (!statusLine.matches("HTTP/1\\.[01] \\d{3}( .*)?")) {
+            throw new IOException("not an HTTP response: '" + statusLine + "'");
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String header = line(in); !header.isEmpty(); header = line(in)) {
+            int colon = header.indexOf(':');
+            headers.put(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim());
+        }
+        byte[] body;
+        if (headers.containsKey("content-length")) {
+            body = exactly(in, Integer.parseInt(headers.get("content-length")));
+        } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            ByteArrayOutputStream chunks = new ByteArrayOutputStream();
+            for (int size = Integer.parseInt(line(in).split(";")[0].trim(), 16); size > 0;
+                 size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) {
+                chunks.write(exactly(in, size));
+                line(in);
+            }
+            for (String trailer = line(in); !trailer.isEmpty(); trailer = line(in)) {
+                // trailers are not used here
+            }
+            body = chunks.toByteArray();
+        } else {
+            body = in.readAllBytes();
+        }
+        return new Response(Integer.parseInt(statusLine.substring(9, 12)), Map.copyOf(headers),
+                new String(body, StandardCharsets.UTF_8));
+    }
+
+    private static byte[] exactly(InputStream in, int length) throws IOException {
+        byte[] bytes = in.readNBytes(length);
+        if (bytes.length < length) {
+            throw new EOFException("the body ended after " + bytes.length + " of " + length + " bytes");
+        }
+        return bytes;
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c = in.read();
+        if (c < 0) {
+            throw new EOFException("the server closed the connection without an answer");
+        }
+        for (; c >= 0 && c != '\n'; c = in.read()) {
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
     }
 }

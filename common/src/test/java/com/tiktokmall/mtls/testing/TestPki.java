@@ -75,7 +75,12 @@ public final class TestPki {
 
     /** An EC P-256 PKCS#8 key as auth's token-signing key, like scripts/generate_certs.sh makes. */
     public Path tokenSigningKey() {
-        Path file = dir.resolve("token-signing-key.pem");
+        return tokenSigningKey("token-signing-key");
+    }
+
+    /** Another such key, {@code <name>.pem}, made on first use: a previous or next signing key. */
+    public Path tokenSigningKey(String name) {
+        Path file = dir.resolve(name + ".pem");
         if (!Files.exists(file)) {
             try {
                 TestCert.writePem(file, new JcaPKCS8Generator(TestCa.KeyPairs.ec("secp256r1").getPrivate(), null));

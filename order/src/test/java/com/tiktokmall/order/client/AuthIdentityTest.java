@@ -12,6 +12,7 @@ import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.order.OrderConfiguration;
+import com.tiktokmall.order.OrderFixture;
 import com.tiktokmall.order.OrderTestApp;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
@@ -24,7 +25,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,10 +35,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(DropwizardExtensionsSupport.class)
 class AuthIdentityTest {
     private static final TestPki PKI = TestPki.create();
-    private static final Map<String, Object> AN_ORDER = Map.of("currency", "EUR", "email", "a@example.com",
-            "address", Map.of("street_address", "1 Rue", "city", "Paris", "state", "IDF", "country", "FR",
-                    "zip_code", "75001"),
-            "items", List.of(Map.of("product_id", 1, "quantity", 1, "cost", 5)));
     private static final String VALID = "{\"valid\":true,\"user_id\":5}";
 
     private static final int AUTH_PORT = Ports.free();
@@ -92,7 +88,7 @@ class AuthIdentityTest {
     }
 
     private static Reply place() {
-        return gateway.post("https://localhost:" + ORDER.getLocalPort() + "/v1/orders", AN_ORDER,
+        return gateway.post("https://localhost:" + ORDER.getLocalPort() + "/v1/orders", OrderFixture.order(),
                 "Authorization", "Bearer some-token");
     }
 }

@@ -3,12 +3,13 @@ package com.tiktokmall.order.client;
 import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TrustBundle;
-import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.order.OrderConfiguration;
+import com.tiktokmall.order.OrderFixture;
 import com.tiktokmall.order.OrderTestApp;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
@@ -27,10 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(DropwizardExtensionsSupport.class)
 class AuthUnavailableTest {
     private static final TestPki PKI = TestPki.create();
-    private static final Map<String, Object> AN_ORDER = Map.of("currency", "EUR", "email", "a@example.com",
-            "address", Map.of("street_address", "1 Rue", "city", "Paris", "state", "IDF", "country", "FR",
-                    "zip_code", "75001"),
-            "items", List.of(Map.of("product_id", 1, "quantity", 1, "cost", 5)));
+    private static final Map<String, Object> AN_ORDER = OrderFixture.order();
 
     private static final int AUTH_PORT = Ports.free();
     private static final Path DATA = AuthTestApp.dataDir(PKI);

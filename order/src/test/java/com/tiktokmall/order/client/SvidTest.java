@@ -1,23 +1,16 @@
 package com.tiktokmall.order.client;
 
-import com.tiktokmall.auth.AuthConfiguration;
-import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
-import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestPki;
-import com.tiktokmall.order.OrderConfiguration;
-import com.tiktokmall.order.OrderTestApp;
-import io.dropwizard.testing.junit5.DropwizardAppExtension;
-import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import com.tiktokmall.order.AuthAndOrder;
+import com.tiktokmall.order.OrderFixture;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.security.cert.CertificateException;
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,31 +21,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * (empty subject, one critical URI SAN, no DNS or IP SAN): order calls auth by its SPIFFE ID, and
  * auth authorizes order by its own.
  */
-@ExtendWith(DropwizardExtensionsSupport.class)
 class SvidTest {
     private static final TestPki PKI = svids(TestPki.create(), "auth", "order");
     private static final SpiffeId AUTH_ID = SpiffeId.parse("spiffe://tiktokmall.local/auth");
     private static final SpiffeId ORDER_ID = SpiffeId.parse("spiffe://tiktokmall.local/order");
 
-    private static final Path DATA = AuthTestApp.dataDir(PKI);
-    private static final int AUTH_PORT = Ports.free();
-    private static final DropwizardAppExtension<AuthConfiguration> AUTH =
-            AuthTestApp.extension(AuthTestApp.settings(PKI, DATA, AUTH_PORT));
-    private static final DropwizardAppExtension<OrderConfiguration> ORDER =
-            OrderTestApp.extension(OrderTestApp.settings(PKI, DATA, "https://localhost:" + AUTH_PORT));
+    @RegisterExtension
+    static final AuthAndOrder APPS = AuthAndOrder.of(PKI);
 
     @Test
     void anOrderIsPlacedWithBothServicesOnUriOnlySvids() {
         MtlsTestClient toAuth = MtlsTestClient.expecting(AUTH_ID, PKI.issue("gateway"), PKI.ca());
         MtlsTestClient toOrder = MtlsTestClient.expecting(ORDER_ID, PKI.issue("gateway"), PKI.ca());
-        String token = toAuth.post("https://localhost:" + AUTH_PORT + "/v1/tokens", Map.of("user_id", 77)).text("token");
+        String token = toAuth.post(APPS.authUrl("/v1/tokens"), Map.of("user_id", 77)).text("token");
 
-        Reply placed = toOrder.post("https://localhost:" + ORDER.getLocalPort() + "/v1/orders", Map.of(
-                "currency", "EUR", "email", "a@example.com",
-                "address", Map.of("street_address", "1 Rue", "city", "Paris", "state", "IDF", "country", "FR",
-                        "zip_code", "75001"),
-                "items", List.of(Map.of("product_id", 1, "quantity", 1, "cost", 5))),
-                "Authorization", "Bearer " + token);
+        Reply placed = toOrder.post(APPS.orderUrl("/v1/orders"), OrderFixture.order(), "Authorization", "Bearer " + token);
 
         assertThat(placed.status()).isEqualTo(201);
         assertThat(placed.json().path("user_id").asLong()).isEqualTo(77);
@@ -62,7 +45,7 @@ class SvidTest {
     void aClientCheckingHostNamesCannotUseThem() {
         MtlsTestClient byHostName = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca());
 
-        assertThatThrownBy(() -> byHostName.post("https://localhost:" + AUTH_PORT + "/v1/tokens", Map.of("user_id", 1)))
+        assertThatThrownBy(() -> byHostName.post(APPS.authUrl("/v1/tokens"), Map.of("user_id", 1)))
                 .isInstanceOf(UncheckedIOException.class).hasRootCauseInstanceOf(CertificateException.class);
     }
 

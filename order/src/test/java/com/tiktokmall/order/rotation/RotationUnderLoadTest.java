@@ -1,31 +1,33 @@
 package com.tiktokmall.order.rotation;
 
 import com.tiktokmall.auth.AuthConfiguration;
-import com.tiktokmall.auth.AuthTestApp;
-import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.SecretMount;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
+import com.tiktokmall.order.AuthAndOrder;
 import com.tiktokmall.order.OrderConfiguration;
-import com.tiktokmall.order.OrderTestApp;
+import com.tiktokmall.order.OrderFixture;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,123 +36,126 @@ import static org.awaitility.Awaitility.await;
 /**
  * A steady stream of calls (test client -> order -> auth) while the leaves are rotated (auth's by
  * rewriting its files in place, order's by Kubernetes-style symlink swaps) and then the CA, in
- * three steps: old+new CA trusted, new leaves, only the new CA trusted. Not one call may fail.
+ * three steps: old+new CA trusted, new leaves, only the new CA trusted. Not one call may fail, and
+ * calls that started after each step (the last one included) succeed.
  */
 class RotationUnderLoadTest {
     /** Both services check their files every second; one interval plus room for a busy machine. */
     private static final long WITHIN_SECONDS = 6;
-    private static final Map<String, Object> ORDER = Map.of("currency", "USD", "email", "r@example.com",
-            "address", Map.of("street_address", "1 Main", "city", "X", "state", "Y", "country", "US", "zip_code", "1"),
-            "items", List.of(Map.of("product_id", 1, "quantity", 1, "cost", 1)));
+    /** Successful calls required of those started after each step: proof that calls went on across it. */
+    private static final int CALLS_PER_STEP = 5;
+    private static final int CALLS_AFTER_THE_LAST_STEP = 20;
 
-    private final TestPki pki = TestPki.create();
-    private final TestCa newCa = TestCa.create("New CA");
-    private final SecretMount orderMount = SecretMount.in(pki.dir().resolve("order-secret"));
-    private final Path authBundle = pki.dir().resolve("auth-ca.pem");
-    private final Path authRequestLog = pki.dir().resolve("auth-requests.log");
+    private static final TestPki PKI = TestPki.create();
+    private static final TestCa NEW_CA = TestCa.create("New CA");
+    private static final SecretMount ORDER_MOUNT = SecretMount.in(PKI.dir().resolve("order-secret"));
+    private static final Path AUTH_BUNDLE = PKI.dir().resolve("auth-ca.pem");
+    private static final Path AUTH_REQUEST_LOG = PKI.dir().resolve("auth-requests.log");
+
+    @RegisterExtension
+    static final AuthAndOrder APPS = AuthAndOrder.of(PKI)
+            .withAuthSettings(RotationUnderLoadTest::authSettings)
+            .withOrderSettings(RotationUnderLoadTest::orderSettings);
 
     @Test
     void leavesAndTheCaRotateUnderLoadWithoutAFailedCall() throws Exception {
-        Path data = AuthTestApp.dataDir(pki);
-        DropwizardTestSupport<AuthConfiguration> auth = AuthTestApp.support(authSettings(data));
-        auth.before();
-        DropwizardTestSupport<OrderConfiguration> order = OrderTestApp.support(orderSettings(data, auth.getLocalPort()));
-        order.before();
-        MtlsTestClient oldGateway = MtlsTestClient.as(pki.issue("gateway"), pki.ca(), newCa);
-        String token = oldGateway.post("https://localhost:" + auth.getLocalPort() + "/v1/tokens", Map.of("user_id", 3))
-                .text("token");
-        Stream stream = new Stream(oldGateway, "https://localhost:" + order.getLocalPort() + "/v1/orders", token);
+        DropwizardTestSupport<AuthConfiguration> auth = APPS.auth();
+        DropwizardTestSupport<OrderConfiguration> order = APPS.order();
+        MtlsTestClient oldGateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca(), NEW_CA);
+        String token = oldGateway.post(APPS.authUrl("/v1/tokens"), Map.of("user_id", 3)).text("token");
+        Stream stream = new Stream(oldGateway, APPS.orderUrl("/v1/orders"), token);
         RawHttps.KeepAlive oldCaConnection = RawHttps.keepAlive(
-                pki.ca().leaf("gateway").issue().rawClientContext(pki.ca().certificate()), "localhost", order.getLocalPort());
-        assertThat(oldCaConnection.get("/v1/orders")).startsWith("HTTP/1.1 401");
+                PKI.ca().leaf("gateway").issue().rawClientContext(PKI.ca().certificate()), "localhost", order.getLocalPort());
+        assertThat(oldCaConnection.get("/v1/orders").status()).isEqualTo(401);
         try {
             stream.start();
+            stream.awaitSucceededSince(stream.mark(), CALLS_PER_STEP);
 
             // Leaves, same CA: auth's files rewritten in place, order's swapped in through ..data.
-            TestCert authLeaf = pki.issue("auth");
+            TestCert authLeaf = PKI.issue("auth");
             awaitServed(auth.getLocalPort(), authLeaf);
-            TestCert orderLeaf = publishOrder(pki.ca().leaf("order").issue(), pki.caCert());
+            TestCert orderLeaf = publishOrder(PKI.ca().leaf("order").issue(), PKI.caCert());
             awaitServed(order.getLocalPort(), orderLeaf);
             awaitPresentedToAuth(orderLeaf);
+            stream.awaitSucceededSince(stream.mark(), CALLS_PER_STEP);
 
             // CA step 1: both services trust the old and the new CA.
-            Path bothCas = TestCert.writeCertificates(pki.dir().resolve("both-cas.pem"), pki.ca().certificate(),
-                    newCa.certificate());
+            Path bothCas = TestCert.writeCertificates(PKI.dir().resolve("both-cas.pem"), PKI.ca().certificate(),
+                    NEW_CA.certificate());
             long authReloads = reloads(auth);
             long orderReloads = reloads(order);
-            Files.copy(bothCas, authBundle, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(bothCas, AUTH_BUNDLE, StandardCopyOption.REPLACE_EXISTING);
             publishOrder(orderLeaf, bothCas);
             awaitReload(auth, authReloads);
             awaitReload(order, orderReloads);
+            stream.awaitSucceededSince(stream.mark(), CALLS_PER_STEP);
 
             // CA step 2: new leaves from the new CA; the gateway moves to its new certificate too.
-            TestCert newAuthLeaf = pki.write("auth", newCa.leaf("auth").issue());
-            TestCert newOrderLeaf = publishOrder(newCa.leaf("order").issue(), bothCas);
+            TestCert newAuthLeaf = PKI.write("auth", NEW_CA.leaf("auth").issue());
+            TestCert newOrderLeaf = publishOrder(NEW_CA.leaf("order").issue(), bothCas);
             awaitServed(auth.getLocalPort(), newAuthLeaf);
             awaitServed(order.getLocalPort(), newOrderLeaf);
             awaitPresentedToAuth(newOrderLeaf);
-            stream.use(MtlsTestClient.as(newCa.leaf("gateway").issue(), pki.ca(), newCa));
+            stream.use(MtlsTestClient.as(NEW_CA.leaf("gateway").issue(), PKI.ca(), NEW_CA));
+            stream.awaitSucceededSince(stream.mark(), CALLS_PER_STEP);
 
             // CA step 3: only the new CA is trusted; connections with old-CA certificates are closed.
-            Path newCaOnly = TestCert.writeCertificates(pki.dir().resolve("new-ca.pem"), newCa.certificate());
+            Path newCaOnly = TestCert.writeCertificates(PKI.dir().resolve("new-ca.pem"), NEW_CA.certificate());
             authReloads = reloads(auth);
             orderReloads = reloads(order);
-            Files.copy(newCaOnly, authBundle, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(newCaOnly, AUTH_BUNDLE, StandardCopyOption.REPLACE_EXISTING);
             publishOrder(newOrderLeaf, newCaOnly);
             awaitReload(auth, authReloads);
             awaitReload(order, orderReloads);
             await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(oldCaConnection::closedByServer);
-            Thread.sleep(1000);
+            stream.awaitSucceededSince(stream.mark(), CALLS_AFTER_THE_LAST_STEP);
         } finally {
             stream.stop();
-            order.after();
-            auth.after();
         }
 
         assertThat(stream.failures).isEmpty();
-        assertThat(stream.calls.get()).isGreaterThan(50);
     }
 
-    private Map<String, String> authSettings(Path data) throws IOException {
-        Files.copy(pki.caCert(), authBundle);
-        Map<String, String> settings = AuthTestApp.settings(pki, data);
-        settings.put("tls.ca_cert", authBundle.toString());
+    private static void authSettings(Map<String, String> settings) {
+        try {
+            Files.copy(PKI.caCert(), AUTH_BUNDLE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        settings.put("tls.ca_cert", AUTH_BUNDLE.toString());
         settings.put("tls.reload_interval", "1s");
         settings.put("server.requestLog.appenders[0].type", "file");
-        settings.put("server.requestLog.appenders[0].currentLogFilename", authRequestLog.toString());
+        settings.put("server.requestLog.appenders[0].currentLogFilename", AUTH_REQUEST_LOG.toString());
         settings.put("server.requestLog.appenders[0].archive", "false");
-        return settings;
     }
 
-    private Map<String, String> orderSettings(Path data, int authPort) {
-        publishOrder(pki.issue("order"), pki.caCert());
-        Map<String, String> settings = OrderTestApp.settings(pki, data, "https://localhost:" + authPort);
-        settings.put("tls.ca_cert", orderMount.file("ca.pem").toString());
+    private static void orderSettings(Map<String, String> settings) {
+        publishOrder(PKI.issue("order"), PKI.caCert());
+        settings.put("tls.ca_cert", ORDER_MOUNT.file("ca.pem").toString());
         for (String role : new String[] {"server", "client"}) {
-            settings.put("tls." + role + "_cert", orderMount.file("tls.crt").toString());
-            settings.put("tls." + role + "_key", orderMount.file("tls.key").toString());
+            settings.put("tls." + role + "_cert", ORDER_MOUNT.file("tls.crt").toString());
+            settings.put("tls." + role + "_key", ORDER_MOUNT.file("tls.key").toString());
         }
         settings.put("tls.reload_interval", "1s");
-        return settings;
     }
 
     /** Publishes a new version of order's secret: its leaf and a CA bundle. */
-    private TestCert publishOrder(TestCert leaf, Path bundle) {
-        Path staged = pki.dir().resolve("staged-" + leaf.certificate().getSerialNumber());
+    private static TestCert publishOrder(TestCert leaf, Path bundle) {
+        Path staged = PKI.dir().resolve("staged-" + leaf.certificate().getSerialNumber());
         leaf.writeCertificate(staged.resolve("tls.crt"));
         leaf.writeKey(staged.resolve("tls.key"));
-        orderMount.publish(Map.of("tls.crt", staged.resolve("tls.crt"), "tls.key", staged.resolve("tls.key"),
+        ORDER_MOUNT.publish(Map.of("tls.crt", staged.resolve("tls.crt"), "tls.key", staged.resolve("tls.key"),
                 "ca.pem", bundle));
         return leaf;
     }
 
     /** The served certificate changes within one reload interval. */
-    private void awaitServed(int port, TestCert leaf) {
+    private static void awaitServed(int port, TestCert leaf) {
         BigInteger expected = leaf.certificate().getSerialNumber();
-        TestCert probe = newCa.leaf("probe").issue();
+        TestCert probe = NEW_CA.leaf("probe").issue();
         await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() -> {
-            try (RawHttps.KeepAlive connection = RawHttps.keepAlive(probe.rawClientContext(pki.ca().certificate(),
-                    newCa.certificate()), "localhost", port)) {
+            try (RawHttps.KeepAlive connection = RawHttps.keepAlive(probe.rawClientContext(PKI.ca().certificate(),
+                    NEW_CA.certificate()), "localhost", port)) {
                 return ((X509Certificate) connection.session().getPeerCertificates()[0]).getSerialNumber().equals(expected);
             } catch (IOException probeRefused) {
                 return false;
@@ -159,10 +164,10 @@ class RotationUnderLoadTest {
     }
 
     /** auth's request log shows order's token verifications made with this certificate. */
-    private void awaitPresentedToAuth(TestCert orderLeaf) {
+    private static void awaitPresentedToAuth(TestCert orderLeaf) {
         String serial = orderLeaf.certificate().getSerialNumber().toString(16);
-        await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() -> Files.exists(authRequestLog)
-                && Files.readAllLines(authRequestLog).stream().anyMatch(line ->
+        await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() -> Files.exists(AUTH_REQUEST_LOG)
+                && Files.readAllLines(AUTH_REQUEST_LOG).stream().anyMatch(line ->
                 line.contains("spiffe://tiktokmall.local/order " + serial + " ") && line.contains("/v1/tokens/verify")));
     }
 
@@ -174,13 +179,17 @@ class RotationUnderLoadTest {
         await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() -> reloads(app) > before);
     }
 
-    /** Places orders back to back on one client, recording every call that does not succeed. */
+    /**
+     * Places orders back to back on one client, recording every call that does not succeed, and
+     * counting the successful ones by the mark that was current when they started.
+     */
     private static final class Stream {
         private final AtomicReference<MtlsTestClient> client;
         private final String url;
         private final String token;
         private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicInteger calls = new AtomicInteger();
+        private final AtomicInteger mark = new AtomicInteger();
+        private final AtomicIntegerArray succeededSince = new AtomicIntegerArray(16);
         private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         private final Thread thread = new Thread(this::run, "rotation-stream");
 
@@ -198,6 +207,18 @@ class RotationUnderLoadTest {
             client.set(next);
         }
 
+        /** A new mark: the calls counted under it start from now on. */
+        int mark() {
+            return mark.incrementAndGet();
+        }
+
+        /** Waits until {@code calls} that started after {@code mark} have succeeded (or one call failed). */
+        void awaitSucceededSince(int mark, int calls) {
+            await(calls + " successful calls that started after mark " + mark).atMost(WITHIN_SECONDS, TimeUnit.SECONDS)
+                    .until(() -> succeededSince.get(mark) >= calls || !failures.isEmpty());
+            assertThat(failures).as("failed calls").isEmpty();
+        }
+
         void stop() throws InterruptedException {
             running.set(false);
             thread.join(30_000);
@@ -205,10 +226,12 @@ class RotationUnderLoadTest {
 
         private void run() {
             while (running.get()) {
-                calls.incrementAndGet();
+                int startedUnder = mark.get();
                 try {
-                    Reply reply = client.get().post(url, ORDER, "Authorization", "Bearer " + token);
-                    if (reply.status() != 201) {
+                    Reply reply = client.get().post(url, OrderFixture.order(), "Authorization", "Bearer " + token);
+                    if (reply.status() == 201) {
+                        succeededSince.incrementAndGet(startedUnder);
+                    } else {
                         failures.add(reply.toString());
                     }
                 } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.dropwizard.TlsConfiguration;
 import com.tiktokmall.mtls.reload.TlsInspection;
 import com.tiktokmall.mtls.reload.TlsMaterial;
+import com.tiktokmall.mtls.reload.WorkloadApiFeed;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.cli.Cli;
@@ -59,9 +60,17 @@ public final class CheckTlsCommand<C extends Configuration> extends ConfiguredCo
                     "set tls.enabled: true");
         }
         Clock clock = Clock.systemUTC();
-        TlsInspection inspection = TlsInspection.of(tls.files(), clock);
-        new TlsReport(out, tls.getTrustDomain(), clock.instant()).print(inspection);
-        TlsMaterial material = inspection.material();
+        TlsMaterial material;
+        if (tls.getSource() == TlsConfiguration.Source.WORKLOAD_API) {
+            try (WorkloadApiFeed feed = tls.workloadApi().build()) {
+                material = feed.start().current();
+                new TlsReport(out, tls.getTrustDomain(), clock.instant()).print(feed.socket(), material);
+            }
+        } else {
+            TlsInspection inspection = TlsInspection.of(tls.files(), clock);
+            new TlsReport(out, tls.getTrustDomain(), clock.instant()).print(inspection);
+            material = inspection.material();
+        }
         String target = namespace.getString("connect");
         String expect = namespace.getString("expect");
         if (expect != null && target == null) {

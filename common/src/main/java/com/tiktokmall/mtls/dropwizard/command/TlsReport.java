@@ -1,5 +1,6 @@
 package com.tiktokmall.mtls.dropwizard.command;
 
+import com.tiktokmall.mtls.Identity;
 import com.tiktokmall.mtls.MtlsContext.Role;
 import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TrustBundle;
@@ -7,8 +8,10 @@ import com.tiktokmall.mtls.internal.Certificates;
 import com.tiktokmall.mtls.internal.Keys;
 import com.tiktokmall.mtls.reload.TlsInspection.Outcome;
 import com.tiktokmall.mtls.reload.TlsInspection;
+import com.tiktokmall.mtls.reload.TlsMaterial;
 
 import java.io.PrintStream;
+import java.net.URI;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -47,6 +50,30 @@ final class TlsReport {
                         () -> line("OK", "valid now, leads to a CA in " + inspection.caCert().file()
                                 + ", EKU fits the " + name + " role"));
             }
+        }
+    }
+
+    /**
+     * The SVID and bundle the Workload API at {@code socket} gave, already checked as start-up
+     * checks them (a problem would have been thrown instead).
+     */
+    void print(URI socket, TlsMaterial material) {
+        Identity svid = material.server().identity();
+        out.printf("tls.workload_api_socket  %s%n", socket);
+        out.printf("SVID%n");
+        leaf(svid.certificate());
+        line("serial", svid.certificate().getSerialNumber().toString(16));
+        for (X509Certificate intermediate : svid.chain().subList(1, svid.chain().size())) {
+            line("chain", Certificates.name(intermediate) + ", valid " + Certificates.validity(intermediate, now));
+        }
+        line("key", Keys.describe(svid.privateKey()) + ", matches the SVID");
+        out.printf("bundle of %s%n", trustDomain);
+        cas(material.trust());
+        material.trust().crls().forEach(this::crl);
+        for (Role role : Role.values()) {
+            out.printf("as %s  the SVID%n", role.name().toLowerCase(Locale.ROOT));
+            line("OK", "valid now, leads to a CA of the bundle, EKU fits the " + role.name().toLowerCase(Locale.ROOT)
+                    + " role");
         }
     }
 

@@ -54,7 +54,7 @@ class CheckTlsCommandTest {
                 .contains("connect  " + target + " as 'echo'")
                 .containsPattern("protocol TLSv1\\.3, TLS_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305)_SHA(256|384)")
                 .contains("peer     CN=echo", "identity spiffe://tiktokmall.local/echo", "days left")
-                .contains("answer   HTTP/1.1 ")
+                .contains("answer   HTTP/1.1 404 Not Found")
                 .contains("OK: the tls block is good and " + target + " accepted us");
     }
 

@@ -40,11 +40,11 @@ class ExpiredPeerTest {
         start("1 hour"); // no periodic sweep: the request itself is refused
         TestCert shortLived = shortLivedGateway();
         try (RawHttps.KeepAlive connection = RawHttps.keepAlive(client(shortLived, "TLSv1.3"), "localhost", app.getLocalPort())) {
-            assertThat(connection.get("/whoami")).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(connection.get("/whoami").status()).isEqualTo(200);
 
             awaitExpiry(shortLived);
 
-            assertThat(connection.get("/whoami")).isEqualTo("HTTP/1.1 403 Forbidden");
+            assertThat(connection.get("/whoami").status()).isEqualTo(403);
             await().atMost(5, TimeUnit.SECONDS).until(connection::closedByServer);
         }
     }
@@ -54,7 +54,7 @@ class ExpiredPeerTest {
         start("1s");
         TestCert shortLived = shortLivedGateway();
         try (RawHttps.KeepAlive connection = RawHttps.keepAlive(client(shortLived, "TLSv1.3"), "localhost", app.getLocalPort())) {
-            assertThat(connection.get("/whoami")).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(connection.get("/whoami").status()).isEqualTo(200);
             assertThat(connection.closedByServer()).isFalse();
 
             awaitExpiry(shortLived);
@@ -70,23 +70,23 @@ class ExpiredPeerTest {
         javax.net.ssl.SSLContext tls12 = client(shortLived, "TLSv1.2");
         long first;
         try (RawHttps.KeepAlive connection = RawHttps.keepAlive(tls12, "localhost", app.getLocalPort())) {
-            assertThat(connection.get("/whoami")).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(connection.get("/whoami").status()).isEqualTo(200);
             first = connection.session().getCreationTime();
         }
         try (RawHttps.KeepAlive resumed = RawHttps.keepAlive(tls12, "localhost", app.getLocalPort())) {
             assertThat(resumed.session().getCreationTime()).as("resumed while valid").isEqualTo(first);
-            assertThat(resumed.get("/whoami")).isEqualTo("HTTP/1.1 200 OK");
+            assertThat(resumed.get("/whoami").status()).isEqualTo(200);
         }
 
         awaitExpiry(shortLived);
 
         String answer;
         try (RawHttps.KeepAlive afterExpiry = RawHttps.keepAlive(tls12, "localhost", app.getLocalPort())) {
-            answer = afterExpiry.get("/whoami");
+            answer = afterExpiry.get("/whoami").toString();
         } catch (IOException refused) {
             answer = "refused: " + refused;
         }
-        assertThat(answer).as("closed without serving, not even a 403").doesNotStartWith("HTTP/1.1");
+        assertThat(answer).as("closed without serving, not even a 403").startsWith("refused: ");
     }
 
     private void start(String reloadInterval) throws Exception {

@@ -6,7 +6,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TrustBundle;
 import com.tiktokmall.mtls.testing.EchoApplication;
-import com.tiktokmall.mtls.testing.RawHttps;
+import com.tiktokmall.mtls.testing.Handshakes;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
@@ -107,11 +107,7 @@ class HandshakeMonitorTest {
 
     @Test
     void serverLogsPlainHttpOnTheTlsPort() {
-        try {
-            RawHttps.getPlain(APP.getLocalPort(), "/whoami", "127.0.0.16");
-        } catch (IOException expected) {
-            // closed on us, as it should be
-        }
+        Handshakes.assertNoAnswerToPlainHttp(APP.getLocalPort(), "127.0.0.16");
 
         assertLogged("127.0.0.16", "the peer does not speak TLS (plain HTTP sent to a TLS port?)");
     }
@@ -167,8 +163,7 @@ class HandshakeMonitorTest {
     }
 
     private static void refused(SSLContext context, String from) {
-        assertThatThrownBy(() -> RawHttps.get(context, "localhost", APP.getLocalPort(), "/whoami", from))
-                .isInstanceOf(IOException.class);
+        Handshakes.assertRefusedDuringHandshake(context, APP.getLocalPort(), from);
     }
 
     private static List<String> linesFrom(String from) {

@@ -1,0 +1,125 @@
+package com.tiktokmall.mtls.dropwizard.probes;
+
+import com.codahale.metrics.health.HealthCheck;
+import com.tiktokmall.mtls.testing.EchoApplication;
+import com.tiktokmall.mtls.testing.Ports;
+import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.testing.DropwizardTestSupport;
+import io.dropwizard.testing.ResourceHelpers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The plain-HTTP probe port: what kubelet can reach without a client certificate, and nothing more. */
+class ProbesTest {
+    private static final HttpClient PLAIN = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final TestPki pki = TestPki.create();
+    private final int port = Ports.free();
+    private DropwizardTestSupport<EchoApplication.EchoConfiguration> app;
+
+    @AfterEach
+    void stop() {
+        if (app != null) {
+            app.after();
+        }
+    }
+
+    @Test
+    void livenessAndReadinessAreBareStatusCodesOverPlainHttp() throws Exception {
+        start(pki.tlsSettings("echo"));
+
+        HttpResponse<String> live = get("/livez");
+        HttpResponse<String> ready = get("/readyz");
+
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.body()).isEmpty();
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).isEmpty();
+    }
+
+    @Test
+    void nothingOfTheAdminPortIsServedThere() throws Exception {
+        start(pki.tlsSettings("echo"));
+
+        for (String path : new String[] {"/healthcheck", "/metrics", "/prometheus", "/tasks/reload-tls", "/whoami", "/"}) {
+            HttpResponse<String> response = get(path);
+            assertThat(response.statusCode()).as(path).isEqualTo(404);
+            assertThat(response.body()).as(path).isEmpty();
+        }
+        HttpResponse<String> post = PLAIN.send(HttpRequest.newBuilder(uri("/readyz"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void notReadyWhileAnotherHealthCheckFailsSuchAsTheDatabase() throws Exception {
+        start(pki.tlsSettings("echo"));
+        app.getEnvironment().healthChecks().register("database", new HealthCheck() {
+            @Override
+            protected Result check() {
+                return Result.unhealthy("the database cannot be reached");
+            }
+        });
+
+        assertThat(get("/readyz").statusCode()).isEqualTo(503);
+        assertThat(get("/livez").statusCode()).as("alive all the same").isEqualTo(200);
+
+        app.getEnvironment().healthChecks().unregister("database");
+        assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void notReadyOnceTheCertificateInUseHasExpired() throws Exception {
+        Instant notAfter = Instant.now().plusSeconds(5);
+        pki.write("echo", pki.ca().leaf("echo").validity(Instant.now().minusSeconds(60), notAfter).issue());
+        start(pki.tlsSettings("echo"));
+        assertThat(get("/readyz").statusCode()).isEqualTo(200);
+
+        await().atMost(15, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200))
+                .until(() -> Instant.now().isAfter(notAfter));
+
+        assertThat(get("/readyz").statusCode()).isEqualTo(503);
+        assertThat(get("/livez").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aFailedReloadAloneKeepsThePodReadyWhileTheOldCertificateServes() throws Exception {
+        Map<String, String> settings = pki.tlsSettings("echo");
+        start(settings);
+        java.nio.file.Files.writeString(pki.keyFile("echo"), "not a key\n");
+        String answer = com.tiktokmall.mtls.testing.MtlsTestClient.as(pki.issue("ops"), pki.ca())
+                .post("https://localhost:" + app.getAdminPort() + "/tasks/reload-tls").body();
+        assertThat(answer).startsWith("reload failed");
+
+        assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    }
+
+    private void start(Map<String, String> settings) throws Exception {
+        settings.put("probes.port", Integer.toString(port));
+        settings.put("probes.bind_host", "127.0.0.1");
+        app = new DropwizardTestSupport<>(EchoApplication.class, ResourceHelpers.resourceFilePath("echo.yml"),
+                TestPki.overrides(settings));
+        app.before();
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return PLAIN.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+}

@@ -1,0 +1,47 @@
+// cert-manager Certificates: one SPIFFE URI, the usages mTLS needs, a fresh EC P-256 key on every
+// renewal, renewal well before expiry, DNS names for what callers dial, and a CA that is a CA.
+import { describe, ofKind } from "../k8s.mjs";
+import { goDuration } from "../durations.mjs";
+
+const USAGES = ["client auth", "digital signature", "server auth"];
+
+export const certificates = {
+  name: "certificates: SPIFFE URI, usages, ECDSA P-256 rotated",
+  applies: (context) => Boolean(context.expect.certificates) || context.objects.some((o) => o.kind === "Certificate"),
+  run(context, findings) {
+    const { matrix, objects } = context;
+    const all = ofKind(objects, "Certificate");
+    if (context.expect.certificates && all.length === 0) {
+      findings.fail(`${context.target} must issue certificates, and renders none`);
+    }
+    for (const certificate of all) {
+      const at = describe(certificate);
+      const spec = certificate.spec ?? {};
+      if (spec.privateKey?.algorithm !== "ECDSA" || spec.privateKey?.size !== 256) {
+        findings.fail(`${at}: privateKey must be ECDSA 256 (P-256)`);
+      }
+      const duration = goDuration(spec.duration);
+      const renewBefore = goDuration(spec.renewBefore);
+      if (!(renewBefore > 0 && duration > renewBefore)) {
+        findings.fail(`${at}: renewBefore ${spec.renewBefore} must be set and below duration ${spec.duration}`);
+      }
+      if (spec.isCA) continue;
+      if (spec.privateKey?.rotationPolicy !== "Always") findings.fail(`${at}: privateKey.rotationPolicy must be Always (a new key on every renewal)`);
+      if (!(duration <= 7 * 86400)) findings.fail(`${at}: duration ${spec.duration}: leaf certificates live at most 7 days here`);
+      const uris = spec.uris ?? [];
+      if (uris.length !== 1 || !uris[0].startsWith(`spiffe://${matrix.trustDomain}/`)) {
+        findings.fail(`${at}: needs exactly one URI SAN in spiffe://${matrix.trustDomain}/, has ${JSON.stringify(uris)}`);
+      }
+      findings.same([...(spec.usages ?? [])].sort(), USAGES, `${at}: usages`);
+      if (spec.secretName !== `${certificate.metadata.name}-tls`) {
+        findings.fail(`${at}: secretName ${spec.secretName}, expected ${certificate.metadata.name}-tls`);
+      }
+      const namespace = certificate.metadata.namespace;
+      const hasService = ofKind(objects, "Service").some((s) => s.metadata.name === certificate.metadata.name && s.metadata.namespace === namespace)
+        || matrix.workloads[certificate.metadata.name]?.service === certificate.metadata.name;
+      if (hasService && !(spec.dnsNames ?? []).includes(`${certificate.metadata.name}.${namespace}.svc`)) {
+        findings.fail(`${at}: lacks the DNS name ${certificate.metadata.name}.${namespace}.svc of its Service`);
+      }
+    }
+  },
+};

@@ -1,0 +1,72 @@
+// csi-driver-spiffe: the driver's Helm values and the pods agree on the trust domain, the issuer,
+// the file names, the CA bundle and the file group; the pods may request their certificates.
+import path from "node:path/posix";
+import { describe, find, ofKind } from "../k8s.mjs";
+import { CSI_SPIFFE_DRIVER } from "../services.mjs";
+
+export const csiDriver = {
+  name: "csi-driver-spiffe: driver values = pods = configs",
+  applies: (context) => Boolean(context.expect.helmValues),
+  run(context, findings) {
+    const app = context.helmValues?.app;
+    if (!app) {
+      findings.fail(`${context.expect.helmValues}: no app block`);
+      return;
+    }
+    const { matrix, objects } = context;
+    findings.same(app.trustDomain, matrix.trustDomain, "app.trustDomain");
+    findings.same(app.name ?? CSI_SPIFFE_DRIVER, CSI_SPIFFE_DRIVER, "app.name (the driver name the volumes use)");
+    findings.same(context.csiFiles, ["tls.crt", "tls.key", "ca.crt"], "app.driver.volumeFileName (cert, key, ca)");
+    const issuer = app.issuer ?? {};
+    const issuerObject = issuer.kind === "ClusterIssuer" ? find(objects, "ClusterIssuer", issuer.name) : null;
+    if (!issuerObject || (issuer.group ?? "cert-manager.io") !== "cert-manager.io") {
+      findings.fail(`app.issuer ${issuer.kind} ${issuer.name} is not a ClusterIssuer of the render`);
+    }
+    const bundle = app.driver?.sourceCABundle;
+    if (!bundle) {
+      findings.fail("app.driver.sourceCABundle is not set: the driver would write no ca.crt, and tls.ca_cert would be missing");
+    } else {
+      const mount = (app.driver.volumeMounts ?? []).find((m) => m.mountPath === path.dirname(bundle));
+      const volume = (app.driver.volumes ?? []).find((v) => v.name === mount?.name);
+      const item = volume?.secret?.items?.find((i) => i.path === path.basename(bundle));
+      if (!item || item.key !== "ca.crt") {
+        findings.fail(`app.driver.sourceCABundle ${bundle} is not the ca.crt item of a Secret volume of the driver (mount only ca.crt, never the CA key)`);
+      } else if (volume.secret.secretName !== issuerObject?.spec?.ca?.secretName) {
+        findings.fail(`the driver's CA bundle comes from Secret ${volume.secret.secretName}, the issuer signs with ${issuerObject?.spec?.ca?.secretName}`);
+      }
+    }
+    for (const service of context.services.values()) {
+      const volume = service.tls?.volume;
+      if (!volume) continue;
+      const at = `Deployment ${service.name}`;
+      if (volume.csi?.driver !== (app.name ?? CSI_SPIFFE_DRIVER)) {
+        findings.fail(`${at}: the tls volume is not a ${CSI_SPIFFE_DRIVER} volume`);
+        continue;
+      }
+      if (volume.csi.readOnly !== true) findings.fail(`${at}: the CSI volume is not readOnly`);
+      const group = volume.csi.volumeAttributes?.["spiffe.csi.cert-manager.io/fs-group"];
+      if (String(service.pod?.securityContext?.fsGroup) !== group) {
+        findings.fail(`${at}: fs-group ${group} is not the pod's fsGroup ${service.pod?.securityContext?.fsGroup}; the non-root user could not read the key`);
+      }
+      if (Object.keys(volume).filter((k) => k !== "name").length !== 1) {
+        findings.fail(`${at}: the tls volume has more than one source`);
+      }
+      const account = service.pod?.serviceAccountName;
+      const namespace = service.deployment.metadata.namespace;
+      const allowed = ofKind(objects, "RoleBinding").some((binding) => binding.metadata.namespace === namespace
+        && (binding.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === account)
+        && (find(objects, "Role", binding.roleRef?.name, namespace)?.rules ?? []).some((rule) =>
+          rule.apiGroups?.includes("cert-manager.io") && rule.resources?.includes("certificaterequests") && rule.verbs?.includes("create")));
+      if (!allowed) {
+        findings.fail(`${at}: ServiceAccount ${account} may not create CertificateRequests; the driver requests with the pod's own token`);
+      }
+    }
+    for (const role of ofKind(objects, "Role")) {
+      for (const rule of role.rules ?? []) {
+        if ((rule.verbs ?? []).some((v) => v !== "create") || (rule.resources ?? []).some((r) => r !== "certificaterequests")) {
+          findings.fail(`${describe(role)} grants more than creating CertificateRequests`);
+        }
+      }
+    }
+  },
+};

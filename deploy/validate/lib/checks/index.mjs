@@ -1,0 +1,17 @@
+// The checks, in the order they are reported.
+import { schema } from "./schema.mjs";
+import { references } from "./references.mjs";
+import { security } from "./security.mjs";
+import { secrets } from "./secrets.mjs";
+import { configFiles } from "./config-files.mjs";
+import { ports } from "./ports.mjs";
+import { identities } from "./identities.mjs";
+import { database } from "./database.mjs";
+import { certificates } from "./certificates.mjs";
+import { network } from "./network.mjs";
+import { monitoring } from "./monitoring.mjs";
+import { csiDriver } from "./csi-driver.mjs";
+import { serviceJars } from "./service-jars.mjs";
+
+export const CHECKS = [schema, references, security, secrets, configFiles, ports, identities, database,
+  certificates, network, monitoring, csiDriver, serviceJars];

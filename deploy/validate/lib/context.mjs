@@ -1,0 +1,74 @@
+// Everything the checks look at for one kustomization: its rendered objects, what it is expected
+// to be (targets.json), the matrix, each service as deployed, and the Helm values beside it.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { find, ofKind } from "./k8s.mjs";
+import { parseOne } from "./render.mjs";
+import { CSI_SPIFFE_DRIVER, describeServices, TLS_FILES } from "./services.mjs";
+
+export function buildContext({ target, dir, objects, matrix, expect }) {
+  const context = { target, dir, objects, matrix, expect: expect ?? {}, problems: [] };
+  context.services = describeServices(objects, matrix);
+  if (context.expect.helmValues) {
+    const file = path.join(dir, context.expect.helmValues);
+    if (existsSync(file)) {
+      try {
+        context.helmValues = parseOne(readFileSync(file, "utf8")) ?? {};
+      } catch (error) {
+        context.problems.push(`${context.expect.helmValues}: ${error.message}`);
+      }
+    } else {
+      context.problems.push(`${context.expect.helmValues} is missing beside the kustomization`);
+    }
+  }
+  context.csiDriverName = context.helmValues?.app?.name ?? CSI_SPIFFE_DRIVER;
+  const names = context.helmValues?.app?.driver?.volumeFileName ?? {};
+  context.csiFiles = [names.cert ?? "tls.crt", names.key ?? "tls.key", names.ca ?? "ca.crt"];
+  return context;
+}
+
+/** The SPIFFE ID a workload (a service of the matrix or one of its workloads) has in this target. */
+export function identityOf(context, name) {
+  const { matrix } = context;
+  if (context.expect.identities === "svid") {
+    const service = context.services.get(name);
+    const namespace = service ? service.deployment?.metadata?.namespace : matrix.workloads[name]?.namespace;
+    const account = service ? (service.pod?.serviceAccountName ?? "default") : matrix.workloads[name]?.serviceAccount;
+    return `spiffe://${matrix.trustDomain}/ns/${namespace}/sa/${account}`;
+  }
+  return `spiffe://${matrix.trustDomain}/${name}`;
+}
+
+/** The workloads the NetworkPolicies are evaluated on: the rendered services, then the matrix's others. */
+export function networkWorkloads(context) {
+  const workloads = [];
+  for (const [name, service] of context.services) {
+    if (!service.container) continue;
+    workloads.push({
+      name,
+      namespace: service.deployment.metadata.namespace,
+      labels: service.podLabels,
+      ports: (service.container.ports ?? []).map((p) => ({ name: p.name, port: p.containerPort, protocol: p.protocol ?? "TCP" })),
+    });
+  }
+  for (const [name, workload] of Object.entries(context.matrix.workloads)) {
+    workloads.push({ name, namespace: workload.namespace, labels: workload.labels, ports: workload.ports });
+  }
+  return workloads;
+}
+
+export function namespaceLabels(context) {
+  const labels = new Map();
+  for (const namespace of new Set([context.matrix.namespace, ...Object.values(context.matrix.workloads).map((w) => w.namespace)])) {
+    const object = find(context.objects, "Namespace", namespace);
+    labels.set(namespace, { ...(object?.metadata?.labels ?? {}), "kubernetes.io/metadata.name": namespace });
+  }
+  return labels;
+}
+
+/** Leaf certificates (not CAs) in the render. */
+export function leafCertificates(context) {
+  return ofKind(context.objects, "Certificate").filter((c) => !c.spec?.isCA);
+}
+
+export { TLS_FILES };

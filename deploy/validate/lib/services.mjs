@@ -1,0 +1,114 @@
+// What a rendered kustomization says about each service of the matrix: its Deployment, container,
+// ports, mounts, the config file it runs with (parsed from its ConfigMap) and its Service.
+import path from "node:path/posix";
+import { find } from "./k8s.mjs";
+import { parseOne } from "./render.mjs";
+
+export const CSI_SPIFFE_DRIVER = "spiffe.csi.cert-manager.io";
+/** The files cert-manager writes into a Certificate's Secret and csi-driver-spiffe into its volume. */
+export const TLS_FILES = ["tls.crt", "tls.key", "ca.crt"];
+
+export function describeServices(objects, matrix) {
+  const services = new Map();
+  for (const [name, expected] of Object.entries(matrix.services)) {
+    const deployment = find(objects, "Deployment", name, matrix.namespace);
+    const service = { name, expected, deployment, problems: [] };
+    services.set(name, service);
+    if (!deployment) {
+      service.problems.push(`no Deployment ${matrix.namespace}/${name}`);
+      continue;
+    }
+    const pod = deployment.spec?.template?.spec ?? {};
+    service.pod = pod;
+    service.podLabels = deployment.spec?.template?.metadata?.labels ?? {};
+    service.container = (pod.containers ?? []).find((c) => c.name === name);
+    if (!service.container) {
+      service.problems.push(`Deployment ${name} has no container named ${name}`);
+      continue;
+    }
+    service.ports = new Map((service.container.ports ?? []).map((p) => [p.name, p]));
+    service.volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
+    service.mounts = service.container.volumeMounts ?? [];
+    service.k8sService = find(objects, "Service", name, matrix.namespace);
+    loadConfig(objects, matrix, service);
+    service.tls = tlsSource(service);
+  }
+  return services;
+}
+
+/** The file a path names inside the container: {mount, volume, file} or null. */
+export function resolvePath(service, filePath) {
+  for (const mount of service.mounts ?? []) {
+    const prefix = mount.mountPath.endsWith("/") ? mount.mountPath : `${mount.mountPath}/`;
+    if (filePath.startsWith(prefix)) {
+      const relative = filePath.slice(prefix.length);
+      return { mount, volume: service.volumes.get(mount.name), file: mount.subPath ? path.join(mount.subPath, relative) : relative };
+    }
+  }
+  return null;
+}
+
+/** The files a volume provides: a list of names, or null when it cannot be known (e.g. emptyDir). */
+export function volumeFiles(volume, objects, namespace, csiFileNames = TLS_FILES) {
+  if (volume?.configMap) {
+    if (volume.configMap.items) return volume.configMap.items.map((item) => item.path);
+    const configMap = find(objects, "ConfigMap", volume.configMap.name, namespace);
+    return configMap ? Object.keys({ ...configMap.data, ...configMap.binaryData }) : [];
+  }
+  if (volume?.secret) {
+    if (volume.secret.items) return volume.secret.items.map((item) => item.path);
+    return null;   // decided by whoever writes the Secret
+  }
+  if (volume?.csi?.driver === CSI_SPIFFE_DRIVER) {
+    return csiFileNames;
+  }
+  return null;
+}
+
+function loadConfig(objects, matrix, service) {
+  const args = service.container.args ?? [];
+  if (args.length !== 2 || args[0] !== "server") {
+    service.problems.push(`container ${service.name} args must be ["server", "<config file>"], not ${JSON.stringify(args)}`);
+    return;
+  }
+  service.configPath = args[1];
+  const where = resolvePath(service, args[1]);
+  if (!where?.volume?.configMap) {
+    service.problems.push(`the config file ${args[1]} is not in a mounted ConfigMap`);
+    return;
+  }
+  const configMap = find(objects, "ConfigMap", where.volume.configMap.name, matrix.namespace);
+  if (!configMap) {
+    service.problems.push(`ConfigMap ${where.volume.configMap.name} (the config file ${args[1]}) is not in the render`);
+    return;
+  }
+  const key = where.volume.configMap.items?.find((item) => item.path === where.file)?.key ?? where.file;
+  const text = configMap.data?.[key];
+  if (typeof text !== "string") {
+    service.problems.push(`ConfigMap ${configMap.metadata.name} has no key ${key} (the config file ${args[1]})`);
+    return;
+  }
+  service.configMap = configMap;
+  service.configKey = key;
+  try {
+    service.config = parseOne(text) ?? {};
+  } catch (error) {
+    service.problems.push(`ConfigMap ${configMap.metadata.name} ${key}: ${error.message}`);
+  }
+}
+
+function tlsSource(service) {
+  const mount = service.mounts.find((m) => m.name === "tls");
+  const volume = service.volumes.get("tls");
+  if (!mount || !volume) {
+    service.problems.push(`Deployment ${service.name} has no volume and mount named tls`);
+    return null;
+  }
+  if (volume.csi) {
+    return { kind: volume.csi.driver === CSI_SPIFFE_DRIVER ? "csi-spiffe" : `csi ${volume.csi.driver}`, mount, volume };
+  }
+  if (volume.secret) {
+    return { kind: "secret", secretName: volume.secret.secretName, mount, volume };
+  }
+  return { kind: Object.keys(volume).filter((k) => k !== "name").join("+"), mount, volume };
+}

@@ -1,0 +1,283 @@
+// The checks fail when their claim is false: each test breaks one thing in a real render and
+// expects exactly the check that guards it to fail (and the unbroken render to pass).
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse, stringify } from "yaml";
+import { buildContext } from "../lib/context.mjs";
+import { loadMatrix } from "../lib/matrix.mjs";
+import { render } from "../lib/render.mjs";
+import { runChecks } from "../lib/run.mjs";
+import { CHECKS } from "../lib/checks/index.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const DEPLOY = path.resolve(HERE, "../..");
+const matrix = loadMatrix(path.join(HERE, "../access-matrix.json"));
+const expectations = JSON.parse(readFileSync(path.join(HERE, "../targets.json"), "utf8"));
+const TARGETS = Object.keys(expectations).filter((key) => !key.startsWith("$"));
+const rendered = {};
+
+before(() => {
+  for (const target of TARGETS) {
+    rendered[target] = render(path.join(DEPLOY, target));
+  }
+});
+
+/** Runs every check on a (possibly broken) copy of a target; returns {checkName: failures}. */
+function check(target, breakIt = () => {}, contextChange = () => {}) {
+  const objects = structuredClone(rendered[target]);
+  breakIt(objects);
+  const context = buildContext({ target, dir: path.join(DEPLOY, target), objects, matrix, expect: expectations[target] });
+  contextChange(context);
+  return Object.fromEntries(runChecks(context).map((r) => [r.name, r.failures]));
+}
+
+const named = (prefix) => CHECKS.find((c) => c.name.startsWith(prefix)).name;
+const get = (objects, kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+const container = (objects, name) => get(objects, "Deployment", name).spec.template.spec.containers[0];
+const configMapOf = (objects, name) => objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith(`${name}-config`));
+function editConfig(objects, name, edit) {
+  const configMap = configMapOf(objects, name);
+  const key = `${name}.yml`;
+  const config = parse(configMap.data[key]);
+  edit(config);
+  configMap.data[key] = stringify(config);
+}
+
+/**
+ * Asserts that the breakage fails `expectedCheck` with a message matching `pattern`, and no other
+ * check but those named in `also` (breakages some other check is right to see too).
+ */
+function assertFailsOnly(failures, expectedCheck, pattern, also = []) {
+  const failing = Object.entries(failures).filter(([, list]) => list.length).map(([name]) => name);
+  assert.ok(failing.includes(expectedCheck), `expected "${expectedCheck}" to fail; failing: ${JSON.stringify(failing)}`);
+  assert.ok(failures[expectedCheck].some((f) => pattern.test(f)), `no failure matches ${pattern}: ${JSON.stringify(failures[expectedCheck])}`);
+  const expected = [expectedCheck, ...also.map(named)].sort();
+  assert.deepEqual([...failing].sort(), expected, `other checks failed too: ${JSON.stringify(Object.fromEntries(Object.entries(failures).filter(([name, list]) => list.length && !expected.includes(name))))}`);
+}
+
+describe("unbroken renders", () => {
+  for (const target of TARGETS) {
+    test(`${target} passes every check`, () => {
+      const failures = check(target);
+      assert.deepEqual(Object.entries(failures).filter(([, list]) => list.length), []);
+    });
+  }
+});
+
+describe("schema", () => {
+  test("an unknown kind fails instead of being skipped", () => {
+    const failures = check("base", (objects) => objects.push({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: "tiktokmall" } }));
+    assertFailsOnly(failures, named("schema"), /unknown kind example.com\/v1\/Widget/);
+  });
+  test("a wrongly typed field fails", () => {
+    const failures = check("base", (objects) => { container(objects, "auth").ports[0].containerPort = "8443"; });
+    assertFailsOnly(failures, named("schema"), /containerPort must be integer/, ["ports", "network"]);
+  });
+  test("a Certificate with an unknown usage fails its CRD schema", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "order").spec.usages.push("code signing please"); });
+    assertFailsOnly(failures, named("schema"), /usages/, ["certificates"]);
+  });
+});
+
+describe("ports and probes", () => {
+  test("a probe on the wrong port fails", () => {
+    const failures = check("base", (objects) => { container(objects, "order").readinessProbe.httpGet.port = 9446; });
+    assertFailsOnly(failures, named("ports"), /readinessProbe targets port 9446/);
+  });
+  test("a probes.port in the config that is not the container's fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "auth", (c) => { c.probes.port = 8446; }));
+    assertFailsOnly(failures, named("ports"), /probes.port/);
+  });
+  test("an https probe fails (the kubelet has no client certificate)", () => {
+    const failures = check("base", (objects) => { container(objects, "auth").livenessProbe.httpGet.scheme = "HTTPS"; });
+    assertFailsOnly(failures, named("ports"), /livenessProbe uses HTTPS/);
+  });
+  test("an admin port bound to loopback fails (the scraper could not reach it)", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.server.adminConnectors[0].bindHost = "127.0.0.1"; }));
+    assertFailsOnly(failures, named("ports"), /binds 127.0.0.1/);
+  });
+  test("order calling auth at a port that is not auth's Service port fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.auth.url = "https://auth.tiktokmall.svc:8444"; }));
+    assertFailsOnly(failures, named("ports"), /auth.url port 8444/);
+  });
+  test("a Service exposing the probe port fails", () => {
+    const failures = check("base", (objects) => get(objects, "Service", "auth").spec.ports.push({ name: "probes", port: 8445, targetPort: "probes" }));
+    assertFailsOnly(failures, named("ports"), /Service ports/);
+  });
+});
+
+describe("config files", () => {
+  test("a tls path that is not a mounted file fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "auth", (c) => { c.tls.server_key = "/var/run/tiktokmall/tls/key.pem"; }));
+    assertFailsOnly(failures, named("config files"), /tls.server_key .* names key.pem/);
+  });
+  test("a tls path outside the TLS volume fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.tls.ca_cert = "/etc/ssl/ca.crt"; }));
+    assertFailsOnly(failures, named("config files"), /tls.ca_cert \/etc\/ssl\/ca.crt is not in the TLS volume/);
+  });
+  test("a subPath mount of the TLS files fails (it would never see a renewal)", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const mount = container(objects, "auth").volumeMounts.find((m) => m.name === "tls");
+      mount.subPath = "tls.crt";
+    });
+    assertFailsOnly(failures, named("config files"), /subPath/);
+  });
+  test("a signing key path that is not in its Secret fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "auth", (c) => { c.tokens.signing_key = "/config/token-signing-key.pem"; }));
+    assertFailsOnly(failures, named("config files"), /tokens.signing_key/);
+  });
+  test("an expiry warning longer than the renewal window fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => editConfig(objects, "auth", (c) => { c.tls.expiry_warning = "14 days"; }));
+    assertFailsOnly(failures, named("config files"), /would warn all the time/);
+  });
+  test("a file appender fails (read-only root file system)", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.logging.appenders = [{ type: "file", currentLogFilename: "/var/log/order.log" }]; }));
+    assertFailsOnly(failures, named("config files"), /console/);
+  });
+});
+
+describe("identities", () => {
+  test("a Certificate URI that is not the configured identity fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "gateway").spec.uris = ["spiffe://tiktokmall.local/gatewy"]; });
+    assertFailsOnly(failures, named("identities"), /spiffe:\/\/tiktokmall.local\/gateway \(gateway\) is carried by 0 Certificates/);
+  });
+  test("a missing admin identity fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "auth", (c) => { c.authorization.admin = []; }));
+    assertFailsOnly(failures, named("identities"), /authorization.admin/);
+  });
+  test("a role the matrix does not grant fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.authorization.peers["spiffe://tiktokmall.local/payment"].push("list-orders"); }));
+    assertFailsOnly(failures, named("identities"), /roles of spiffe:\/\/tiktokmall.local\/payment/);
+  });
+  test("order expecting another identity from auth fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "order", (c) => { c.auth.identity = "spiffe://tiktokmall.local/auth"; }));
+    assertFailsOnly(failures, named("identities"), /auth.identity/);
+  });
+  test("an SVID identity for another service account fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => { get(objects, "Deployment", "order").spec.template.spec.serviceAccountName = "default"; });
+    assertFailsOnly(failures, named("identities"), /sa\/order/, ["references", "csi-driver-spiffe"]);
+  });
+});
+
+describe("network policies", () => {
+  test("an extra connection fails: payment may not reach auth", () => {
+    const failures = check("base", (objects) => get(objects, "NetworkPolicy", "auth").spec.ingress[0].from.push({ podSelector: { matchLabels: { "app.kubernetes.io/name": "payment" } } }));
+    assertFailsOnly(failures, named("network"), /policies allow payment -> auth:app/);
+  });
+  test("a missing connection fails: order's egress to auth removed", () => {
+    const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "order").spec.egress.shift(); });
+    assertFailsOnly(failures, named("network"), /matrix allows order -> auth:app \(8443\/TCP\), the policies do not/);
+  });
+  test("opening the probe port to pods fails", () => {
+    const failures = check("base", (objects) => get(objects, "NetworkPolicy", "auth").spec.ingress[1].ports.push({ protocol: "TCP", port: "probes" }));
+    assertFailsOnly(failures, named("network"), /-> auth:probes/);
+  });
+  test("a rule without peers fails (it admits the world)", () => {
+    const failures = check("base", (objects) => { delete get(objects, "NetworkPolicy", "order").spec.ingress[0].from; });
+    assertFailsOnly(failures, named("network"), /world -> order:app|admits every source/);
+  });
+  test("no default deny fails", () => {
+    const failures = check("base", (objects) => objects.splice(objects.indexOf(get(objects, "NetworkPolicy", "default-deny")), 1));
+    assertFailsOnly(failures, named("network"), /default-deny/);
+  });
+  test("a wider egress on one side fails even where the other side blocks it", () => {
+    const failures = check("base", (objects) => get(objects, "NetworkPolicy", "payment-egress").spec.egress.push(
+      { to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "auth" } } }], ports: [{ protocol: "TCP", port: 8443 }] }));
+    assertFailsOnly(failures, named("network"), /egress side: policies allow payment -> auth/);
+  });
+});
+
+describe("pod security and secrets", () => {
+  test("a writable root file system fails", () => {
+    const failures = check("base", (objects) => { container(objects, "auth").securityContext.readOnlyRootFilesystem = false; });
+    assertFailsOnly(failures, named("pod security"), /readOnlyRootFilesystem/);
+  });
+  test("running as root fails", () => {
+    const failures = check("base", (objects) => {
+      const pod = get(objects, "Deployment", "order").spec.template.spec;
+      pod.securityContext.runAsUser = 0;
+      container(objects, "order").securityContext.runAsUser = 0;
+    });
+    assertFailsOnly(failures, named("pod security"), /runAsUser is 0/);
+  });
+  test("a missing memory limit fails", () => {
+    const failures = check("base", (objects) => { delete container(objects, "order").resources.limits.memory; });
+    assertFailsOnly(failures, named("pod security"), /no memory limits/);
+  });
+  test("a Secret in the manifests fails", () => {
+    const failures = check("base", (objects) => objects.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "leak", namespace: "tiktokmall" }, stringData: { "token-signing-key.pem": "-----BEGIN PRIVATE KEY-----\nMIG...\n-----END PRIVATE KEY-----\n" } }));
+    assertFailsOnly(failures, named("no secret"), /embedded PEM|Secrets come from/);
+  });
+  test("a literal database password in the config fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "auth", (c) => { c.database.password = "hunter2"; }));
+    assertFailsOnly(failures, named("no secret"), /literal secret/, ["database"]);
+  });
+});
+
+describe("database and references", () => {
+  test("a database URL without verify-full fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.database.url = c.database.url.replace("verify-full", "require"); }));
+    assertFailsOnly(failures, named("database"), /sslmode=verify-full/);
+  });
+  test("a certificate CN that is not the database role fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.commonName = "auth-service"; });
+    assertFailsOnly(failures, named("database"), /maps the CN to the role auth/);
+  });
+  test("a PodDisruptionBudget that blocks every drain fails", () => {
+    const failures = check("base", (objects) => { get(objects, "PodDisruptionBudget", "auth").spec.minAvailable = 2; });
+    assertFailsOnly(failures, named("references"), /minAvailable 2/);
+  });
+  test("a Secret volume nothing writes fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "Deployment", "order").spec.template.spec.volumes.find((v) => v.name === "tls").secret.secretName = "order-tls-old";
+    });
+    assertFailsOnly(failures, named("references"), /nothing writes Secret order-tls-old/, ["identities", "service monitors"]);
+  });
+});
+
+describe("certificates, scraping and the CSI driver", () => {
+  test("a certificate that keeps its key on renewal fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.privateKey.rotationPolicy = "Never"; });
+    assertFailsOnly(failures, named("certificates"), /rotationPolicy must be Always/);
+  });
+  test("a ServiceMonitor serverName that is not in the certificate fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "ServiceMonitor", "order").spec.endpoints[0].tlsConfig.serverName = "order.example.com"; });
+    assertFailsOnly(failures, named("service monitors"), /serverName order.example.com/);
+  });
+  test("a ServiceMonitor scraping over http fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "ServiceMonitor", "auth").spec.endpoints[0].scheme = "http"; });
+    assertFailsOnly(failures, named("service monitors"), /scheme/);
+  });
+  test("a scraper certificate that the admin block does not admit fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      for (const name of ["auth", "order"]) get(objects, "ServiceMonitor", name).spec.endpoints[0].tlsConfig.cert.secret.name = "gateway-tls";
+    });
+    assertFailsOnly(failures, named("service monitors"), /Secret ops-tls/);
+  });
+  test("a driver trust domain that is not the configs' fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => { context.helmValues.app.trustDomain = "cluster.local"; });
+    assertFailsOnly(failures, named("csi-driver-spiffe"), /app.trustDomain/);
+  });
+  test("a driver without a CA bundle fails (no ca.crt would be written)", () => {
+    const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => { delete context.helmValues.app.driver.sourceCABundle; });
+    assertFailsOnly(failures, named("csi-driver-spiffe"), /sourceCABundle/);
+  });
+  test("an fs-group that is not the pod's fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const volume = get(objects, "Deployment", "auth").spec.template.spec.volumes.find((v) => v.name === "tls");
+      volume.csi.volumeAttributes["spiffe.csi.cert-manager.io/fs-group"] = "0";
+    });
+    assertFailsOnly(failures, named("csi-driver-spiffe"), /fs-group/);
+  });
+  test("the base's Secret volume left in place in the SPIFFE overlay fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const volume = get(objects, "Deployment", "order").spec.template.spec.volumes.find((v) => v.name === "tls");
+      delete volume.csi;
+      volume.secret = { secretName: "order-tls" };
+    });
+    assertFailsOnly(failures, named("config files"), /expected csi-spiffe/, ["references", "csi-driver-spiffe"]);
+  });
+});
