@@ -30,8 +30,8 @@ SERVICE defaults to: auth order gateway payment ops
 Re-running is safe: an existing CA is reused (never silently replaced; only --force does),
 service certificates that exist, verify against the CA, have the requested key type and are
 valid for at least one more day are kept, and the others are issued anew from the CA. The
-token-signing key is kept too, so issued tokens stay valid. Private keys are written with
-mode 0600. Check a certificate with:
+token-signing key is kept too, so issued tokens stay valid. DIR is made mode 0700 and private
+keys are written with mode 0600. Check a certificate with:
 
   openssl verify -CAfile certs/ca-cert.pem certs/auth-cert.pem
 HELP
@@ -61,6 +61,7 @@ done
 command -v openssl >/dev/null || { echo "generate_certs.sh: openssl is required" >&2; exit 1; }
 
 mkdir -p "$out"
+chmod 700 "$out" # it holds private keys
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 umask 077

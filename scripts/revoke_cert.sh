@@ -39,16 +39,20 @@ for file in "$out/ca-cert.pem" "$out/ca-key.pem"; do
   [[ -s $file ]] || { echo "revoke_cert.sh: $file is missing; run scripts/generate_certs.sh first" >&2; exit 1; }
 done
 
+absolute() { [[ $1 == /* ]] && printf '%s\n' "$1" || printf '%s/%s\n' "$PWD" "$1"; }
+ca_cert=$(absolute "$out/ca-cert.pem") ca_key=$(absolute "$out/ca-key.pem")
+
+# openssl ca expands $VAR in its configuration file, so no path goes there: openssl runs in a work
+# directory holding a copy of the revocation index, and the CA's files are given on its command line.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 touch "$out/crl-index.txt"
+cp "$out/crl-index.txt" "$work/index.txt"
 cat > "$work/ca.cnf" <<CNF
 [ca]
 default_ca = crl
 [crl]
-database = $out/crl-index.txt
-certificate = $out/ca-cert.pem
-private_key = $out/ca-key.pem
+database = index.txt
 default_md = sha256
 default_crl_days = $days
 unique_subject = no
@@ -57,13 +61,20 @@ crl_extensions = crl_ext
 authorityKeyIdentifier = keyid
 CNF
 
+ca() { (cd "$work" && openssl ca -config ca.cnf -cert "$ca_cert" -keyfile "$ca_key" -batch "$@"); }
+
 for cert in "${certs[@]}"; do
-  openssl verify -CAfile "$out/ca-cert.pem" "$cert" >/dev/null 2>&1 ||
-    { echo "revoke_cert.sh: $cert is not issued by $out/ca-cert.pem" >&2; exit 1; }
-  openssl ca -config "$work/ca.cnf" -revoke "$cert" -crl_reason keyCompromise -batch 2>"$work/err" ||
-    { grep -qi "already revoked" "$work/err" || { cat "$work/err" >&2; exit 1; }; }
+  if ! verified=$(openssl verify -CAfile "$out/ca-cert.pem" "$cert" 2>&1); then
+    printf 'revoke_cert.sh: %s is not issued by %s:\n%s\n' "$cert" "$out/ca-cert.pem" "$verified" >&2
+    exit 1
+  fi
+  if ! ca -revoke "$(absolute "$cert")" -crl_reason keyCompromise 2>"$work/err"; then
+    grep -qi "already revoked" "$work/err" || { cat "$work/err" >&2; exit 1; }
+  fi
   echo "revoked   $cert (serial $(openssl x509 -in "$cert" -noout -serial | cut -d= -f2))"
 done
-openssl ca -config "$work/ca.cnf" -gencrl -batch -out "$work/crl.pem" 2>/dev/null
+ca -gencrl -out crl.pem 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+cp "$work/index.txt" "$out/crl-index.txt.new"
+mv -f "$out/crl-index.txt.new" "$out/crl-index.txt"
 mv -f "$work/crl.pem" "$out/crl.pem"
 echo "CRL       $out/crl.pem ($(grep -c '^R' "$out/crl-index.txt") revoked, valid $days days)"

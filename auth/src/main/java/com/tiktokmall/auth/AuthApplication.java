@@ -7,6 +7,7 @@ import com.tiktokmall.auth.db.RevocationDao;
 import com.tiktokmall.auth.resources.AuthRoles;
 import com.tiktokmall.auth.resources.TokenResource;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
+import com.tiktokmall.mtls.dropwizard.PrivateH2Files;
 import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.CheckCommand;
@@ -68,6 +69,7 @@ public class AuthApplication extends Application<AuthConfiguration> {
         mtls.authorize(environment, configuration.getAuthorization(), AuthRoles.ALL);
         // PostgreSQL: logs in with this service's certificate (see MtlsBundle.database)
         DataSourceFactory database = mtls.database(configuration, configuration.getDatabase());
+        PrivateH2Files.prepare(database.getUrl());
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
                 database.build(environment.metrics(), "auth-migrations"), MIGRATIONS)) {
             liquibase.update(new Contexts());
@@ -77,7 +79,8 @@ public class AuthApplication extends Application<AuthConfiguration> {
         List<TokenSigningKey> previousKeys = IntStream.range(0, tokens.getPreviousKeys().size())
                 .mapToObj(i -> TokenSigningKey.previousFromPem(tokens.getPreviousKeys().get(i), i)).toList();
         TokenService tokenService = new TokenService(TokenSigningKey.fromPem(tokens.getSigningKey()), previousKeys,
-                tokens.getIssuer(), tokens.getLifetime(), jdbi.onDemand(RevocationDao.class), Clock.systemUTC());
+                tokens.getIssuer(), tokens.getLifetime(), tokens.getMaxLength(), jdbi.onDemand(RevocationDao.class),
+                Clock.systemUTC());
         environment.jersey().register(new TokenResource(tokenService));
     }
 }

@@ -3,6 +3,7 @@ package com.tiktokmall.auth;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.dropwizard.MtlsConfiguration;
 import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.util.DataSize;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 
@@ -17,6 +18,11 @@ public class AuthConfiguration extends MtlsConfiguration {
     @NotNull
     @JsonProperty
     private DataSourceFactory database = new DataSourceFactory();
+
+    /** auth's requests are small: a user id or a token. */
+    public AuthConfiguration() {
+        getLimits().setMaxRequestBody(DataSize.kibibytes(16));
+    }
 
     public TokensConfiguration getTokens() {
         return tokens;

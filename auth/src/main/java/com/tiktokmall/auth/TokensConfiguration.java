@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MaxDuration;
 import io.dropwizard.validation.MinDuration;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 
@@ -27,6 +29,11 @@ public class TokensConfiguration {
     @JsonProperty
     private String issuer = "tiktokmall-auth";
 
+    @Min(256)
+    @Max(65536)
+    @JsonProperty("max_length")
+    private int maxLength = 4096;
+
     /** Keys whose tokens still verify (until they expire) but that sign nothing: for key rollover. */
     @NotNull
     @JsonProperty("previous_keys")
@@ -42,6 +49,11 @@ public class TokensConfiguration {
 
     public String getIssuer() {
         return issuer;
+    }
+
+    /** The longest token looked at, in characters; ours are about 300. A longer one is not ours. */
+    public int getMaxLength() {
+        return maxLength;
     }
 
     public List<Path> getPreviousKeys() {

@@ -76,14 +76,24 @@ public final class AuthTestApp {
 
     /** A token signed with auth's key but with claims of the test's choosing, e.g. already expired. */
     public static String mintToken(TestPki pki, long userId, Instant issuedAt, Instant expiresAt) {
-        return mintToken(pki.tokenSigningKey(), userId, issuedAt, expiresAt);
+        return mintToken(pki.tokenSigningKey(), "tiktokmall-auth", userId, issuedAt, expiresAt);
+    }
+
+    /** As {@link #mintToken(TestPki, long, Instant, Instant)}, naming another issuer. */
+    public static String mintToken(TestPki pki, String issuer, long userId, Instant issuedAt, Instant expiresAt) {
+        return mintToken(pki.tokenSigningKey(), issuer, userId, issuedAt, expiresAt);
     }
 
     /** A token signed with the key in {@code keyFile}, as auth would sign it with that key. */
     public static String mintToken(Path keyFile, long userId, Instant issuedAt, Instant expiresAt) {
+        return mintToken(keyFile, "tiktokmall-auth", userId, issuedAt, expiresAt);
+    }
+
+    /** A token signed with the key in {@code keyFile}, naming the issuer of the test's choosing. */
+    public static String mintToken(Path keyFile, String issuer, long userId, Instant issuedAt, Instant expiresAt) {
         TokenSigningKey key = TokenSigningKey.fromPem(keyFile);
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.signingJwk().getKeyID()).build(),
-                new JWTClaimsSet.Builder().issuer("tiktokmall-auth").subject(Long.toString(userId))
+                new JWTClaimsSet.Builder().issuer(issuer).subject(Long.toString(userId))
                         .issueTime(Date.from(issuedAt)).expirationTime(Date.from(expiresAt))
                         .jwtID(UUID.randomUUID().toString()).build());
         try {

@@ -40,6 +40,15 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * certificate in it must be a CA certificate. Instances are immutable.
  */
 public final class TrustBundle {
+    /**
+     * The most CAs a bundle may hold. A TLS 1.2 server names every CA it trusts in its
+     * CertificateRequest, whose list has a 16-bit length; and JDK clients refuse handshake
+     * messages over 32 KiB by default. Past that, every TLS 1.2 handshake fails.
+     */
+    public static final int MAX_CAS = 100;
+    /** The most bytes the CAs' names may take in that list: half of the JDK's 32 KiB, for safety. */
+    public static final int MAX_CA_NAME_BYTES = 16 * 1024;
+
     private final List<X509Certificate> certificates;
     private final Path file;
     private final List<X509CRL> crls;
@@ -53,6 +62,7 @@ public final class TrustBundle {
         this.crls = List.copyOf(crls);
         this.crlFile = crlFile;
         requireCas();
+        requireFewEnoughCas();
         requireCurrentCrlPerCa(now);
         this.anchors = certificates.stream().map(ca -> new TrustAnchor(ca, null)).collect(Collectors.toUnmodifiableSet());
         this.trustManager = new DiagnosingTrustManager(pkixTrustManager(), this);
@@ -202,6 +212,20 @@ public final class TrustBundle {
                         + " is not a CA certificate (basicConstraints CA:TRUE is missing)",
                         "put only CA certificates here, such as certs/ca-cert.pem");
             }
+        }
+    }
+
+    private void requireFewEnoughCas() {
+        if (certificates.size() > MAX_CAS) {
+            throw TlsException.inFile(file, "the bundle holds " + certificates.size() + " CA certificates, more than "
+                    + MAX_CAS + ": TLS 1.2 servers name every trusted CA in their handshake, which then no longer fits",
+                    "keep only the CAs that issue certificates for your peers (during a rotation, the old and the new)");
+        }
+        int nameBytes = certificates.stream().mapToInt(ca -> 2 + ca.getSubjectX500Principal().getEncoded().length).sum();
+        if (nameBytes > MAX_CA_NAME_BYTES) {
+            throw TlsException.inFile(file, "the names of the bundle's " + certificates.size() + " CAs take " + nameBytes
+                    + " bytes, more than " + MAX_CA_NAME_BYTES + ": TLS 1.2 servers send them all in their handshake,"
+                    + " which JDK clients would refuse", "keep fewer CAs in the bundle");
         }
     }
 

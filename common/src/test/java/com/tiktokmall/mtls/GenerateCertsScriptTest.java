@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** scripts/generate_certs.sh, run for real with openssl, and its output read by this library. */
 class GenerateCertsScriptTest {
     private static final Path SCRIPT = Path.of("../scripts/generate_certs.sh").toAbsolutePath().normalize();
+    private static final Path REVOKE = Path.of("../scripts/revoke_cert.sh").toAbsolutePath().normalize();
     private static final String PASSWORD = "s3cret";
 
     @TempDir
@@ -105,6 +107,31 @@ class GenerateCertsScriptTest {
                 .extracting(CertPathValidatorException::getReason)
                 .isEqualTo(CertPathValidatorException.BasicReason.REVOKED);
         assertThat(trust.validate(auth.chain(), Instant.now())).isEmpty();
+    }
+
+    @Test
+    void theOutputDirectoryIsMadeReadableByItsOwnerOnly() throws Exception {
+        Path out = Files.createDirectory(dir.resolve("certs"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwxr-xr-x")));
+
+        run("--out", out.toString(), "auth");
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rwx------");
+    }
+
+    @Test
+    void revokeCertTakesPathsWithADollarAndReportsOpensslsErrors() throws Exception {
+        Path out = dir.resolve("certs $HOME");
+        run("--out", out.toString(), "auth", "payment");
+
+        assertThat(run(REVOKE.toString(), "--out", out.toString(), out.resolve("payment-cert.pem").toString()))
+                .contains("CRL       " + out.resolve("crl.pem") + " (1 revoked");
+
+        Files.writeString(out.resolve("ca-key.pem"), "not a key\n");
+        Process broken = new ProcessBuilder(REVOKE.toString(), "--out", out.toString()).redirectErrorStream(true).start();
+        String output = new String(broken.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(broken.waitFor()).isNotZero();
+        assertThat(output).contains("Could not read CA private key from " + out.resolve("ca-key.pem"));
     }
 
     private X509Certificate ca() {

@@ -6,6 +6,8 @@ import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.dropwizard.SettingException;
 import io.dropwizard.client.JerseyClientConfiguration;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
 import java.net.URI;
@@ -23,6 +25,11 @@ public class AuthServiceConfiguration {
     @NotNull
     @JsonProperty
     private JerseyClientConfiguration client = new JerseyClientConfiguration();
+
+    @Min(256)
+    @Max(65536)
+    @JsonProperty("max_token_length")
+    private int maxTokenLength = 4096;
 
     public URI getUrl() {
         return url;
@@ -48,6 +55,11 @@ public class AuthServiceConfiguration {
         } catch (TlsException e) {
             throw new SettingException("auth.identity", e.problem(), "write spiffe://" + trustDomain + "/auth");
         }
+    }
+
+    /** The longest bearer token sent to auth, in characters; a longer one is refused with 401 unasked. */
+    public int getMaxTokenLength() {
+        return maxTokenLength;
     }
 
     public JerseyClientConfiguration getClient() {

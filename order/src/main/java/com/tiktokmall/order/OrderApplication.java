@@ -3,6 +3,7 @@ package com.tiktokmall.order;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
+import com.tiktokmall.mtls.dropwizard.PrivateH2Files;
 import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
 import com.tiktokmall.order.client.AuthClient;
 import com.tiktokmall.order.client.AuthUnavailableExceptionMapper;
@@ -69,6 +70,7 @@ public class OrderApplication extends Application<OrderConfiguration> {
         mtls.authorize(environment, configuration.getAuthorization(), OrderRoles.ALL);
         // PostgreSQL: logs in with this service's certificate (see MtlsBundle.database)
         DataSourceFactory database = mtls.database(configuration, configuration.getDatabase());
+        PrivateH2Files.prepare(database.getUrl());
         try (CloseableLiquibase liquibase = new CloseableLiquibaseWithClassPathMigrationsFile(
                 database.build(environment.metrics(), "order-migrations"), MIGRATIONS)) {
             liquibase.update(new Contexts());
@@ -77,7 +79,8 @@ public class OrderApplication extends Application<OrderConfiguration> {
         SpiffeId authIdentity = configuration.getAuth().identity(configuration.getTls().getTrustDomain());
         Client authHttp = mtls.clientBuilder(environment, authIdentity).using(configuration.getAuth().getClient())
                 .build("auth");
-        AuthClient auth = new AuthClient(authHttp, configuration.getAuth().getUrl());
+        AuthClient auth = new AuthClient(authHttp, configuration.getAuth().getUrl(),
+                configuration.getAuth().getMaxTokenLength());
         environment.jersey().register(new AuthUnavailableExceptionMapper());
         environment.jersey().register(new OrderResource(new OrderService(jdbi.onDemand(OrderDao.class),
                 Clock.systemUTC()), auth));

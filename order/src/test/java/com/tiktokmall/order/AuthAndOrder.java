@@ -36,14 +36,19 @@ public final class AuthAndOrder implements BeforeAllCallback, AfterAllCallback {
     private DropwizardTestSupport<OrderConfiguration> order;
     private Map<String, String> orderStartedWith;
 
-    private AuthAndOrder(TestPki pki) {
+    private AuthAndOrder(TestPki pki, Path data) {
         this.pki = pki;
-        this.data = AuthTestApp.dataDir(pki);
+        this.data = data;
     }
 
     /** Both services with the certificates of {@code pki}, each storing in its own H2 database. */
     public static AuthAndOrder of(TestPki pki) {
-        return new AuthAndOrder(pki);
+        return new AuthAndOrder(pki, AuthTestApp.dataDir(pki));
+    }
+
+    /** As {@link #of(TestPki)}, the H2 databases in {@code data}, which the services create if it is missing. */
+    public static AuthAndOrder of(TestPki pki, Path data) {
+        return new AuthAndOrder(pki, data);
     }
 
     /** Changes auth's settings (those of {@link AuthTestApp#settings}) before it starts. */

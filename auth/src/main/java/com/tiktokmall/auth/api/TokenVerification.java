@@ -7,7 +7,8 @@ import java.time.Instant;
 
 /**
  * The answer to {@code POST /v1/tokens/verify} (TikTokMall's VerifyResp): either valid with the
- * user it was issued for, or not valid with a reason meant for logs, not for end users.
+ * user it was issued for, or not valid with a reason in plain words (one of a fixed set, see
+ * {@code TokenService}), meant for logs, not for end users.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TokenVerification(

@@ -14,6 +14,7 @@ import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import com.tiktokmall.auth.api.IssuedToken;
@@ -34,15 +35,28 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * Issues, verifies and revokes user tokens: ES256 JWTs whose {@code jti} can be revoked. Tokens are
- * signed with one key and verified with it or any of the previous keys (key rollover: tokens
- * signed before the switch stay valid until they expire); the {@code kid} header picks the key.
+ * Issues, verifies and revokes user tokens: ES256 JWTs whose {@code jti} can be revoked. A token
+ * is valid only until its {@code exp}, to the second, with no clock skew allowed; an invalid one
+ * is answered with one reason of a fixed set ({@link #MALFORMED}, {@link #TOO_LONG},
+ * {@link #BAD_SIGNATURE}, {@link #WRONG_ISSUER}, {@link #NOT_YET_VALID}, {@link #EXPIRED},
+ * {@link #REVOKED}), never the JWT library's wording. Tokens are signed with one key and verified
+ * with it or any of the previous keys (key rollover: tokens signed before the switch stay valid
+ * until they expire); the {@code kid} header picks the key.
  */
 public class TokenService {
+    public static final String MALFORMED = "malformed";
+    public static final String TOO_LONG = "too long";
+    public static final String BAD_SIGNATURE = "bad signature";
+    public static final String WRONG_ISSUER = "wrong issuer";
+    public static final String NOT_YET_VALID = "not yet valid";
+    public static final String EXPIRED = "expired";
+    public static final String REVOKED = "revoked";
+
     private final TokenSigningKey key;
     private final List<ECKey> verificationKeys;
     private final String issuer;
     private final Duration lifetime;
+    private final int maxLength;
     private final RevocationDao revocations;
     private final Clock clock;
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
@@ -50,9 +64,10 @@ public class TokenService {
     /**
      * @param key          signs new tokens, and verifies them
      * @param previousKeys only verify: keys that signed tokens before {@code key} did
+     * @param maxLength    the longest token looked at, in characters; longer ones are not ours
      */
     public TokenService(TokenSigningKey key, List<TokenSigningKey> previousKeys, String issuer, Duration lifetime,
-                        RevocationDao revocations, Clock clock) {
+                        int maxLength, RevocationDao revocations, Clock clock) {
         this.key = key;
         Map<String, ECKey> keys = new LinkedHashMap<>();
         Stream.concat(Stream.of(key), previousKeys.stream())
@@ -60,12 +75,16 @@ public class TokenService {
         this.verificationKeys = List.copyOf(keys.values());
         this.issuer = issuer;
         this.lifetime = lifetime;
+        this.maxLength = maxLength;
         this.revocations = revocations;
         this.clock = clock;
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256,
                 new ImmutableJWKSet<>(new JWKSet(List.<JWK>copyOf(verificationKeys)))));
-        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
-                new JWTClaimsSet.Builder().issuer(issuer).build(), Set.of("sub", "iat", "exp", "jti")));
+        // The issuer and the expiry are checked below, against this service's clock and without skew.
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(null,
+                Set.of("iss", "sub", "iat", "exp", "jti"));
+        claims.setMaxClockSkew(0);
+        processor.setJWTClaimsSetVerifier(claims);
     }
 
     public IssuedToken issue(long userId) {
@@ -89,17 +108,44 @@ public class TokenService {
     }
 
     public TokenVerification verify(String token) {
-        try {
-            JWTClaimsSet claims = processor.process(token, null);
-            if (revocations.isRevoked(claims.getJWTID())) {
-                return TokenVerification.invalid("revoked");
-            }
-            return TokenVerification.valid(Long.parseLong(claims.getSubject()), claims.getExpirationTime().toInstant());
-        } catch (ParseException | NumberFormatException e) {
-            return TokenVerification.invalid("malformed");
-        } catch (BadJOSEException | JOSEException e) {
-            return TokenVerification.invalid(e.getMessage());
+        if (token.length() > maxLength) {
+            return TokenVerification.invalid(TOO_LONG);
         }
+        JWTClaimsSet claims;
+        long userId;
+        try {
+            claims = processor.process(token, null);
+            userId = Long.parseLong(claims.getSubject());
+        } catch (ParseException | NumberFormatException e) {
+            return TokenVerification.invalid(MALFORMED);
+        } catch (BadJWTException e) {
+            return TokenVerification.invalid(reason(e));
+        } catch (BadJOSEException | JOSEException e) { // BadJWSException, no key for its alg or kid, unsigned
+            return TokenVerification.invalid(BAD_SIGNATURE);
+        }
+        Instant expiresAt = claims.getExpirationTime().toInstant();
+        if (!issuer.equals(claims.getIssuer())) {
+            return TokenVerification.invalid(WRONG_ISSUER);
+        }
+        if (!clock.instant().isBefore(expiresAt)) {
+            return TokenVerification.invalid(EXPIRED);
+        }
+        if (revocations.isRevoked(claims.getJWTID())) {
+            return TokenVerification.invalid(REVOKED);
+        }
+        return TokenVerification.valid(userId, expiresAt);
+    }
+
+    /** The library's claim checks, in this service's words. */
+    private static String reason(BadJWTException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.startsWith("Expired")) {
+            return EXPIRED;
+        }
+        if (message.contains("before use time")) {
+            return NOT_YET_VALID;
+        }
+        return MALFORMED;
     }
 
     /**
@@ -109,6 +155,9 @@ public class TokenService {
      * @throws InvalidTokenException when the token is not one of ours
      */
     public void revoke(String token) {
+        if (token.length() > maxLength) {
+            throw new InvalidTokenException("the token is longer than " + maxLength + " characters: not one of ours");
+        }
         try {
             SignedJWT jwt = SignedJWT.parse(token);
             JWTClaimsSet claims = jwt.getJWTClaimsSet();

@@ -4,13 +4,20 @@ import com.tiktokmall.auth.AuthConfiguration;
 import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
+import com.tiktokmall.mtls.testing.RawHttps;
+import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -22,13 +29,17 @@ import static org.assertj.core.api.Assertions.within;
 @ExtendWith(DropwizardExtensionsSupport.class)
 class TokenResourceTest {
     private static final TestPki PKI = TestPki.create();
+    /** Not there yet: auth creates it. */
+    private static final Path DATA = PKI.dir().resolve("data");
     private static final DropwizardAppExtension<AuthConfiguration> AUTH =
-            AuthTestApp.extension(AuthTestApp.settings(PKI, AuthTestApp.dataDir(PKI)));
+            AuthTestApp.extension(AuthTestApp.settings(PKI, DATA));
+    private static TestCert gatewayCert;
     private static MtlsTestClient gateway;
 
     @BeforeAll
     static void issueGatewayCertificate() {
-        gateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca());
+        gatewayCert = PKI.issue("gateway");
+        gateway = MtlsTestClient.as(gatewayCert, PKI.ca());
     }
 
     @Test
@@ -53,12 +64,80 @@ class TokenResourceTest {
                 Instant.now().minus(Duration.ofHours(1)));
         String foreign = AuthTestApp.mintToken(TestPki.create(), 7, Instant.now(), Instant.now().plus(Duration.ofHours(1)));
 
-        for (String bad : new String[] {"garbage", tampered, expired, foreign}) {
+        String otherIssuer = AuthTestApp.mintToken(PKI, "someone-else", 7, Instant.now(),
+                Instant.now().plus(Duration.ofHours(1)));
+        String revoked = issue(7).text("token");
+        revoke(revoked);
+
+        Map<String, String> reasons = Map.of("garbage", "malformed", tampered, "bad signature", expired, "expired",
+                foreign, "bad signature", otherIssuer, "wrong issuer", revoked, "revoked", "x".repeat(4097), "too long");
+        reasons.forEach((bad, reason) -> {
             Reply verified = verify(bad);
             assertThat(verified.status()).isEqualTo(200);
             assertThat(verified.json().path("valid").asBoolean()).as(bad).isFalse();
             assertThat(verified.json().has("user_id")).isFalse();
-        }
+            assertThat(verified.text("reason")).as(bad).isEqualTo(reason);
+        });
+    }
+
+    @Test
+    void aTokenIsNotValidOnceItsExpiryHasPassedNotEvenBySeconds() {
+        String justExpired = AuthTestApp.mintToken(PKI, 9, Instant.now().minus(Duration.ofHours(1)),
+                Instant.now().minusSeconds(2));
+
+        Reply verified = verify(justExpired);
+
+        assertThat(verified.json().path("valid").asBoolean()).isFalse();
+        assertThat(verified.text("reason")).isEqualTo("expired");
+    }
+
+    @Test
+    void aTokenLongerThanTheLimitIsNotLookedAt() {
+        assertThat(verify("a".repeat(4097)).text("reason")).isEqualTo("too long");
+        Reply revoked = revoke("a".repeat(4097));
+        assertThat(revoked.status()).isEqualTo(400);
+        assertThat(revoked.text("message")).isEqualTo("the token is longer than 4096 characters: not one of ours");
+    }
+
+    @Test
+    void aTenMegabyteBodyGets413AtOnceAndAuthStaysHealthy() throws Exception {
+        RawHttps.Answer answer = RawHttps.postFlood(gatewayCert.rawClientContext(PKI.ca().certificate()), "localhost",
+                AUTH.getLocalPort(), "/v1/tokens", 10L * 1024 * 1024, false);
+
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(413);
+        assertThat(answer.sentBeforeAnswer()).as("bytes sent before the answer").isLessThan(10L * 1024 * 1024);
+        assertThat(answer.took()).isLessThan(Duration.ofSeconds(1));
+        assertThat(answer.body()).contains("\"code\":413");
+        assertThat(issue(10).status()).isEqualTo(201);
+        assertThat(gateway.get("https://localhost:" + AUTH.getAdminPort() + "/healthcheck").status()).isEqualTo(200);
+    }
+
+    @Test
+    void bodiesOverSixteenKibAreRefused() {
+        Reply reply = gateway.post(url("/v1/tokens/verify"), Map.of("token", "a".repeat(16 * 1024)));
+
+        assertThat(reply.status()).isEqualTo(413);
+        assertThat(reply.text("message")).isEqualTo("the request body is larger than the 16384 bytes this service accepts");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "/v1/tokens        | {\"user_id\": \"42\"}              | 422 | user_id must be a whole number",
+            "/v1/tokens        | {\"user_id\": 1.9}                 | 422 | user_id must be a whole number",
+            "/v1/tokens        | {\"user_id\": 42, \"user_id\": 43} | 400 | user_id appears more than once",
+            "/v1/tokens/verify | {\"token\": 12}                    | 422 | token must be a string"})
+    void jsonIsReadAsWritten(String path, String body, int status, String message) {
+        Reply reply = gateway.post(url(path), body);
+
+        assertThat(reply.status()).isEqualTo(status);
+        assertThat(reply.text("message")).isEqualTo(message);
+    }
+
+    @Test
+    void theDatabaseIsReadableByItsOwnerOnly() throws Exception {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(DATA))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(DATA.resolve("auth.mv.db"))))
+                .isEqualTo("rw-------");
     }
 
     @Test

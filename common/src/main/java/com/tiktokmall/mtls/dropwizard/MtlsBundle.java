@@ -12,6 +12,8 @@ import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
 import com.tiktokmall.mtls.dropwizard.db.MtlsDatabase;
 import com.tiktokmall.mtls.dropwizard.health.PrometheusEndpoint;
 import com.tiktokmall.mtls.dropwizard.health.TlsHealth;
+import com.tiktokmall.mtls.dropwizard.limits.LimitsConfiguration;
+import com.tiktokmall.mtls.dropwizard.limits.RequestLimits;
 import com.tiktokmall.mtls.dropwizard.probes.ProbeServer;
 import com.tiktokmall.mtls.dropwizard.probes.ProbesConfiguration;
 import com.tiktokmall.mtls.dropwizard.server.PemHttpsConnectorFactory;
@@ -73,6 +75,11 @@ import java.util.function.Function;
  * expiry, reloads and refused handshakes; every metric is also served in Prometheus text
  * exposition at {@code /prometheus} on the admin port.
  *
+ * <p>Whatever comes from outside is bounded by the {@code limits:} block of an
+ * {@link MtlsConfiguration} (defaults otherwise): request bodies, JSON depth and lengths, open
+ * connections per connector; and handshakes by {@code tls.handshake_timeout}. JSON is read
+ * strictly: no type coercion, no duplicate keys.
+ *
  * <p>The bundle also adds the {@code check-tls} command, which checks the block as start-up does
  * and reports on every file (and with {@code --connect HOST:PORT} shakes hands with a peer), and
  * turns on {@code ${ENV_VAR}} substitution in the configuration file, so that
@@ -111,6 +118,9 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
         this.configuration = configuration;
         this.environment = environment;
         tls = tlsOf.apply(configuration);
+        LimitsConfiguration limits = configuration instanceof MtlsConfiguration mtlsConfiguration
+                ? mtlsConfiguration.getLimits() : new LimitsConfiguration();
+        RequestLimits.register(environment, limits);
         PrometheusEndpoint.register(environment);
         if (!tls.isEnabled()) {
             LOG.warn("tls.enabled is false: every connector and client of this service speaks plain HTTP,"
@@ -138,7 +148,7 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
         admin = new AdminAuthorizationFilter(tls.getTrustDomain(), environment.getObjectMapper());
         environment.admin().addFilter("mtls-admin-authorization", admin)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
-        secure(configuration.getServerFactory(), environment.getObjectMapper());
+        secure(configuration.getServerFactory(), environment.getObjectMapper(), limits.getMaxConnections());
     }
 
     /**
@@ -232,26 +242,29 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
         return Optional.ofNullable(source);
     }
 
-    private void secure(ServerFactory server, ObjectMapper mapper) {
+    private void secure(ServerFactory server, ObjectMapper mapper, int maxConnections) {
         if (server instanceof DefaultServerFactory factory) {
-            factory.setApplicationConnectors(secure(factory.getApplicationConnectors(), "applicationConnectors", mapper));
-            factory.setAdminConnectors(secure(factory.getAdminConnectors(), "adminConnectors", mapper));
+            factory.setApplicationConnectors(secure(factory.getApplicationConnectors(), "applicationConnectors", mapper,
+                    maxConnections));
+            factory.setAdminConnectors(secure(factory.getAdminConnectors(), "adminConnectors", mapper, maxConnections));
         } else if (server instanceof SimpleServerFactory factory) {
-            factory.setConnector(secure(List.of(factory.getConnector()), "connector", mapper).get(0));
+            factory.setConnector(secure(List.of(factory.getConnector()), "connector", mapper, maxConnections).get(0));
         } else {
             throw TlsException.inSetting("server.type", "server type " + server.getClass().getSimpleName()
                     + " is not supported", "use server type default or simple");
         }
     }
 
-    private List<ConnectorFactory> secure(List<ConnectorFactory> connectors, String where, ObjectMapper mapper) {
+    private List<ConnectorFactory> secure(List<ConnectorFactory> connectors, String where, ObjectMapper mapper,
+                                          int maxConnections) {
         return connectors.stream().map(connector -> {
             if (!(connector instanceof HttpConnectorFactory http) || connector instanceof HttpsConnectorFactory) {
                 throw TlsException.inSetting("server." + where, "a connector is of type "
                         + connector.getClass().getSimpleName() + "; with tls.enabled every connector must be"
                         + " type: http, and the tls block makes it HTTPS", "change the connector to type: http");
             }
-            return (ConnectorFactory) PemHttpsConnectorFactory.replacing(http, source, mapper);
+            return (ConnectorFactory) PemHttpsConnectorFactory.replacing(http, source, mapper,
+                    tls.getHandshakeTimeout().toJavaDuration(), maxConnections);
         }).toList();
     }
 }

@@ -1,7 +1,9 @@
 package com.tiktokmall.mtls.dropwizard;
 
+import com.fasterxml.jackson.annotation.JsonMerge;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.dropwizard.authorization.AuthorizationConfiguration;
+import com.tiktokmall.mtls.dropwizard.limits.LimitsConfiguration;
 import com.tiktokmall.mtls.dropwizard.probes.ProbesConfiguration;
 import io.dropwizard.core.Configuration;
 import jakarta.validation.Valid;
@@ -9,8 +11,9 @@ import jakarta.validation.constraints.NotNull;
 
 /**
  * A Dropwizard configuration with the blocks this library reads: {@code tls:},
- * {@code authorization:} and {@code probes:}. Extend it, or put a {@link TlsConfiguration} (and an
- * {@link AuthorizationConfiguration}) in your own configuration class.
+ * {@code authorization:}, {@code probes:} and {@code limits:}. Extend it, or put a
+ * {@link TlsConfiguration} (and an {@link AuthorizationConfiguration}) in your own configuration
+ * class; without this class the default {@link LimitsConfiguration} applies.
  *
  * <pre>{@code
  * public class OrderConfiguration extends MtlsConfiguration { ... }
@@ -28,6 +31,13 @@ public class MtlsConfiguration extends Configuration {
     @JsonProperty
     private AuthorizationConfiguration authorization = new AuthorizationConfiguration();
 
+    /** Merged: a service may change a default in its constructor, and the YAML still overrides it. */
+    @Valid
+    @NotNull
+    @JsonMerge
+    @JsonProperty
+    private LimitsConfiguration limits = new LimitsConfiguration();
+
     @Valid
     @NotNull
     @JsonProperty
@@ -39,6 +49,10 @@ public class MtlsConfiguration extends Configuration {
 
     public AuthorizationConfiguration getAuthorization() {
         return authorization;
+    }
+
+    public LimitsConfiguration getLimits() {
+        return limits;
     }
 
     /** The plain-HTTP probe port for kubelet; off unless {@code probes.port} is set. */

@@ -40,6 +40,7 @@ import java.util.stream.Stream;
  *   expiry_warning: 14 days              # the tls health check warns this long before expiry
  *   provider: jsse                       # or conscrypt (BoringSSL): faster handshakes, same checks
  *   session_timeout: 1h                  # how long a TLS session may be resumed (at most 24h)
+ *   handshake_timeout: 10s               # a connection whose handshake takes longer is closed
  *   source: files                        # or workload_api: the SVID and bundle from the SPIRE agent,
  *   workload_api_socket: unix:///run/spire/sockets/agent.sock  # default $SPIFFE_ENDPOINT_SOCKET
  *   workload_api_timeout: 10s            # start-up fails without an SVID by then
@@ -101,6 +102,12 @@ public class TlsConfiguration {
     @MaxDuration(value = 24, unit = TimeUnit.HOURS)
     @JsonProperty("session_timeout")
     private Duration sessionTimeout = Duration.hours(1);
+
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+    @MaxDuration(value = 5, unit = TimeUnit.MINUTES)
+    @JsonProperty("handshake_timeout")
+    private Duration handshakeTimeout = Duration.seconds(10);
 
     /** Where the certificates come from. */
     public enum Source {
@@ -178,6 +185,14 @@ public class TlsConfiguration {
     /** How long a TLS session may be resumed without a full handshake (and so without its peer checked again). */
     public Duration getSessionTimeout() {
         return sessionTimeout;
+    }
+
+    /**
+     * How long a TLS handshake may take from the moment the connection opens, however slowly its
+     * bytes arrive (each byte would reset an idle timeout); then the connection is closed.
+     */
+    public Duration getHandshakeTimeout() {
+        return handshakeTimeout;
     }
 
     /** How long before a certificate expires the health check starts warning. */

@@ -25,6 +25,8 @@ class TlsConfigurationTest {
         System.clearProperty("dw.tls.enabled");
         System.clearProperty("dw.tls.server_cert");
         System.clearProperty("dw.tls.protocols");
+        System.clearProperty("dw.tls.handshake_timeout");
+        System.clearProperty("dw.limits.max_request_body");
     }
 
     @Test
@@ -53,5 +55,24 @@ class TlsConfigurationTest {
 
         assertThat(tls.getServerCert()).isEqualTo(Path.of("elsewhere/auth-cert.pem"));
         assertThat(tls.getProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
+    }
+
+    @Test
+    void theLimitsHaveSafeDefaultsAndCanBeOverridden() throws Exception {
+        System.setProperty("dw.tls.enabled", "false");
+        EchoApplication.EchoConfiguration defaults = factory.build(new ResourceConfigurationSourceProvider(), "echo.yml");
+        assertThat(defaults.getTls().getHandshakeTimeout().toSeconds()).isEqualTo(10);
+        assertThat(defaults.getLimits().getMaxRequestBody()).isEqualTo(64 * 1024);
+        assertThat(defaults.getLimits().getMaxConnections()).isEqualTo(1000);
+        assertThat(defaults.getLimits().getMaxJsonDepth()).isEqualTo(32);
+        assertThat(defaults.getLimits().getMaxJsonStringLength()).isEqualTo(16 * 1024);
+        assertThat(defaults.getLimits().getMaxJsonNumberLength()).isEqualTo(64);
+
+        System.setProperty("dw.tls.handshake_timeout", "3s");
+        System.setProperty("dw.limits.max_request_body", "1KiB");
+        EchoApplication.EchoConfiguration overridden = factory.build(new ResourceConfigurationSourceProvider(), "echo.yml");
+
+        assertThat(overridden.getTls().getHandshakeTimeout().toSeconds()).isEqualTo(3);
+        assertThat(overridden.getLimits().getMaxRequestBody()).isEqualTo(1024);
     }
 }

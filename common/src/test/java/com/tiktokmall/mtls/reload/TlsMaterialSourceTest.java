@@ -20,10 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The reload rules, one check at a time, with time moved by the test: content changes,
@@ -168,6 +171,35 @@ class TlsMaterialSourceTest {
         source.check();
         assertThat(serial()).isEqualTo(next.certificate().getSerialNumber());
         assertThat(source.lastFailure()).isEmpty();
+    }
+
+    @Test
+    void anErrorThrownInAScheduledCheckDoesNotEndTheSchedule() {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        TlsMaterialSource scheduled = TlsMaterialSource.watching(pki.tlsFiles("echo")).checkEvery(Duration.ofMillis(100))
+                .clock(clock).build();
+        try {
+            scheduled.onChange(changes::add);
+            scheduled.onChange(next -> {
+                if (changes.size() == 1) {
+                    throw new OutOfMemoryError("Java heap space (thrown by the test)");
+                }
+            });
+            scheduled.afterEveryCheck(() -> {
+                throw new StackOverflowError("thrown by the test after every check");
+            });
+            scheduled.start(scheduler);
+            pki.issue("echo");
+            await().atMost(10, TimeUnit.SECONDS).until(() -> changes.size() == 1);
+
+            TestCert next = pki.issue("echo");
+
+            await().atMost(10, TimeUnit.SECONDS).until(() ->
+                    scheduled.current().server().identity().certificate().getSerialNumber()
+                            .equals(next.certificate().getSerialNumber()));
+        } finally {
+            scheduled.close();
+        }
     }
 
     @Test

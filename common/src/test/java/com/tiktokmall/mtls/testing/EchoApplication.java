@@ -9,13 +9,19 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.servlet.http.HttpServletRequest;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -38,6 +44,14 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
     }
 
     public static class EchoConfiguration extends MtlsConfiguration {
+    }
+
+    /** What {@code POST /whoami/echo} reads: a little of every JSON type. */
+    public record Parcel(@JsonProperty("count") Integer count, @JsonProperty("user_id") Long userId,
+                         @JsonProperty("name") String name, @JsonProperty("items") List<Item> items) {
+    }
+
+    public record Item(@JsonProperty("quantity") Integer quantity) {
     }
 
     /** Holds {@code GET /whoami/held} in flight: one request at a time, let go by the test. */
@@ -86,6 +100,15 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
             String peer = chain == null ? "" : chain[0].getSubjectX500Principal().getName();
             return Map.of("peer", peer, "identity", caller.getName(), "remote_port", request.getRemotePort(),
                     "secure", request.isSecure(), "serial", chain == null ? "" : chain[0].getSerialNumber().toString(16));
+        }
+
+        /** A JSON body read and returned: for the limits on what a caller may send. */
+        @POST
+        @Path("/echo")
+        @Consumes(MediaType.APPLICATION_JSON)
+        @RolesAllowed(ROLE)
+        public Parcel echo(@NotNull @Valid Parcel parcel) {
+            return parcel;
         }
 
         /** A request that stays in flight until the test releases {@link #HELD}. */

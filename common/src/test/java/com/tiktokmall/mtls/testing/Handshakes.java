@@ -5,6 +5,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -40,7 +41,15 @@ public final class Handshakes {
      * certificate, so the refusal may only arrive with the first read: a request is sent to see it.
      */
     public static void assertRefusedDuringHandshake(SSLContext client, int port) {
-        RecordingSocket tcp = connected(port);
+        assertRefusedDuringHandshake(client, port, "127.0.0.1");
+    }
+
+    /**
+     * As {@link #assertRefusedDuringHandshake(SSLContext, int)}, from the loopback address
+     * {@code from} (any of 127.0.0.0/8): to the server, another peer.
+     */
+    public static void assertRefusedDuringHandshake(SSLContext client, int port, String from) {
+        RecordingSocket tcp = connected(port, from);
         try (SSLSocket tls = (SSLSocket) client.getSocketFactory().createSocket(tcp, "localhost", port, true)) {
             tls.startHandshake();
             OutputStream out = tls.getOutputStream();
@@ -72,7 +81,12 @@ public final class Handshakes {
      * without an HTTP answer (at most a TLS alert comes back).
      */
     public static void assertNoAnswerToPlainHttp(int port) {
-        RecordingSocket tcp = connected(port);
+        assertNoAnswerToPlainHttp(port, "127.0.0.1");
+    }
+
+    /** As {@link #assertNoAnswerToPlainHttp(int)}, from the loopback address {@code from}. */
+    public static void assertNoAnswerToPlainHttp(int port, String from) {
+        RecordingSocket tcp = connected(port, from);
         byte[] answer;
         try (tcp) {
             tcp.getOutputStream().write(RawHttps.request("localhost", "/"));
@@ -108,9 +122,10 @@ public final class Handshakes {
         return false;
     }
 
-    private static RecordingSocket connected(int port) {
+    private static RecordingSocket connected(int port, String from) {
         RecordingSocket socket = new RecordingSocket();
         try {
+            socket.bind(new InetSocketAddress(from, 0));
             RawHttps.connect(socket, port);
             return socket;
         } catch (IOException e) {

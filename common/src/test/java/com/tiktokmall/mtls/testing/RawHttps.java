@@ -4,19 +4,24 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -79,13 +84,118 @@ public final class RawHttps {
 
     /** {@code GET path} over TLS with {@code context}, checking that the server's name is {@code host}. */
     public static Response get(SSLContext context, String host, int port, String path) throws IOException {
-        Socket plain = connect(port);
+        return get(context, host, port, path, "127.0.0.1");
+    }
+
+    /**
+     * As {@link #get(SSLContext, String, int, String)}, from the loopback address {@code from} (any of
+     * 127.0.0.0/8): to the server, another peer.
+     */
+    public static Response get(SSLContext context, String host, int port, String path, String from) throws IOException {
+        Socket plain = connect(port, from);
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
         var parameters = socket.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         socket.setSSLParameters(parameters);
         socket.startHandshake();
         return exchange(socket, host, path);
+    }
+
+    /** {@code GET path} in plain text from the loopback address {@code from}; failures are the caller's. */
+    public static Response getPlain(int port, String path, String from) throws IOException {
+        return exchange(connect(port, from), "localhost", path);
+    }
+
+    /**
+     * {@code POST path} with a JSON body of {@code bodyBytes} bytes, declared by {@code Content-Length}
+     * or sent chunked, written on another thread while the answer is read: what a flood looks like
+     * to the server. Returns the answer as soon as it comes, and how long it took after the
+     * handshake; writing stops quietly when the server closes the connection.
+     */
+    public static Answer postFlood(SSLContext context, String host, int port, String path, long bodyBytes,
+                                   boolean chunked) throws IOException {
+        return post(context, host, port, path, chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + bodyBytes,
+                bodyBytes, chunked);
+    }
+
+    /**
+     * {@code POST path} declaring a body of {@code declaredBytes} bytes, of which only
+     * {@code sentBytes} are sent: a server that waits for the body before refusing it never answers.
+     */
+    public static Answer postDeclaring(SSLContext context, String host, int port, String path, long declaredBytes,
+                                       long sentBytes) throws IOException {
+        return post(context, host, port, path, "Content-Length: " + declaredBytes, sentBytes, false);
+    }
+
+    /**
+     * An answer to {@link #postFlood} or {@link #postDeclaring}, how long it took to come once the
+     * request began, and how many bytes of the request body had been written when it began.
+     */
+    public record Answer(Response response, Duration took, long sentBeforeAnswer) {
+        public int status() {
+            return response.status();
+        }
+
+        public String body() {
+            return response.body();
+        }
+
+        @Override
+        public String toString() {
+            return response + " after " + took.toMillis() + " ms, " + sentBeforeAnswer + " bytes sent";
+        }
+    }
+
+    private static Answer post(SSLContext context, String host, int port, String path, String framing, long sentBytes,
+                               boolean chunked) throws IOException {
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(connect(port), host, port, true);
+        try (socket) {
+            socket.startHandshake();
+            long start = System.nanoTime();
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
+                    + framing + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            AtomicLong sent = new AtomicLong();
+            Thread writer = new Thread(() -> flood(out, sentBytes, chunked, sent), "flood");
+            writer.setDaemon(true);
+            writer.start();
+            InputStream in = socket.getInputStream();
+            int first = in.read();
+            long sentBeforeAnswer = sent.get();
+            if (first < 0) {
+                throw new EOFException("the server closed the connection without an answer");
+            }
+            Response response = read(new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) first}), in));
+            return new Answer(response, Duration.ofNanos(System.nanoTime() - start), sentBeforeAnswer);
+        }
+    }
+
+    private static void flood(OutputStream out, long bodyBytes, boolean chunked, AtomicLong counted) {
+        byte[] filler = new byte[8192];
+        Arrays.fill(filler, (byte) 'a');
+        byte[] first = filler.clone();
+        byte[] start = "{\"name\":\"".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(start, 0, first, 0, start.length);
+        try {
+            for (long sent = 0; sent < bodyBytes; sent += filler.length) {
+                int size = (int) Math.min(filler.length, bodyBytes - sent);
+                if (chunked) {
+                    out.write((Integer.toHexString(size) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write(sent == 0 ? first : filler, 0, size);
+                if (chunked) {
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                counted.addAndGet(size);
+            }
+            if (chunked) {
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+        } catch (IOException closedByTheServer) {
+            // expected: the server answers early and closes
+        }
     }
 
     /** A TLS connection kept alive across requests, as a pooled client would keep it. */
@@ -137,6 +247,12 @@ public final class RawHttps {
 
     static Socket connect(int port) throws IOException {
         return connect(new Socket(), port);
+    }
+
+    private static Socket connect(int port, String from) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(from, 0));
+        return connect(socket, port);
     }
 
     static Socket connect(Socket socket, int port) throws IOException {

@@ -22,11 +22,13 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
  */
 public final class ServiceRules {
     private static final String COMMON = "com.tiktokmall.mtls..";
-    /** The core, and the Dropwizard entry points; everything else of common is its own business. */
+    /** The core, the Dropwizard entry points and configuration blocks; everything else of common is its own business. */
     private static final DescribedPredicate<JavaClass> PUBLIC_API = resideInAnyPackage(
             "com.tiktokmall.mtls", "com.tiktokmall.mtls.dropwizard")
             .or(named("com.tiktokmall.mtls.dropwizard.authorization.PeerPrincipal",
                     "com.tiktokmall.mtls.dropwizard.authorization.AuthorizationConfiguration",
+                    "com.tiktokmall.mtls.dropwizard.limits.LimitsConfiguration",
+                    "com.tiktokmall.mtls.dropwizard.probes.ProbesConfiguration",
                     "com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand"))
             .as("common's public API");
     private static final DescribedPredicate<JavaClass> TESTING_HELPERS =

@@ -59,11 +59,16 @@ public final class TestCa {
 
     /** A self-signed EC P-256 root CA, valid from a day ago for a year. */
     public static TestCa create(String name) {
+        return withSubject("CN=" + name);
+    }
+
+    /** As {@link #create}, with a whole subject DN such as "CN=Root,OU=Payments,O=TikTokMall". */
+    public static TestCa withSubject(String subject) {
         KeyPair keyPair = KeyPairs.ec("secp256r1");
         Instant now = Instant.now();
         X509Certificate certificate = sign(keyPair.getPrivate(), new JcaX509v3CertificateBuilder(
-                new X500Name("CN=" + name), serial(), Date.from(now.minus(Duration.ofDays(1))),
-                Date.from(now.plus(Duration.ofDays(365))), new X500Name("CN=" + name), keyPair.getPublic()), true, keyPair);
+                new X500Name(subject), serial(), Date.from(now.minus(Duration.ofDays(1))),
+                Date.from(now.plus(Duration.ofDays(365))), new X500Name(subject), keyPair.getPublic()), true, keyPair);
         return new TestCa(certificate, keyPair, List.of(certificate));
     }
 

@@ -24,15 +24,19 @@ public class AuthClient {
     private static final String BEARER = "Bearer ";
 
     private final WebTarget verify;
+    private final int maxTokenLength;
 
-    public AuthClient(Client client, URI authUrl) {
+    /** @param maxTokenLength the longest token asked about; auth's are about 300 characters */
+    public AuthClient(Client client, URI authUrl, int maxTokenLength) {
         this.verify = client.target(authUrl).path("/v1/tokens/verify");
+        this.maxTokenLength = maxTokenLength;
     }
 
     /**
      * The user id of the {@code Authorization: Bearer} header.
      *
-     * @throws NotAuthorizedException (401) when the header is missing or the token is not valid
+     * @throws NotAuthorizedException (401) when the header is missing, the token is longer than the
+     *                                limit (auth is not asked) or not valid
      * @throws AuthUnavailableException (503) when auth cannot be asked
      */
     public long userOf(String authorization) {
@@ -40,7 +44,11 @@ public class AuthClient {
                 || authorization.substring(BEARER.length()).isBlank()) {
             throw new NotAuthorizedException("an Authorization: Bearer token is required", "Bearer");
         }
-        Verification verification = ask(authorization.substring(BEARER.length()).trim());
+        String token = authorization.substring(BEARER.length()).trim();
+        if (token.length() > maxTokenLength) {
+            throw new NotAuthorizedException("the bearer token is not valid", "Bearer");
+        }
+        Verification verification = ask(token);
         if (!verification.valid() || verification.userId() == null) {
             throw new NotAuthorizedException("the bearer token is not valid", "Bearer");
         }

@@ -11,9 +11,12 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** Places, lists and settles orders (order.proto's PlaceOrder, ListOrder, MarkOrderPaid). */
 public class OrderService {
+    private static final Pattern ORDER_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
     private final OrderDao orders;
     private final Clock clock;
 
@@ -39,6 +42,9 @@ public class OrderService {
      * @throws ClientErrorException 409 for an order that is not pending
      */
     public Order markPaid(String orderId) {
+        if (!ORDER_ID.matcher(orderId).matches()) { // not one of ours; and not echoed, it is the caller's text
+            throw new NotFoundException("no order has this id");
+        }
         if (orders.markPaid(orderId, clock.instant()) == 0) {
             Order existing = orders.find(orderId)
                     .orElseThrow(() -> new NotFoundException("order " + orderId + " does not exist"));

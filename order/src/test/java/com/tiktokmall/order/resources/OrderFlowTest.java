@@ -1,8 +1,12 @@
 package com.tiktokmall.order.resources;
 
+import com.codahale.metrics.Timer;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
+import com.tiktokmall.mtls.testing.RawHttps;
+import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.order.AuthAndOrder;
 import com.tiktokmall.order.OrderFixture;
@@ -10,6 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,15 +30,21 @@ class OrderFlowTest {
     private static final TestPki PKI = TestPki.create();
     private static final AtomicLong USERS = new AtomicLong(1000);
 
-    @RegisterExtension
-    static final AuthAndOrder APPS = AuthAndOrder.of(PKI);
+    /** Not there yet: the services create it, and must make it private. */
+    private static final Path DATA = PKI.dir().resolve("data");
 
+    @RegisterExtension
+    static final AuthAndOrder APPS = AuthAndOrder.of(PKI, DATA);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static TestCert gatewayCert;
     private static MtlsTestClient gateway;
     private static MtlsTestClient payment;
 
     @BeforeAll
     static void issueCallerCertificates() {
-        gateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca());
+        gatewayCert = PKI.issue("gateway");
+        gateway = MtlsTestClient.as(gatewayCert, PKI.ca());
         payment = MtlsTestClient.as(PKI.issue("payment"), PKI.ca());
     }
 
@@ -123,6 +136,61 @@ class OrderFlowTest {
     }
 
     @Test
+    void jsonIsReadAsWrittenAndNothingIsStoredOtherwise() throws Exception {
+        String token = token(USERS.incrementAndGet());
+        int before = APPS.storedOrders();
+        String valid = JSON.writeValueAsString(validOrder());
+
+        assertRefused(place(token, withItem(Map.of("product_id", 7, "quantity", 1.9, "cost", 1))), 422,
+                "items[0].quantity must be a whole number");
+        assertRefused(place(token, withItem(Map.of("product_id", 7, "quantity", "3", "cost", 1))), 422,
+                "items[0].quantity must be a whole number");
+        assertRefused(place(token, withItem(Map.of("product_id", "7", "quantity", 3, "cost", 1))), 422,
+                "items[0].product_id must be a whole number");
+        assertRefused(place(token, withItem(Map.of("product_id", 7, "quantity", 3, "cost", "19.99"))), 422,
+                "items[0].cost must be a number");
+        assertRefused(place(token, "{\"user_id\": 1, \"user_id\": 2, " + valid.substring(1)), 400,
+                "user_id appears more than once");
+        assertRefused(place(token, valid.replace("\"quantity\":2", "\"quantity\":2,\"quantity\":200")), 400,
+                "items[0].quantity appears more than once");
+
+        assertThat(APPS.storedOrders()).isEqualTo(before);
+    }
+
+    @Test
+    void aTenMegabyteOrderGets413AtOnceAndOrderStaysHealthy() throws Exception {
+        RawHttps.Answer answer = RawHttps.postFlood(gatewayCert.rawClientContext(PKI.ca().certificate()), "localhost",
+                APPS.order().getLocalPort(), "/v1/orders", 10L * 1024 * 1024, false);
+
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(413);
+        assertThat(answer.sentBeforeAnswer()).as("bytes sent before the answer").isLessThan(10L * 1024 * 1024);
+        assertThat(answer.took()).isLessThan(Duration.ofSeconds(1));
+        assertThat(JSON.readTree(answer.body()).path("message").asText())
+                .isEqualTo("the request body is larger than the 65536 bytes this service accepts");
+        assertThat(place(token(USERS.incrementAndGet()), validOrder()).status()).isEqualTo(201);
+        assertThat(gateway.get("https://localhost:" + APPS.order().getAdminPort() + "/healthcheck").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aBearerTokenOverTheLimitIs401WithoutAskingAuth() {
+        long asked = authVerifications();
+
+        Reply refused = place("a".repeat(4097), validOrder());
+
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(authVerifications()).isEqualTo(asked);
+        assertThat(place("a".repeat(4096), validOrder()).status()).as("within the limit auth is asked").isEqualTo(401);
+        assertThat(authVerifications()).isEqualTo(asked + 1);
+    }
+
+    @Test
+    void theDatabaseIsReadableByItsOwnerOnly() throws Exception {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(DATA))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(DATA.resolve("order.mv.db"))))
+                .isEqualTo("rw-------");
+    }
+
+    @Test
     void markingPaidAnUnknownOrderIs404AndAPaidOneIs409() {
         String orderId = place(token(USERS.incrementAndGet()), validOrder()).text("order_id");
 
@@ -131,6 +199,17 @@ class OrderFlowTest {
         Reply again = payment.post(orders() + "/" + orderId + "/paid");
         assertThat(again.status()).isEqualTo(409);
         assertThat(again.text("message")).contains("PAID");
+    }
+
+    private static void assertRefused(Reply reply, int status, String message) {
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(status);
+        assertThat(reply.text("message")).isEqualTo(message);
+    }
+
+    /** How often auth has been asked to verify a token. */
+    private static long authVerifications() {
+        return APPS.auth().getEnvironment().metrics().getTimers((name, metric) -> name.endsWith("TokenResource.verify"))
+                .values().stream().mapToLong(Timer::getCount).sum();
     }
 
     static String token(long user) {
@@ -162,5 +241,4 @@ class OrderFlowTest {
     static String authUrl(String path) {
         return APPS.authUrl(path);
     }
-
 }

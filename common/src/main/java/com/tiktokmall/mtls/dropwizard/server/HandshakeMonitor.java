@@ -3,26 +3,27 @@ package com.tiktokmall.mtls.dropwizard.server;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.tiktokmall.mtls.HandshakeFailure;
+import com.tiktokmall.mtls.internal.Printable;
 import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.server.ServerConnector;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLEngine;
 
 /**
  * Counts the handshakes of a connector ({@code tls.handshakes.succeeded}, {@code .failed}) and
- * logs every refused one with the reason in plain words and the peer's address.
+ * logs refused ones with the reason in plain words and the peer's address: the first from an
+ * address at once, then at most one line a minute per address with a count (a peer retrying in
+ * a loop must not flood the log).
  */
 final class HandshakeMonitor implements SslHandshakeListener {
-    private static final Logger LOG = LoggerFactory.getLogger(HandshakeMonitor.class);
-
     private final ServerConnector connector;
+    private final SummarizedLog log;
     private final Meter succeeded;
     private final Meter failed;
 
-    HandshakeMonitor(ServerConnector connector, MetricRegistry metrics) {
+    HandshakeMonitor(ServerConnector connector, MetricRegistry metrics, SummarizedLog log) {
         this.connector = connector;
+        this.log = log;
         this.succeeded = metrics.meter("tls.handshakes.succeeded");
         this.failed = metrics.meter("tls.handshakes.failed");
     }
@@ -36,7 +37,8 @@ final class HandshakeMonitor implements SslHandshakeListener {
     public void handshakeFailed(Event event, Throwable failure) {
         failed.mark();
         SSLEngine engine = event.getSSLEngine();
-        LOG.warn("TLS handshake refused on {} port {} from {}:{}: {}", connector.getName(), connector.getLocalPort(),
-                engine.getPeerHost(), engine.getPeerPort(), HandshakeFailure.explain(failure));
+        log.warn(engine.getPeerHost(), "TLS handshake refused on " + connector.getName() + " port "
+                + connector.getLocalPort() + " from " + engine.getPeerHost() + ":" + engine.getPeerPort() + ": "
+                + Printable.escape(HandshakeFailure.explain(failure)));
     }
 }

@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.dropwizard.server;
 
 import com.tiktokmall.mtls.HandshakeFailure;
+import com.tiktokmall.mtls.internal.Printable;
 import com.tiktokmall.mtls.reload.TlsMaterial;
 import com.tiktokmall.mtls.reload.TlsMaterialSource;
 import org.eclipse.jetty.http.HttpException;
@@ -157,7 +158,7 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
         } catch (SSLPeerUnverifiedException handshakeNotDoneYet) {
             connection.checkedUnder = null; // its engine may predate the swap: check when the handshake completes
         } catch (CertificateException refused) {
-            retire(connection, HandshakeFailure.explain(refused));
+            retire(connection, Printable.escape(HandshakeFailure.explain(refused)));
         }
     }
 

@@ -9,27 +9,52 @@ import com.tiktokmall.mtls.reload.TlsMaterial;
 import com.tiktokmall.mtls.reload.TlsMaterialSource;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.jetty.HttpsConnectorFactory;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.ProxyConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ArrayUtil;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.util.thread.ThreadPool;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
 
 /**
  * An HTTPS connector whose TLS comes from the {@code tls} block instead of a key store: the
  * server {@link MtlsContext} of the current {@link TlsMaterial}, client certificates required,
  * renegotiation off. Every other setting (port, bind host, timeouts...) is copied from the
- * plain {@code http} connector it replaces.
+ * plain {@code http} connector it replaces. Bounded against slow or many peers: a handshake must
+ * complete within {@code tls.handshake_timeout}, at most {@code limits.max_connections} are open,
+ * and refused handshakes and accept failures are summarized in the log.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NONE)
 public final class PemHttpsConnectorFactory extends HttpsConnectorFactory {
+    /** Repeated log lines of one source are summarized over this interval. */
+    private static final Duration SUMMARY_INTERVAL = Duration.ofMinutes(1);
+    private static final int MAX_SOURCES = 1024;
+    private static final int MAX_BACKLOG = 65535;
+
     private TlsMaterialSource material;
     private PeerTrustEnforcer enforcer;
+    private Duration handshakeTimeout;
+    private int maxConnections;
 
-    /** The HTTPS twin of {@code http}, copied property by property through Jackson. */
+    /**
+     * The HTTPS twin of {@code http}, copied property by property through Jackson.
+     *
+     * @param handshakeTimeout how long a TLS handshake may take from the moment the connection opens
+     * @param maxConnections   how many connections may be open at once
+     */
     public static PemHttpsConnectorFactory replacing(HttpConnectorFactory http, TlsMaterialSource material,
-                                              ObjectMapper mapper) {
+                                                     ObjectMapper mapper, Duration handshakeTimeout,
+                                                     int maxConnections) {
         ObjectNode properties = mapper.valueToTree(http);
         properties.remove("type");
         PemHttpsConnectorFactory https = mapper.convertValue(properties, PemHttpsConnectorFactory.class);
@@ -38,14 +63,46 @@ public final class PemHttpsConnectorFactory extends HttpsConnectorFactory {
         https.setDisableSniHostCheck(true);
         https.material = material;
         https.enforcer = new PeerTrustEnforcer(material);
+        https.handshakeTimeout = Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+        https.maxConnections = maxConnections;
         return https;
     }
 
     @Override
     public Connector build(Server server, MetricRegistry metrics, String name, ThreadPool threadPool) {
-        ServerConnector connector = (ServerConnector) super.build(server, metrics, name, threadPool);
-        connector.addBean(new HandshakeMonitor(connector, metrics));
+        MtlsServerConnector connector = (MtlsServerConnector) super.build(server, metrics, name, threadPool);
+        Clock clock = Clock.systemUTC();
+        SummarizedLog handshakes = new SummarizedLog(LoggerFactory.getLogger(HandshakeMonitor.class), SUMMARY_INTERVAL,
+                clock, MAX_SOURCES);
+        SummarizedLog connections = new SummarizedLog(LoggerFactory.getLogger(MtlsServerConnector.class),
+                SUMMARY_INTERVAL, clock, MAX_SOURCES);
+        connector.addBean(new HandshakeMonitor(connector, metrics, handshakes));
+        connector.addBean(new HandshakeDeadline(connector, handshakeTimeout, metrics.meter("tls.handshakes.timed-out"),
+                handshakes));
+        connector.addBean(new ConnectionCap(connector, maxConnections, metrics.meter("connections.limit-reached"),
+                connections));
+        connector.reportAcceptFailures(metrics.meter("connections.accept-failures"), connections);
+        connector.addBean(new SummaryFlusher(connector.getScheduler(), SUMMARY_INTERVAL, handshakes, connections));
         connector.addBean(enforcer);
+        return connector;
+    }
+
+    /** As Dropwizard builds it, but a {@link MtlsServerConnector}, which summarizes accept failures. */
+    @Override
+    protected ServerConnector buildConnector(Server server, Scheduler scheduler, ByteBufferPool bufferPool, String name,
+                                             ThreadPool threadPool, ConnectionFactory... factories) {
+        ConnectionFactory[] all = isUseProxyProtocol()
+                ? ArrayUtil.prependToArray(new ProxyConnectionFactory(), factories, ConnectionFactory.class) : factories;
+        MtlsServerConnector connector = new MtlsServerConnector(server, threadPool, scheduler, bufferPool,
+                getAcceptorThreads().orElse(-1), getSelectorThreads().orElse(-1), all);
+        connector.setPort(getPort());
+        connector.setHost(getBindHost());
+        connector.setInheritChannel(isInheritChannel());
+        // Unset, Dropwizard uses the system's net.core.somaxconn; the kernel caps any larger backlog at that.
+        connector.setAcceptQueueSize(Objects.requireNonNullElse(getAcceptQueueSize(), MAX_BACKLOG));
+        connector.setReuseAddress(isReuseAddress());
+        connector.setIdleTimeout(getIdleTimeout().toMilliseconds());
+        connector.setName(name);
         return connector;
     }
 

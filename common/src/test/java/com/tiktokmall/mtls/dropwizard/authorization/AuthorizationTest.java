@@ -1,5 +1,6 @@
 package com.tiktokmall.mtls.dropwizard.authorization;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -7,6 +8,7 @@ import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.testing.EchoApplication;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
+import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
 import io.dropwizard.core.cli.ServerCommand;
@@ -14,6 +16,7 @@ import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.ResourceHelpers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,8 +48,15 @@ class AuthorizationTest {
         app = new DropwizardTestSupport<>(EchoApplication.class, CONFIG, PREFIX, ServerCommand::new,
                 TestPki.overrides(PREFIX, settings));
         app.before();
+    }
+
+    /** Again before each test: a service started by another test resets logging, which stops appenders. */
+    @BeforeEach
+    void listen() {
         REFUSALS.start();
-        ((Logger) LoggerFactory.getLogger(ForbiddenCallerMapper.class)).addAppender(REFUSALS);
+        Logger logger = (Logger) LoggerFactory.getLogger(ForbiddenCallerMapper.class);
+        logger.setLevel(Level.INFO);
+        logger.addAppender(REFUSALS);
     }
 
     @AfterAll
@@ -87,6 +98,37 @@ class AuthorizationTest {
         assertThat(reply.json().has("identity")).isFalse();
         assertThat(reply.text("message")).startsWith("a caller without identity (certificate CN=gateway has no spiffe://")
                 .endsWith("may not call GET /whoami: it lacks the role echo");
+    }
+
+    @Test
+    void aNewlineInTheCnIsEscapedInTheRefusalItsLogLineAndTheRequestLog() throws Exception {
+        Reply reply = as(PKI.ca().leaf("gateway").subject("CN=evil\nforged").sans("DNS:localhost").issue()).get(whoami());
+
+        assertThat(reply.status()).isEqualTo(403);
+        assertThat(reply.text("message")).startsWith("a caller without identity (certificate CN=evil\\nforged has no");
+        await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(REFUSALS.list)
+                .extracting(ILoggingEvent::getFormattedMessage).filteredOn(line -> line.contains("evil"))
+                .containsExactly("refused GET /whoami to unidentified(CN=evil\\nforged): lacks role echo"));
+        await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(Files.readAllLines(requestLog))
+                .filteredOn(line -> line.contains("evil")).singleElement().asString()
+                .contains("unidentified(CN=evil\\nforged)"));
+        assertThat(Files.readAllLines(requestLog)).noneMatch(line -> line.startsWith("forged"));
+    }
+
+    @Test
+    void controlCharactersInARequestLineNeverReachTheRequestLog() throws Exception {
+        SSLContext gateway = PKI.issue("gateway").rawClientContext(PKI.ca().certificate());
+        try (RawHttps.KeepAlive connection = RawHttps.keepAlive(gateway, "localhost", app.getLocalPort())) {
+            assertThat(connection.get("/whoami%0D%0Aforged").status()).as("refused by Jetty's URI rules").isEqualTo(400);
+        }
+        try (RawHttps.KeepAlive connection = RawHttps.keepAlive(gateway, "localhost", app.getLocalPort())) {
+            assertThat(connection.get("/whoami\u0001\u001b[2J").status()).as("refused by Jetty's parser").isEqualTo(400);
+        }
+
+        await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(Files.readString(requestLog))
+                .contains("\"GET /whoami%0D%0Aforged HTTP/1.1\" 400"));
+        assertThat(Files.readAllLines(requestLog)).noneMatch(line -> line.startsWith("forged"))
+                .noneMatch(line -> line.chars().anyMatch(Character::isISOControl));
     }
 
     @Test

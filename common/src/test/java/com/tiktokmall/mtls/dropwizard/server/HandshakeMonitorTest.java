@@ -34,7 +34,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-/** Refused handshakes are explained in the server's log and in the client's exception. */
+/**
+ * Refused handshakes are explained in the server's log and in the client's exception. The log
+ * summarizes repeats from one address, so each refusal here comes from an address of its own.
+ */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class HandshakeMonitorTest {
     private static final TestPki PKI = TestPki.create();
@@ -63,49 +66,73 @@ class HandshakeMonitorTest {
 
     @Test
     void serverLogsAPeerWithoutCertificate() {
-        refused(TestCert.anonymousClientContext(PKI.ca().certificate()));
+        refused(TestCert.anonymousClientContext(PKI.ca().certificate()), "127.0.0.11");
 
-        assertLogged("peer presented no certificate");
+        assertLogged("127.0.0.11", "peer presented no certificate");
     }
 
     @Test
     void serverLogsAPeerFromAnUntrustedCa() {
-        refused(TestCa.create("Stranger CA").leaf("gateway").issue().rawClientContext(PKI.ca().certificate()));
+        refused(TestCa.create("Stranger CA").leaf("gateway").issue().rawClientContext(PKI.ca().certificate()),
+                "127.0.0.12");
 
-        assertLogged("peer certificate 'gateway' is issued by 'Stranger CA', which is not a CA in " + PKI.caCert());
+        assertLogged("127.0.0.12", "peer certificate 'gateway' is issued by 'Stranger CA', which is not a CA in " + PKI.caCert());
     }
 
     @Test
     void serverLogsAnExpiredPeerCertificate() {
-        refused(PKI.ca().leaf("expired-gateway").expired().issue().rawClientContext(PKI.ca().certificate()));
+        refused(PKI.ca().leaf("expired-gateway").expired().issue().rawClientContext(PKI.ca().certificate()),
+                "127.0.0.13");
 
-        assertLogged("peer certificate 'expired-gateway' expired at ");
+        assertLogged("127.0.0.13", "peer certificate 'expired-gateway' expired at ");
     }
 
     @Test
     void serverLogsAPeerCertificateWithoutClientAuth() {
-        refused(PKI.ca().leaf("server-only").serverAuthOnly().issue().rawClientContext(PKI.ca().certificate()));
+        refused(PKI.ca().leaf("server-only").serverAuthOnly().issue().rawClientContext(PKI.ca().certificate()),
+                "127.0.0.14");
 
-        assertLogged("peer certificate 'server-only' lacks the clientAuth extended key usage");
+        assertLogged("127.0.0.14", "peer certificate 'server-only' lacks the clientAuth extended key usage");
     }
 
     @Test
     void serverLogsAnOldProtocol() throws Exception {
         Process openssl = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + APP.getLocalPort(),
-                "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0").redirectErrorStream(true).start();
+                "-bind", "127.0.0.15:0", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0").redirectErrorStream(true).start();
         openssl.getOutputStream().close();
         assertThat(openssl.waitFor(20, TimeUnit.SECONDS)).isTrue();
 
         // BoringSSL (tls.provider conscrypt) refuses the version without saying which it was offered
         boolean saysTheVersion = !"conscrypt".equals(System.getProperty("mtls.test.provider"));
-        assertLogged(saysTheVersion ? "protocol TLSv1.1 refused" : "no protocol in common with the peer");
+        assertLogged("127.0.0.15", saysTheVersion ? "protocol TLSv1.1 refused" : "no protocol in common with the peer");
     }
 
     @Test
     void serverLogsPlainHttpOnTheTlsPort() {
-        Handshakes.assertNoAnswerToPlainHttp(APP.getLocalPort());
+        Handshakes.assertNoAnswerToPlainHttp(APP.getLocalPort(), "127.0.0.16");
 
-        assertLogged("the peer does not speak TLS (plain HTTP sent to a TLS port?)");
+        assertLogged("127.0.0.16", "the peer does not speak TLS (plain HTTP sent to a TLS port?)");
+    }
+
+    @Test
+    void refusalsRepeatedFromOneAddressAreCountedButLoggedOnce() {
+        long before = APP.getEnvironment().metrics().meter("tls.handshakes.failed").getCount();
+        for (int i = 0; i < 5; i++) {
+            refused(TestCert.anonymousClientContext(PKI.ca().certificate()), "127.0.0.17");
+        }
+
+        await().atMost(10, TimeUnit.SECONDS).until(() ->
+                APP.getEnvironment().metrics().meter("tls.handshakes.failed").getCount() >= before + 5);
+        assertThat(linesFrom("127.0.0.17")).hasSize(1);
+    }
+
+    @Test
+    void aNewlineInTheCertificateNameIsEscapedSoItMakesOneLine() {
+        refused(TestCa.create("Stranger CA").leaf("gateway").subject("CN=evil\nforged").issue()
+                .rawClientContext(PKI.ca().certificate()), "127.0.0.18");
+
+        assertLogged("127.0.0.18", "peer certificate 'evil\\nforged' is issued by 'Stranger CA'");
+        assertThat(linesFrom("127.0.0.18")).singleElement().asString().doesNotContain("\n").doesNotContain("\r");
     }
 
     @Test
@@ -137,15 +164,20 @@ class HandshakeMonitorTest {
         }
     }
 
-    private static void refused(SSLContext context) {
-        Handshakes.assertRefusedDuringHandshake(context, APP.getLocalPort());
+    private static void refused(SSLContext context, String from) {
+        Handshakes.assertRefusedDuringHandshake(context, APP.getLocalPort(), from);
     }
 
-    private static void assertLogged(String reason) {
+    private static List<String> linesFrom(String from) {
+        return LOG.list.stream().map(ILoggingEvent::getFormattedMessage).filter(line -> line.contains(" from " + from + ":"))
+                .toList();
+    }
+
+    private static void assertLogged(String from, String reason) {
         await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(LOG.list)
                 .extracting(ILoggingEvent::getFormattedMessage)
                 .anySatisfy(line -> assertThat(line)
-                        .startsWith("TLS handshake refused on application port " + APP.getLocalPort() + " from 127.0.0.1:")
+                        .startsWith("TLS handshake refused on application port " + APP.getLocalPort() + " from " + from + ":")
                         .contains(": " + reason)));
     }
 }
