@@ -142,6 +142,12 @@ ensure_parent() { # the server user must reach the data directory; its parent is
   dir=$parent
   while [[ ! -e $dir ]]; do dir=$(dirname -- "$dir"); done
   while [[ $dir != / ]] && ! as_server test -x "$dir"; do blocked=$dir; dir=$(dirname -- "$dir"); done
+  if [[ ${blocked:-} == "$parent" ]] && is_root && [[ $(stat -c %U -- "$parent") == root ]]; then
+    # Only the parent is closed, as data/ is once the services made their H2 files private: let the
+    # server's group pass through (0710), as for a parent made here; nothing in it becomes readable.
+    chgrp "$server_user" -- "$parent" && chmod 0710 -- "$parent"
+    blocked=
+  fi
   [[ -z ${blocked:-} ]] || die "the server user ($(server_user_name)) cannot reach $data: $blocked is closed to it; use a --data outside it, or let it pass (e.g. setfacl -m u:$(server_user_name):x $blocked)"
   [[ -d $parent ]] && return 0
   mkdir -p -- "$parent"
