@@ -44,6 +44,7 @@ class MtlsClientPoolTest {
     void withKeepAliveSequentialCallsShareOneConnectionAndOneHandshake() {
         Client client = client("keep-alive", Duration.seconds(10));
         long before = handshakes().getCount();
+        long acceptedBefore = accepted().getCount();
 
         Object first = call(client, "/whoami").get("remote_port");
         Object second = call(client, "/whoami").get("remote_port");
@@ -52,6 +53,7 @@ class MtlsClientPoolTest {
         assertThat(second).isEqualTo(first);
         assertThat(third).isEqualTo(first);
         assertThat(handshakes().getCount() - before).isEqualTo(1);
+        assertThat(accepted().getCount() - acceptedBefore).as("handshakes the server counted").isEqualTo(1);
         client.close();
     }
 
@@ -113,6 +115,10 @@ class MtlsClientPoolTest {
     private static Meter handshakes() {
         Environment environment = APP.getEnvironment();
         return environment.metrics().meter("tls.client.handshakes");
+    }
+
+    private static Meter accepted() {
+        return APP.getEnvironment().metrics().meter("tls.handshakes.succeeded");
     }
 
     private static com.tiktokmall.mtls.dropwizard.MtlsBundle<EchoApplication.EchoConfiguration> mtls() {

@@ -1,14 +1,10 @@
 package com.tiktokmall.mtls.dropwizard.server;
 
-import com.tiktokmall.mtls.testing.EchoApplication;
+import com.tiktokmall.mtls.testing.EchoService;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
-import io.dropwizard.testing.ResourceHelpers;
-import io.dropwizard.testing.junit5.DropwizardAppExtension;
-import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,19 +22,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * What the connector refuses even from a client whose certificate it trusts: protocols the tls
  * block leaves out, cipher suites without AEAD, and renegotiation. Each refusal is shown next to
  * the same client succeeding without the refused feature, so that a connector that refused
- * everything would fail too.
+ * everything would fail too. Each test starts its own service: the claims are about start-up.
  */
-@ExtendWith(DropwizardExtensionsSupport.class)
 class ConnectorHardeningTest {
     private static final String CBC_SUITE = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256";
     private static final String GCM_SUITE = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
     private static final TestPki PKI = TestPki.create();
-    private static final DropwizardAppExtension<EchoApplication.EchoConfiguration> DEFAULTS = new DropwizardAppExtension<>(
-            EchoApplication.class, ResourceHelpers.resourceFilePath("echo.yml"), PKI.tlsOverrides("echo"));
-    /** Under a prefix of its own: system properties are global, and the two apps start in no fixed order. */
-    private static final DropwizardAppExtension<EchoApplication.EchoConfiguration> TLS13_ONLY = new DropwizardAppExtension<>(
-            EchoApplication.class, ResourceHelpers.resourceFilePath("echo.yml"), "tls13-only.",
-            TestPki.overrides("tls13-only.", tls13Only()));
 
     private static TestCert gateway;
 
@@ -48,29 +37,32 @@ class ConnectorHardeningTest {
     }
 
     @Test
-    void aProtocolLeftOutOfTheTlsBlockIsRefused() throws IOException {
-        try (SSLSocket tls13 = connect(TLS13_ONLY.getLocalPort(), "TLSv1.3", null)) {
-            assertThat(get(tls13)).startsWith("HTTP/1.1 200");
+    void aProtocolLeftOutOfTheTlsBlockIsRefused() throws Exception {
+        Map<String, String> settings = PKI.tlsSettings("echo");
+        settings.put("tls.protocols", "TLSv1.3");
+
+        try (EchoService echo = EchoService.start("echo.yml", settings)) {
+            try (SSLSocket tls13 = connect(echo.port(), "TLSv1.3", null)) {
+                assertThat(get(tls13)).startsWith("HTTP/1.1 200");
+            }
+            assertThatThrownBy(() -> connect(echo.port(), "TLSv1.2", null).close()).isInstanceOf(IOException.class);
         }
-        try (SSLSocket tls12 = connect(DEFAULTS.getLocalPort(), "TLSv1.2", null)) {
-            assertThat(get(tls12)).startsWith("HTTP/1.1 200");
-        }
-        assertThatThrownBy(() -> connect(TLS13_ONLY.getLocalPort(), "TLSv1.2", null).close())
-                .isInstanceOf(IOException.class);
     }
 
     @Test
-    void cipherSuitesWithoutAeadAreRefused() throws IOException {
-        try (SSLSocket gcm = connect(DEFAULTS.getLocalPort(), "TLSv1.2", GCM_SUITE)) {
-            assertThat(get(gcm)).startsWith("HTTP/1.1 200");
+    void cipherSuitesWithoutAeadAreRefused() throws Exception {
+        try (EchoService echo = EchoService.start("echo.yml", PKI.tlsSettings("echo"))) {
+            try (SSLSocket gcm = connect(echo.port(), "TLSv1.2", GCM_SUITE)) {
+                assertThat(get(gcm)).startsWith("HTTP/1.1 200");
+            }
+            assertThatThrownBy(() -> connect(echo.port(), "TLSv1.2", CBC_SUITE).close()).isInstanceOf(IOException.class);
         }
-        assertThatThrownBy(() -> connect(DEFAULTS.getLocalPort(), "TLSv1.2", CBC_SUITE).close())
-                .isInstanceOf(IOException.class);
     }
 
     @Test
-    void renegotiationIsRefused() throws IOException {
-        try (SSLSocket socket = connect(DEFAULTS.getLocalPort(), "TLSv1.2", null)) {
+    void renegotiationIsRefused() throws Exception {
+        try (EchoService echo = EchoService.start("echo.yml", PKI.tlsSettings("echo"));
+             SSLSocket socket = connect(echo.port(), "TLSv1.2", null)) {
             assertThat(get(socket)).startsWith("HTTP/1.1 200");
             assertThat(get(socket)).as("a second request on the same connection").startsWith("HTTP/1.1 200");
 
@@ -84,12 +76,6 @@ class ConnectorHardeningTest {
 
             assertThat(afterRenegotiation).doesNotStartWith("HTTP/1.1 200");
         }
-    }
-
-    private static Map<String, String> tls13Only() {
-        Map<String, String> settings = PKI.tlsSettings("echo");
-        settings.put("tls.protocols", "TLSv1.3");
-        return settings;
     }
 
     /** A TLS connection from the gateway, offering only {@code protocol} (and {@code suite}, if given). */
