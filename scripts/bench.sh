@@ -123,7 +123,7 @@ load() {
   done
 }
 client_handshakes() {
-  curl -s --cacert "$ec/ca-cert.pem" --cert "$ec/gateway-cert.pem" --key "$ec/gateway-key.pem" \
+  curl -s --cacert "$ec/ca-cert.pem" --cert "$ec/ops-cert.pem" --key "$ec/ops-key.pem" \
     https://localhost:9444/metrics | sed -n 's/.*"tls.client.handshakes":{"count":\([0-9]*\).*/\1/p'
 }
 
