@@ -16,9 +16,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +48,9 @@ import java.util.function.Supplier;
  * checks, in one atomic step. Content that does not load gets one interval of grace, since it may
  * be caught half-written (a new key beside the old certificate); if it still fails, the last good
  * material stays in use, one ERROR names the file and {@link #lastFailure()} says why until a good
- * reload. Nothing a check meets — not even an {@link Error} — ends the schedule.
+ * reload. A listener that throws is given the material in use again at every check until it
+ * takes it, and {@link #lastFailure()} says so meanwhile. Nothing a check meets — not even an
+ * {@link Error} — ends the schedule.
  */
 public final class TlsMaterialSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TlsMaterialSource.class);
@@ -59,6 +64,9 @@ public final class TlsMaterialSource implements AutoCloseable {
     private final List<Consumer<TlsMaterial>> changeListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> checkListeners = new CopyOnWriteArrayList<>();
+    /** Listeners that have not yet taken {@link #current()}: one that threw is given it again at every check. */
+    private final Set<Consumer<TlsMaterial>> behind = new LinkedHashSet<>();
+    private Throwable behindFailure;
     private final ReentrantLock lock = new ReentrantLock();
     private String loadedDigest;
     private String deferredDigest;
@@ -252,6 +260,7 @@ public final class TlsMaterialSource implements AutoCloseable {
         try {
             digest = digest();
             if (!force && digest.equals(loadedDigest)) {
+                catchUp();
                 clearFailure();
                 return "unchanged: the files are the ones in use (" + current() + "); add force=true to reload anyway";
             }
@@ -268,10 +277,12 @@ public final class TlsMaterialSource implements AutoCloseable {
 
     private void checkLocked() {
         if (files == null) {
+            catchUp();
             return;
         }
         String digest = digest();
         if (digest.equals(loadedDigest)) {
+            catchUp();
             clearFailure();
             return;
         }
@@ -309,20 +320,40 @@ public final class TlsMaterialSource implements AutoCloseable {
         TlsMaterial previous = current.getAndSet(next);
         clearFailure();
         LOG.info("TLS material reloaded: {} (was {})", next, previous);
+        behind.clear();
+        behind.addAll(changeListeners);
+        catchUp();
+    }
+
+    /**
+     * Gives the material in use to every listener that has not taken it yet, in the order they
+     * subscribed.
+     *
+     * @throws IllegalStateException with each listener's failure suppressed, when one still throws
+     */
+    private void catchUp() {
         IllegalStateException failure = null;
-        for (Consumer<TlsMaterial> listener : changeListeners) {
+        for (Iterator<Consumer<TlsMaterial>> it = behind.iterator(); it.hasNext(); ) {
+            Consumer<TlsMaterial> listener = it.next();
             try {
-                listener.accept(next);
+                listener.accept(current.get());
+                it.remove();
             } catch (RuntimeException e) {
                 if (failure == null) {
-                    failure = new IllegalStateException("not every connector and client took the new TLS material");
+                    failure = new IllegalStateException("not every connector and client took the new TLS material;"
+                            + " it is given to them again at every check");
                 }
                 failure.addSuppressed(e);
             }
         }
         if (failure != null) {
+            behindFailure = failure;
             throw failure;
         }
+        if (lastFailure != null && lastFailure == behindFailure) {
+            lastFailure = null; // but not, say, the loss of the Workload API
+        }
+        behindFailure = null;
     }
 
     private void clearFailure() {

@@ -23,6 +23,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -150,8 +152,66 @@ class TlsMaterialSourceTest {
         source.check();
 
         assertThat(source.lastFailure()).get().extracting(Throwable::getMessage).asString()
-                .isEqualTo("not every connector and client took the new TLS material");
+                .isEqualTo("not every connector and client took the new TLS material; it is given to them again at every check");
         assertThat(failures).hasSize(1);
+    }
+
+    @Test
+    void aSubscriberThatFailedIsGivenTheMaterialAgainAtEachCheckUntilItTakesIt() {
+        source = source(pki.tlsFiles("echo"));
+        List<TlsMaterial> taken = new ArrayList<>();
+        source.onChange(refusing(2, taken));
+        pki.issue("echo");
+
+        source.check();
+        source.check();
+        assertThat(taken).isEmpty();
+        assertThat(source.lastFailure()).isPresent();
+        assertThat(failures).hasSize(2);
+
+        source.check();
+
+        assertThat(taken).containsExactly(source.current());
+        assertThat(changes).as("the subscriber that took it is told once").containsExactly(source.current());
+        assertThat(source.lastFailure()).isEmpty();
+    }
+
+    @Test
+    void aReloadOfUnchangedFilesGivesTheMaterialToASubscriberThatFailed() {
+        source = source(pki.tlsFiles("echo"));
+        List<TlsMaterial> taken = new ArrayList<>();
+        source.onChange(refusing(1, taken));
+        pki.issue("echo");
+        assertThat(source.reload(false, Duration.ofSeconds(5))).startsWith("reload failed");
+
+        assertThat(source.reload(false, Duration.ofSeconds(5))).startsWith("unchanged: ");
+
+        assertThat(taken).containsExactly(source.current());
+        assertThat(source.lastFailure()).isEmpty();
+    }
+
+    @Test
+    void pushedMaterialIsGivenAgainToASubscriberThatFailedButALostFeederStaysTheFailure() {
+        TlsMaterialSource pushed = TlsMaterialSource.pushed(TlsMaterial.load(pki.tlsFiles("echo"), clock)).clock(clock).build();
+        List<TlsMaterial> taken = new ArrayList<>();
+        pushed.onChange(refusing(1, taken));
+        pki.issue("echo");
+        assertThat(pushed.offer(() -> TlsMaterial.load(pki.tlsFiles("echo"), clock))).isFalse();
+
+        pushed.check();
+        assertThat(taken).containsExactly(pushed.current());
+        assertThat(pushed.lastFailure()).isEmpty();
+
+        pushed.onChange(refusing(1, new ArrayList<>()));
+        pki.issue("echo");
+        pushed.offer(() -> TlsMaterial.load(pki.tlsFiles("echo"), clock));
+        IllegalStateException agentGone = new IllegalStateException("the agent ended the stream");
+        pushed.interrupted(agentGone);
+
+        pushed.check();
+
+        assertThat(taken).hasSize(2).last().isSameAs(pushed.current());
+        assertThat(pushed.lastFailure()).containsSame(agentGone);
     }
 
     @Test
@@ -343,6 +403,17 @@ class TlsMaterialSourceTest {
         built.onChange(changes::add);
         built.onFailure(failures::add);
         return built;
+    }
+
+    /** A subscriber that throws the first {@code times} it is told, then adds what it is given to {@code taken}. */
+    private static Consumer<TlsMaterial> refusing(int times, List<TlsMaterial> taken) {
+        AtomicInteger refusals = new AtomicInteger(times);
+        return next -> {
+            if (refusals.getAndDecrement() > 0) {
+                throw new IllegalStateException("Jetty refused the new TLS context");
+            }
+            taken.add(next);
+        };
     }
 
     private BigInteger serial() {
