@@ -221,7 +221,8 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      * }</pre>
      *
      * <p>Call it from {@code run()}, or from {@code MigrationsBundle.getDataSourceFactory} for the
-     * {@code db} commands (which then read the {@code tls} files once, without watching them).
+     * {@code db} commands (which then take the material once, without watching for changes: the
+     * {@code tls} files, or the first SVID of the Workload API).
      *
      * @throws com.tiktokmall.mtls.dropwizard.SettingException when {@code database} sets TLS options of its own
      */
@@ -233,8 +234,14 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
         if (configuration == this.configuration && source != null) {
             return MtlsDatabase.secure(database, () -> source, environment.getObjectMapper(), environment.lifecycle());
         }
-        return MtlsDatabase.secure(database, () -> TlsMaterialSource.watching(settings.files()).build(),
-                Jackson.newObjectMapper(), null);
+        return MtlsDatabase.secure(database, () -> materialForACommand(settings), Jackson.newObjectMapper(), null);
+    }
+
+    /** The material of a command that ends with the process: nothing is watched, and an open stream ends with it. */
+    private static TlsMaterialSource materialForACommand(TlsConfiguration settings) {
+        return settings.getSource() == TlsConfiguration.Source.WORKLOAD_API
+                ? settings.workloadApi().build().start()
+                : TlsMaterialSource.watching(settings.files()).build();
     }
 
     /** The source of the TLS material every connector and client uses; empty with {@code tls.enabled: false}. */
