@@ -78,6 +78,17 @@ class TlsMaterialSourceLifecycleTest {
     }
 
     @Test
+    void anOfferLeavesTheLockFreeForAReloadFromAnotherThread() throws Exception {
+        TlsMaterialSource pushed = TlsMaterialSource.pushed(source.current()).clock(clock).build();
+        pki.issue("echo");
+
+        assertThat(pushed.offer(() -> TlsMaterial.load(pki.tlsFiles("echo"), clock))).isTrue();
+
+        assertThat(CompletableFuture.supplyAsync(() -> pushed.reload(false, WAIT)).get(10, TimeUnit.SECONDS))
+                .startsWith("unchanged: the Workload API pushes");
+    }
+
+    @Test
     void anInterruptedReloadChangesNothingAndKeepsTheInterrupt() {
         pki.issue("echo");
         Thread.currentThread().interrupt();
