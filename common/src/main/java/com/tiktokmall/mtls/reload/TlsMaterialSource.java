@@ -15,13 +15,12 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +48,7 @@ import java.util.function.Supplier;
  * be caught half-written (a new key beside the old certificate); if it still fails, the last good
  * material stays in use, one ERROR names the file and {@link #lastFailure()} says why until a good
  * reload. A listener that throws is given the material in use again at every check until it
- * takes it, and {@link #lastFailure()} says so meanwhile. Nothing a check meets — not even an
+ * takes it, and {@link #behind()} says so meanwhile. Nothing a check meets — not even an
  * {@link Error} — ends the schedule.
  */
 public final class TlsMaterialSource implements AutoCloseable {
@@ -65,8 +64,8 @@ public final class TlsMaterialSource implements AutoCloseable {
     private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> checkListeners = new CopyOnWriteArrayList<>();
     /** Listeners that have not yet taken {@link #current()}: one that threw is given it again at every check. */
-    private final Set<Consumer<TlsMaterial>> behind = new LinkedHashSet<>();
-    private Throwable behindFailure;
+    private final List<Consumer<TlsMaterial>> behind = new ArrayList<>();
+    private volatile Throwable behindFailure;
     private final ReentrantLock lock = new ReentrantLock();
     private String loadedDigest;
     private String deferredDigest;
@@ -197,6 +196,14 @@ public final class TlsMaterialSource implements AutoCloseable {
     }
 
     /**
+     * Why a connector, client or pool has not taken the material in use, while one has not: it
+     * threw when told of the change, and is told again at every check.
+     */
+    public Optional<Throwable> behind() {
+        return Optional.ofNullable(behindFailure);
+    }
+
+    /**
      * Why the source is stuck, if it is: started, but no check has completed for
      * {@value #STALL_INTERVALS} intervals (a file system that hangs, a thread that died).
      */
@@ -252,20 +259,23 @@ public final class TlsMaterialSource implements AutoCloseable {
             return "reload interrupted; the current material stays in use";
         }
         if (files == null) {
+            catchUp();
             lastCheck = clock.instant();
             lock.unlock();
-            return "unchanged: the Workload API pushes every new SVID and bundle as it is issued (" + current() + ")";
+            return "unchanged: the Workload API pushes every new SVID and bundle as it is issued (" + current() + ")"
+                    + stillBehind();
         }
         String digest = null;
         try {
             digest = digest();
+            catchUp();
             if (!force && digest.equals(loadedDigest)) {
-                catchUp();
                 clearFailure();
-                return "unchanged: the files are the ones in use (" + current() + "); add force=true to reload anyway";
+                return "unchanged: the files are the ones in use (" + current() + "); add force=true to reload anyway"
+                        + stillBehind();
             }
             load(digest);
-            return "reloaded: " + current();
+            return "reloaded: " + current() + stillBehind();
         } catch (Throwable e) {
             fail(digest, e);
             return "reload failed, the previous material stays in use: " + e.getMessage();
@@ -276,13 +286,12 @@ public final class TlsMaterialSource implements AutoCloseable {
     }
 
     private void checkLocked() {
+        catchUp();
         if (files == null) {
-            catchUp();
             return;
         }
         String digest = digest();
         if (digest.equals(loadedDigest)) {
-            catchUp();
             clearFailure();
             return;
         }
@@ -322,38 +331,59 @@ public final class TlsMaterialSource implements AutoCloseable {
         LOG.info("TLS material reloaded: {} (was {})", next, previous);
         behind.clear();
         behind.addAll(changeListeners);
+        behindFailure = null; // a failure to take this material is news, even if the last one failed too
         catchUp();
     }
 
     /**
      * Gives the material in use to every listener that has not taken it yet, in the order they
-     * subscribed.
-     *
-     * @throws IllegalStateException with each listener's failure suppressed, when one still throws
+     * subscribed. A listener that throws is reported once (an ERROR, and to the failure listeners)
+     * and tried again at the next check; the others still get their turn.
      */
     private void catchUp() {
+        if (behind.isEmpty()) {
+            return;
+        }
         IllegalStateException failure = null;
         for (Iterator<Consumer<TlsMaterial>> it = behind.iterator(); it.hasNext(); ) {
             Consumer<TlsMaterial> listener = it.next();
             try {
                 listener.accept(current.get());
                 it.remove();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // even an Error: the listeners after it must not be skipped
                 if (failure == null) {
-                    failure = new IllegalStateException("not every connector and client took the new TLS material;"
-                            + " it is given to them again at every check");
+                    failure = new IllegalStateException("not every connector, client and pool took the TLS material in"
+                            + " use (" + current.get() + "); those that did not are told again at every check");
                 }
                 failure.addSuppressed(e);
             }
         }
-        if (failure != null) {
-            behindFailure = failure;
-            throw failure;
+        Throwable before = behindFailure;
+        behindFailure = failure;
+        if (failure == null) {
+            if (before != null) {
+                LOG.info("every connector, client and pool took the TLS material in use now");
+            }
+        } else if (before == null) {
+            IllegalStateException reported = failure;
+            failureListeners.forEach(listener -> listener.accept(reported));
+            LOG.error(failure.getMessage(), failure);
+        } else {
+            LOG.debug("still not taken: {}", failure.getMessage());
         }
-        if (lastFailure != null && lastFailure == behindFailure) {
-            lastFailure = null; // but not, say, the loss of the Workload API
+    }
+
+    /** For a reload's answer: the listeners that have not taken the material in use, if any. */
+    private String stillBehind() {
+        Throwable failure = behindFailure;
+        if (failure == null) {
+            return "";
         }
-        behindFailure = null;
+        StringBuilder why = new StringBuilder("; but ").append(failure.getMessage()).append(":");
+        for (Throwable cause : failure.getSuppressed()) {
+            why.append(' ').append(cause);
+        }
+        return why.toString();
     }
 
     private void clearFailure() {

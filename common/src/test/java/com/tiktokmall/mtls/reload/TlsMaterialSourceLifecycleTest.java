@@ -127,7 +127,7 @@ class TlsMaterialSourceLifecycleTest {
 
         source.reload(false, WAIT);
 
-        assertThat(source.lastFailure()).get().satisfies(failure -> assertThat(failure.getSuppressed())
+        assertThat(source.behind()).get().satisfies(failure -> assertThat(failure.getSuppressed())
                 .containsExactly(jetty, client));
         assertThat(changes).hasSize(1);
     }
