@@ -237,11 +237,14 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
         return MtlsDatabase.secure(database, () -> materialForACommand(settings), Jackson.newObjectMapper(), null);
     }
 
-    /** The material of a command that ends with the process: nothing is watched, and an open stream ends with it. */
+    /** The material of a command, taken once: nothing is watched while the command runs. */
     private static TlsMaterialSource materialForACommand(TlsConfiguration settings) {
-        return settings.getSource() == TlsConfiguration.Source.WORKLOAD_API
-                ? settings.workloadApi().build().start()
-                : TlsMaterialSource.watching(settings.files()).build();
+        if (settings.getSource() != TlsConfiguration.Source.WORKLOAD_API) {
+            return TlsMaterialSource.watching(settings.files()).build();
+        }
+        try (WorkloadApiFeed feed = settings.workloadApi().build()) {
+            return feed.start(); // the first SVID; closing the feed ends the stream, not the source
+        }
     }
 
     /** The source of the TLS material every connector and client uses; empty with {@code tls.enabled: false}. */

@@ -17,8 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The {@code db} commands build the database connection without running the service: from the
@@ -36,7 +38,7 @@ class DatabaseForCommandsTest {
     }
 
     @Test
-    void withTheWorkloadApiTheFirstSvidIsTaken() throws IOException {
+    void withTheWorkloadApiTheFirstSvidIsTakenAndTheStreamEnded() throws IOException {
         Path sockets = Files.createTempDirectory(Path.of("/tmp"), "spire");
         try (FakeSpireAgent agent = FakeSpireAgent.serving("order", PKI.ca(), sockets.resolve("agent.sock"))) {
             TestCert svid = agent.start().current();
@@ -46,6 +48,7 @@ class DatabaseForCommandsTest {
             settings.put("tls.workload_api_socket", agent.address().toString());
 
             assertThat(clientSerial(tls(settings))).isEqualTo(svid.certificate().getSerialNumber());
+            await("the stream ended: nothing is watched").atMost(5, TimeUnit.SECONDS).until(() -> agent.openStreams() == 0);
         } finally {
             Files.deleteIfExists(sockets);
         }
@@ -64,6 +67,7 @@ class DatabaseForCommandsTest {
         DataSourceFactory secured = MtlsBundle.of(configuration -> tls).database(new Configuration(), postgres());
 
         DatabaseTls registered = DatabaseTls.registered(secured.getProperties().get("sslfactoryarg"));
+        registered.unregister();
         return registered.source().current().client().identity().certificate().getSerialNumber();
     }
 
