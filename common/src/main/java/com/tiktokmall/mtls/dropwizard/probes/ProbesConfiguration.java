@@ -13,7 +13,7 @@ import jakarta.validation.constraints.Min;
  * probes:
  *   port: 8445          # absent or 0: no probe port
  *   bind_host: 0.0.0.0  # default: every interface, as kubelet probes the pod's address
- *   max_connections: 16 # open at once; past it new connections wait in the backlog
+ *   max_connections: 64 # open at once; past it new connections wait in the backlog
  * </pre>
  */
 public class ProbesConfiguration {
@@ -28,7 +28,7 @@ public class ProbesConfiguration {
     @Min(1)
     @Max(1024)
     @JsonProperty("max_connections")
-    private int maxConnections = 16;
+    private int maxConnections = 64;
 
     public int getPort() {
         return port;
@@ -39,7 +39,11 @@ public class ProbesConfiguration {
         return bindHost;
     }
 
-    /** How many connections may be open at once: kubelet needs one or two per probe period. */
+    /**
+     * How many connections may be open at once. Kubelet needs one or two per probe period; the
+     * bound keeps a flood from costing a file descriptor each, but whoever holds them all makes
+     * probes wait, so only the node (or localhost) should reach this port.
+     */
     public int getMaxConnections() {
         return maxConnections;
     }
