@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
 
@@ -36,6 +37,17 @@ class MtlsContextTest {
                     .satisfies(s -> assertThat(s.getPeerPrincipal().getName()).isEqualTo("CN=auth"))
                     .satisfies(s -> assertThat(s.getProtocol()).isEqualTo("TLSv1.3"));
         }
+    }
+
+    @Test
+    void sessionsMayBeResumedForTheSessionTimeoutInBothRoles() {
+        TestCert auth = CA.leaf("auth").issue();
+        MtlsContext byDefault = MtlsContext.forServer(auth.identity()).trust(TRUST).build();
+        MtlsContext shorter = MtlsContext.forServer(auth.identity()).trust(TRUST).sessionTimeout(Duration.ofMinutes(5)).build();
+
+        assertThat(byDefault.sslContext().getServerSessionContext().getSessionTimeout()).isEqualTo(3600);
+        assertThat(shorter.sslContext().getServerSessionContext().getSessionTimeout()).isEqualTo(300);
+        assertThat(shorter.sslContext().getClientSessionContext().getSessionTimeout()).isEqualTo(300);
     }
 
     @Test

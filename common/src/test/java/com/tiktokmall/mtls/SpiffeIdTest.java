@@ -58,5 +58,7 @@ class SpiffeIdTest {
                 .isNotEqualTo(SpiffeId.parse("spiffe://tiktokmall.local/auth"))
                 .isNotEqualTo(SpiffeId.parse("spiffe://other.local/order"))
                 .isNotEqualTo("spiffe://tiktokmall.local/order");
+        assertThat(order.hashCode()).as("spread over hash buckets")
+                .isNotEqualTo(SpiffeId.parse("spiffe://tiktokmall.local/auth").hashCode());
     }
 }

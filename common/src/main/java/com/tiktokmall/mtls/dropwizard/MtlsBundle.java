@@ -221,7 +221,8 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
      * }</pre>
      *
      * <p>Call it from {@code run()}, or from {@code MigrationsBundle.getDataSourceFactory} for the
-     * {@code db} commands (which then read the {@code tls} files once, without watching them).
+     * {@code db} commands (which then take the material once, without watching for changes: the
+     * {@code tls} files, or the first SVID of the Workload API).
      *
      * @throws com.tiktokmall.mtls.dropwizard.SettingException when {@code database} sets TLS options of its own
      */
@@ -233,8 +234,17 @@ public final class MtlsBundle<C extends Configuration> implements ConfiguredBund
         if (configuration == this.configuration && source != null) {
             return MtlsDatabase.secure(database, () -> source, environment.getObjectMapper(), environment.lifecycle());
         }
-        return MtlsDatabase.secure(database, () -> TlsMaterialSource.watching(settings.files()).build(),
-                Jackson.newObjectMapper(), null);
+        return MtlsDatabase.secure(database, () -> materialForACommand(settings), Jackson.newObjectMapper(), null);
+    }
+
+    /** The material of a command, taken once: nothing is watched while the command runs. */
+    private static TlsMaterialSource materialForACommand(TlsConfiguration settings) {
+        if (settings.getSource() != TlsConfiguration.Source.WORKLOAD_API) {
+            return TlsMaterialSource.watching(settings.files()).build();
+        }
+        try (WorkloadApiFeed feed = settings.workloadApi().build()) {
+            return feed.start(); // the first SVID; closing the feed ends the stream, not the source
+        }
     }
 
     /** The source of the TLS material every connector and client uses; empty with {@code tls.enabled: false}. */

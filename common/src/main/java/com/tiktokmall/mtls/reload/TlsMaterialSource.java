@@ -15,7 +15,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,7 +47,9 @@ import java.util.function.Supplier;
  * checks, in one atomic step. Content that does not load gets one interval of grace, since it may
  * be caught half-written (a new key beside the old certificate); if it still fails, the last good
  * material stays in use, one ERROR names the file and {@link #lastFailure()} says why until a good
- * reload. Nothing a check meets — not even an {@link Error} — ends the schedule.
+ * reload. A listener that throws is given the material in use again at every check until it
+ * takes it, and {@link #behind()} says so meanwhile. Nothing a check meets — not even an
+ * {@link Error} — ends the schedule.
  */
 public final class TlsMaterialSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TlsMaterialSource.class);
@@ -59,6 +63,9 @@ public final class TlsMaterialSource implements AutoCloseable {
     private final List<Consumer<TlsMaterial>> changeListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> checkListeners = new CopyOnWriteArrayList<>();
+    /** Listeners that have not yet taken {@link #current()}: one that threw is given it again at every check. */
+    private final List<Consumer<TlsMaterial>> behind = new ArrayList<>();
+    private volatile Throwable behindFailure;
     private final ReentrantLock lock = new ReentrantLock();
     private String loadedDigest;
     private String deferredDigest;
@@ -189,6 +196,14 @@ public final class TlsMaterialSource implements AutoCloseable {
     }
 
     /**
+     * Why a connector, client or pool has not taken the material in use, while one has not: it
+     * threw when told of the change, and is told again at every check.
+     */
+    public Optional<Throwable> behind() {
+        return Optional.ofNullable(behindFailure);
+    }
+
+    /**
      * Why the source is stuck, if it is: started, but no check has completed for
      * {@value #STALL_INTERVALS} intervals (a file system that hangs, a thread that died).
      */
@@ -244,19 +259,23 @@ public final class TlsMaterialSource implements AutoCloseable {
             return "reload interrupted; the current material stays in use";
         }
         if (files == null) {
+            catchUp();
             lastCheck = clock.instant();
             lock.unlock();
-            return "unchanged: the Workload API pushes every new SVID and bundle as it is issued (" + current() + ")";
+            return "unchanged: the Workload API pushes every new SVID and bundle as it is issued (" + current() + ")"
+                    + stillBehind();
         }
         String digest = null;
         try {
             digest = digest();
+            catchUp();
             if (!force && digest.equals(loadedDigest)) {
                 clearFailure();
-                return "unchanged: the files are the ones in use (" + current() + "); add force=true to reload anyway";
+                return "unchanged: the files are the ones in use (" + current() + "); add force=true to reload anyway"
+                        + stillBehind();
             }
             load(digest);
-            return "reloaded: " + current();
+            return "reloaded: " + current() + stillBehind();
         } catch (Throwable e) {
             fail(digest, e);
             return "reload failed, the previous material stays in use: " + e.getMessage();
@@ -267,6 +286,7 @@ public final class TlsMaterialSource implements AutoCloseable {
     }
 
     private void checkLocked() {
+        catchUp();
         if (files == null) {
             return;
         }
@@ -309,20 +329,61 @@ public final class TlsMaterialSource implements AutoCloseable {
         TlsMaterial previous = current.getAndSet(next);
         clearFailure();
         LOG.info("TLS material reloaded: {} (was {})", next, previous);
+        behind.clear();
+        behind.addAll(changeListeners);
+        behindFailure = null; // a failure to take this material is news, even if the last one failed too
+        catchUp();
+    }
+
+    /**
+     * Gives the material in use to every listener that has not taken it yet, in the order they
+     * subscribed. A listener that throws is reported once (an ERROR, and to the failure listeners)
+     * and tried again at the next check; the others still get their turn.
+     */
+    private void catchUp() {
+        if (behind.isEmpty()) {
+            return;
+        }
         IllegalStateException failure = null;
-        for (Consumer<TlsMaterial> listener : changeListeners) {
+        for (Iterator<Consumer<TlsMaterial>> it = behind.iterator(); it.hasNext(); ) {
+            Consumer<TlsMaterial> listener = it.next();
             try {
-                listener.accept(next);
-            } catch (RuntimeException e) {
+                listener.accept(current.get());
+                it.remove();
+            } catch (Throwable e) { // even an Error: the listeners after it must not be skipped
                 if (failure == null) {
-                    failure = new IllegalStateException("not every connector and client took the new TLS material");
+                    failure = new IllegalStateException("not every connector, client and pool took the TLS material in"
+                            + " use (" + current.get() + "); those that did not are told again at every check");
                 }
                 failure.addSuppressed(e);
             }
         }
-        if (failure != null) {
-            throw failure;
+        Throwable before = behindFailure;
+        behindFailure = failure;
+        if (failure == null) {
+            if (before != null) {
+                LOG.info("every connector, client and pool took the TLS material in use now");
+            }
+        } else if (before == null) {
+            IllegalStateException reported = failure;
+            failureListeners.forEach(listener -> listener.accept(reported));
+            LOG.error(failure.getMessage(), failure);
+        } else {
+            LOG.debug("still not taken: {}", failure.getMessage());
         }
+    }
+
+    /** For a reload's answer: the listeners that have not taken the material in use, if any. */
+    private String stillBehind() {
+        Throwable failure = behindFailure;
+        if (failure == null) {
+            return "";
+        }
+        StringBuilder why = new StringBuilder("; but ").append(failure.getMessage()).append(":");
+        for (Throwable cause : failure.getSuppressed()) {
+            why.append(' ').append(cause);
+        }
+        return why.toString();
     }
 
     private void clearFailure() {

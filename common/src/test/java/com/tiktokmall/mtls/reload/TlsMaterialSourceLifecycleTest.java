@@ -78,6 +78,17 @@ class TlsMaterialSourceLifecycleTest {
     }
 
     @Test
+    void anOfferLeavesTheLockFreeForAReloadFromAnotherThread() throws Exception {
+        TlsMaterialSource pushed = TlsMaterialSource.pushed(source.current()).clock(clock).build();
+        pki.issue("echo");
+
+        assertThat(pushed.offer(() -> TlsMaterial.load(pki.tlsFiles("echo"), clock))).isTrue();
+
+        assertThat(CompletableFuture.supplyAsync(() -> pushed.reload(false, WAIT)).get(10, TimeUnit.SECONDS))
+                .startsWith("unchanged: the Workload API pushes");
+    }
+
+    @Test
     void anInterruptedReloadChangesNothingAndKeepsTheInterrupt() {
         pki.issue("echo");
         Thread.currentThread().interrupt();
@@ -116,7 +127,7 @@ class TlsMaterialSourceLifecycleTest {
 
         source.reload(false, WAIT);
 
-        assertThat(source.lastFailure()).get().satisfies(failure -> assertThat(failure.getSuppressed())
+        assertThat(source.behind()).get().satisfies(failure -> assertThat(failure.getSuppressed())
                 .containsExactly(jetty, client));
         assertThat(changes).hasSize(1);
     }

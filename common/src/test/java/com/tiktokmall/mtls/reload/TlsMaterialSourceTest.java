@@ -23,6 +23,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -140,37 +142,150 @@ class TlsMaterialSourceTest {
     }
 
     @Test
-    void aSubscriberThatFailsIsReportedNotThrownAtTheScheduler() {
+    void aSubscriberThatFailsIsReportedOnceNotThrownAtTheScheduler() {
         source = source(pki.tlsFiles("echo"));
         source.onChange(next -> {
             throw new IllegalStateException("Jetty refused the new TLS context");
         });
-        pki.issue("echo");
+        TestCert renewed = pki.issue("echo");
 
         source.check();
+        source.check();
+        source.check();
 
-        assertThat(source.lastFailure()).get().extracting(Throwable::getMessage).asString()
-                .isEqualTo("not every connector and client took the new TLS material");
+        assertThat(serial()).as("in use by the others").isEqualTo(renewed.certificate().getSerialNumber());
+        assertThat(source.behind()).get().extracting(Throwable::getMessage).asString()
+                .startsWith("not every connector, client and pool took the TLS material in use (server 'echo' serial ")
+                .endsWith("); those that did not are told again at every check");
+        assertThat(source.lastFailure()).as("the files loaded").isEmpty();
         assertThat(failures).hasSize(1);
     }
 
     @Test
-    void anErrorInACheckIsCaughtReportedAndTheNextCheckStillRuns() {
+    void aSubscriberThatFailedIsGivenTheMaterialAgainAtEachCheckUntilItTakesIt() {
         source = source(pki.tlsFiles("echo"));
-        source.onChange(next -> {
-            if (changes.size() == 1) {
-                throw new OutOfMemoryError("Java heap space (thrown by the test)");
-            }
-        });
+        List<TlsMaterial> taken = new ArrayList<>();
+        source.onChange(refusing(2, taken));
         pki.issue("echo");
 
         source.check();
-        assertThat(source.lastFailure()).get().isInstanceOf(OutOfMemoryError.class);
-
-        TestCert next = pki.issue("echo");
         source.check();
-        assertThat(serial()).isEqualTo(next.certificate().getSerialNumber());
-        assertThat(source.lastFailure()).isEmpty();
+        assertThat(taken).isEmpty();
+        assertThat(source.behind()).isPresent();
+
+        source.check();
+
+        assertThat(taken).containsExactly(source.current());
+        assertThat(changes).as("the subscriber that took it is told once").containsExactly(source.current());
+        assertThat(source.behind()).isEmpty();
+        assertThat(failures).hasSize(1);
+    }
+
+    @Test
+    void aSubscriberThatFailedIsGivenTheMaterialAgainWhileNewerFilesDoNotLoad() throws IOException {
+        source = source(pki.tlsFiles("echo"));
+        List<TlsMaterial> taken = new ArrayList<>();
+        source.onChange(refusing(1, taken));
+        pki.issue("echo");
+        source.check();
+        Files.writeString(pki.keyFile("echo"), "not a key\n");
+
+        source.check();
+
+        assertThat(taken).containsExactly(source.current());
+        assertThat(source.behind()).isEmpty();
+    }
+
+    @Test
+    void aReloadSaysWhichSubscriberHasNotTakenTheMaterialAndGivesItAgain() {
+        source = source(pki.tlsFiles("echo"));
+        List<TlsMaterial> taken = new ArrayList<>();
+        source.onChange(refusing(1, taken));
+        pki.issue("echo");
+
+        assertThat(source.reload(false, Duration.ofSeconds(5))).startsWith("reloaded: server 'echo' serial ")
+                .endsWith("those that did not are told again at every check: java.lang.IllegalStateException:"
+                        + " Jetty refused the new TLS context");
+        assertThat(source.reload(false, Duration.ofSeconds(5))).startsWith("unchanged: ").doesNotContain("not every");
+
+        assertThat(taken).containsExactly(source.current());
+        assertThat(source.behind()).isEmpty();
+    }
+
+    @Test
+    void pushedMaterialIsInUseAndGivenAgainToASubscriberThatFailed() {
+        TlsMaterialSource pushed = TlsMaterialSource.pushed(TlsMaterial.load(pki.tlsFiles("echo"), clock)).clock(clock).build();
+        List<TlsMaterial> taken = new ArrayList<>();
+        pushed.onChange(refusing(1, taken));
+        TestCert renewed = pki.issue("echo");
+
+        assertThat(pushed.offer(() -> TlsMaterial.load(pki.tlsFiles("echo"), clock))).isTrue();
+        assertThat(pushed.current().server().identity().certificate()).isEqualTo(renewed.certificate());
+        assertThat(pushed.behind()).isPresent();
+
+        pushed.check();
+
+        assertThat(taken).containsExactly(pushed.current());
+        assertThat(pushed.behind()).isEmpty();
+        assertThat(pushed.lastFailure()).isEmpty();
+    }
+
+    @Test
+    void aLostFeederStaysTheLastFailureWhileASubscriberCatchesUp() {
+        TlsMaterialSource pushed = TlsMaterialSource.pushed(TlsMaterial.load(pki.tlsFiles("echo"), clock)).clock(clock).build();
+        List<TlsMaterial> taken = new ArrayList<>();
+        pushed.onChange(refusing(2, taken));
+        pki.issue("echo");
+        pushed.offer(() -> TlsMaterial.load(pki.tlsFiles("echo"), clock));
+        IllegalStateException agentGone = new IllegalStateException("the agent ended the stream");
+        pushed.interrupted(agentGone);
+
+        pushed.check();
+        assertThat(pushed.lastFailure()).containsSame(agentGone);
+        pushed.check();
+
+        assertThat(taken).containsExactly(pushed.current());
+        assertThat(pushed.behind()).isEmpty();
+        assertThat(pushed.lastFailure()).containsSame(agentGone);
+    }
+
+    @Test
+    void anErrorFromASubscriberIsCaughtAndTheOnesAfterItAreStillTold() {
+        source = source(pki.tlsFiles("echo"));
+        AtomicInteger errors = new AtomicInteger(1);
+        source.onChange(next -> {
+            if (errors.getAndDecrement() > 0) {
+                throw new OutOfMemoryError("Java heap space (thrown by the test)");
+            }
+        });
+        List<TlsMaterial> after = new ArrayList<>();
+        source.onChange(after::add);
+        pki.issue("echo");
+
+        source.check();
+
+        assertThat(after).containsExactly(source.current());
+        assertThat(source.behind()).get().satisfies(failure -> assertThat(failure.getSuppressed())
+                .singleElement().isInstanceOf(OutOfMemoryError.class));
+
+        source.check();
+
+        assertThat(source.behind()).isEmpty();
+        assertThat(after).as("told once").hasSize(1);
+    }
+
+    @Test
+    void aSubscriberRegisteredTwiceIsToldTwice() {
+        source = source(pki.tlsFiles("echo"));
+        AtomicInteger told = new AtomicInteger();
+        Consumer<TlsMaterial> counter = next -> told.incrementAndGet();
+        source.onChange(counter);
+        source.onChange(counter);
+        pki.issue("echo");
+
+        source.check();
+
+        assertThat(told).hasValue(2);
     }
 
     @Test
@@ -343,6 +458,17 @@ class TlsMaterialSourceTest {
         built.onChange(changes::add);
         built.onFailure(failures::add);
         return built;
+    }
+
+    /** A subscriber that throws the first {@code times} it is told, then adds what it is given to {@code taken}. */
+    private static Consumer<TlsMaterial> refusing(int times, List<TlsMaterial> taken) {
+        AtomicInteger refusals = new AtomicInteger(times);
+        return next -> {
+            if (refusals.getAndDecrement() > 0) {
+                throw new IllegalStateException("Jetty refused the new TLS context");
+            }
+            taken.add(next);
+        };
     }
 
     private BigInteger serial() {

@@ -15,8 +15,11 @@ import io.spiffe.workloadapi.grpc.Workload;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -77,8 +80,48 @@ class WorkloadApiFeedTest {
                 .backoff(Duration.ofMillis(100), Duration.ofMillis(200)).build();
         assertThatThrownBy(feed::start).isInstanceOf(TlsException.class)
                 .hasMessageContaining("tls.workload_api_socket")
-                .hasMessageContaining("there is no socket at " + PKI.dir().resolve("nothing-here.sock"))
+                .hasMessageContaining("there is no socket at " + PKI.dir().resolve("nothing-here.sock") + " (waited 1 s)")
                 .hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void startUpFailsClosedWhenWhatIsAtTheSocketGivesNoSvid() throws IOException {
+        Path notAnAgent = Files.writeString(PKI.dir().resolve("not-an-agent.sock"), "a plain file");
+        feed = WorkloadApiFeed.at(URI.create("unix://" + notAnAgent)).timeout(Duration.ofMillis(1500))
+                .backoff(Duration.ofMillis(100), Duration.ofMillis(200)).build();
+
+        assertThatThrownBy(feed::start).isInstanceOf(TlsException.class)
+                .hasMessageStartingWith("tls.workload_api_socket: the Workload API at unix://" + notAnAgent
+                        + " gave no SVID within 1500 ms (")
+                .hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void theSocketIsAUnixAddress() {
+        assertThat(WorkloadApiFeed.parseSocket(" unix:///run/spire/sockets/agent.sock "))
+                .isEqualTo(URI.create("unix:///run/spire/sockets/agent.sock"));
+        for (String value : new String[] {"tcp://127.0.0.1:8081", "/run/spire/sockets/agent.sock", "unix:agent.sock",
+                "unix://", "not a uri"}) {
+            assertThatThrownBy(() -> WorkloadApiFeed.parseSocket(value)).as(value).isInstanceOf(TlsException.class)
+                    .hasMessage("tls.workload_api_socket: is " + value + ", not a unix:///path address. Fix: name the"
+                            + " agent's socket, e.g. unix:///run/spire/sockets/agent.sock.");
+        }
+    }
+
+    @Test
+    void theOptionsOfTheFilesApplyToTheSvid() throws Exception {
+        agent.start();
+        feed = WorkloadApiFeed.at(agent.address()).timeout(Duration.ofSeconds(5)).protocols(List.of("TLSv1.3"))
+                .sessionTimeout(Duration.ofMinutes(5)).crl(TestCert.writeCrls(PKI.dir().resolve("crl.pem"), PKI.ca().crl()))
+                .checkEvery(Duration.ofSeconds(7)).build();
+
+        TlsMaterialSource source = feed.start();
+
+        assertThat(feed.socket()).isEqualTo(agent.address());
+        assertThat(source.interval()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(source.current().server().sslParameters().getProtocols()).containsExactly("TLSv1.3");
+        assertThat(source.current().server().sslContext().getServerSessionContext().getSessionTimeout()).isEqualTo(300);
+        assertThat(source.current().trust().crls()).hasSize(1);
     }
 
     @Test
@@ -88,6 +131,7 @@ class WorkloadApiFeedTest {
         assertThatThrownBy(feed::start).isInstanceOf(TlsException.class)
                 .hasMessageContaining("tls.trust_domain")
                 .hasMessageContaining("spiffe://tiktokmall.local/auth");
+        await("the stream closed").atMost(5, TimeUnit.SECONDS).until(() -> agent.openStreams() == 0);
     }
 
     @Test

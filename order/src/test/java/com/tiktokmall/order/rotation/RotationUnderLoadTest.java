@@ -1,7 +1,6 @@
 package com.tiktokmall.order.rotation;
 
 import com.tiktokmall.auth.AuthConfiguration;
-import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.SecretMount;
@@ -10,7 +9,6 @@ import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.order.AuthAndOrder;
 import com.tiktokmall.order.OrderConfiguration;
-import com.tiktokmall.order.OrderFixture;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,13 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -50,7 +44,7 @@ class RotationUnderLoadTest {
     private static final TestCa NEW_CA = TestCa.create("New CA");
     private static final SecretMount ORDER_MOUNT = SecretMount.in(PKI.dir().resolve("order-secret"));
     private static final Path AUTH_BUNDLE = PKI.dir().resolve("auth-ca.pem");
-    private static final Path AUTH_REQUEST_LOG = PKI.dir().resolve("auth-requests.log");
+    private static final AuthRequestLog AUTH_REQUEST_LOG = AuthRequestLog.at(PKI.dir().resolve("auth-requests.log"));
 
     @RegisterExtension
     static final AuthAndOrder APPS = AuthAndOrder.of(PKI)
@@ -63,7 +57,7 @@ class RotationUnderLoadTest {
         DropwizardTestSupport<OrderConfiguration> order = APPS.order();
         MtlsTestClient oldGateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca(), NEW_CA);
         String token = oldGateway.post(APPS.authUrl("/v1/tokens"), Map.of("user_id", 3)).text("token");
-        Stream stream = new Stream(oldGateway, APPS.orderUrl("/v1/orders"), token);
+        OrderStream stream = new OrderStream(oldGateway, APPS.orderUrl("/v1/orders"), token, Duration.ofSeconds(WITHIN_SECONDS));
         RawHttps.KeepAlive oldCaConnection = RawHttps.keepAlive(
                 PKI.ca().leaf("gateway").issue().rawClientContext(PKI.ca().certificate()), "localhost", order.getLocalPort());
         assertThat(oldCaConnection.get("/v1/orders").status()).isEqualTo(401);
@@ -113,7 +107,7 @@ class RotationUnderLoadTest {
             stream.stop();
         }
 
-        assertThat(stream.failures).isEmpty();
+        assertThat(stream.failures()).isEmpty();
     }
 
     private static void authSettings(Map<String, String> settings) {
@@ -124,9 +118,7 @@ class RotationUnderLoadTest {
         }
         settings.put("tls.ca_cert", AUTH_BUNDLE.toString());
         settings.put("tls.reload_interval", "1s");
-        settings.put("server.requestLog.appenders[0].type", "file");
-        settings.put("server.requestLog.appenders[0].currentLogFilename", AUTH_REQUEST_LOG.toString());
-        settings.put("server.requestLog.appenders[0].archive", "false");
+        AUTH_REQUEST_LOG.configure(settings);
     }
 
     private static void orderSettings(Map<String, String> settings) {
@@ -166,9 +158,7 @@ class RotationUnderLoadTest {
     /** auth's request log shows order's token verifications made with this certificate. */
     private static void awaitPresentedToAuth(TestCert orderLeaf) {
         String serial = orderLeaf.certificate().getSerialNumber().toString(16);
-        await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() -> Files.exists(AUTH_REQUEST_LOG)
-                && Files.readAllLines(AUTH_REQUEST_LOG).stream().anyMatch(line ->
-                line.contains("spiffe://tiktokmall.local/order " + serial + " ") && line.contains("/v1/tokens/verify")));
+        await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() -> AUTH_REQUEST_LOG.showsVerifyBy(serial));
     }
 
     private static long reloads(DropwizardTestSupport<?> app) {
@@ -177,67 +167,5 @@ class RotationUnderLoadTest {
 
     private static void awaitReload(DropwizardTestSupport<?> app, long before) {
         await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() -> reloads(app) > before);
-    }
-
-    /**
-     * Places orders back to back on one client, recording every call that does not succeed, and
-     * counting the successful ones by the mark that was current when they started.
-     */
-    private static final class Stream {
-        private final AtomicReference<MtlsTestClient> client;
-        private final String url;
-        private final String token;
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicInteger mark = new AtomicInteger();
-        private final AtomicIntegerArray succeededSince = new AtomicIntegerArray(16);
-        private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        private final Thread thread = new Thread(this::run, "rotation-stream");
-
-        Stream(MtlsTestClient client, String url, String token) {
-            this.client = new AtomicReference<>(client);
-            this.url = url;
-            this.token = token;
-        }
-
-        void start() {
-            thread.start();
-        }
-
-        void use(MtlsTestClient next) {
-            client.set(next);
-        }
-
-        /** A new mark: the calls counted under it start from now on. */
-        int mark() {
-            return mark.incrementAndGet();
-        }
-
-        /** Waits until {@code calls} that started after {@code mark} have succeeded (or one call failed). */
-        void awaitSucceededSince(int mark, int calls) {
-            await(calls + " successful calls that started after mark " + mark).atMost(WITHIN_SECONDS, TimeUnit.SECONDS)
-                    .until(() -> succeededSince.get(mark) >= calls || !failures.isEmpty());
-            assertThat(failures).as("failed calls").isEmpty();
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            thread.join(30_000);
-        }
-
-        private void run() {
-            while (running.get()) {
-                int startedUnder = mark.get();
-                try {
-                    Reply reply = client.get().post(url, OrderFixture.order(), "Authorization", "Bearer " + token);
-                    if (reply.status() == 201) {
-                        succeededSince.incrementAndGet(startedUnder);
-                    } else {
-                        failures.add(reply.toString());
-                    }
-                } catch (RuntimeException e) {
-                    failures.add(e.toString());
-                }
-            }
-        }
     }
 }

@@ -4,13 +4,11 @@ import com.codahale.metrics.health.HealthCheck;
 import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.testing.FakeSpireAgent;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
-import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.TestCa;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.order.AuthAndOrder;
-import com.tiktokmall.order.OrderFixture;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -23,12 +21,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -49,7 +42,7 @@ class WorkloadApiRotationTest {
     private static final TestPki PKI = TestPki.create();
     private static final TestCa NEW_CA = TestCa.create("New CA");
     private static final Path SOCKETS = shortDir();
-    private static final Path AUTH_REQUEST_LOG = PKI.dir().resolve("auth-requests.log");
+    private static final AuthRequestLog AUTH_REQUEST_LOG = AuthRequestLog.at(PKI.dir().resolve("auth-requests.log"));
     private static final FakeSpireAgent AUTH_AGENT = FakeSpireAgent.serving("auth", PKI.ca(), SOCKETS.resolve("auth.sock"))
             .lifetime(Duration.ofSeconds(20)).rotateEvery(Duration.ofSeconds(7));
     private static final FakeSpireAgent ORDER_AGENT = FakeSpireAgent.serving("order", PKI.ca(), SOCKETS.resolve("order.sock"))
@@ -59,9 +52,7 @@ class WorkloadApiRotationTest {
     static final AuthAndOrder APPS = AuthAndOrder.of(PKI)
             .withAuthSettings(settings -> {
                 workloadApi(settings, AUTH_AGENT.start());
-                settings.put("server.requestLog.appenders[0].type", "file");
-                settings.put("server.requestLog.appenders[0].currentLogFilename", AUTH_REQUEST_LOG.toString());
-                settings.put("server.requestLog.appenders[0].archive", "false");
+                AUTH_REQUEST_LOG.configure(settings);
             })
             .withOrderSettings(settings -> workloadApi(settings, ORDER_AGENT.start()));
 
@@ -81,7 +72,8 @@ class WorkloadApiRotationTest {
         TestCert gateway = PKI.issue("gateway");
         String token = MtlsTestClient.expecting(AUTH, gateway, PKI.ca(), NEW_CA)
                 .post(APPS.authUrl("/v1/tokens"), Map.of("user_id", 5)).text("token");
-        Stream stream = new Stream(MtlsTestClient.expecting(ORDER, gateway, PKI.ca(), NEW_CA), APPS.orderUrl("/v1/orders"), token);
+        OrderStream stream = new OrderStream(MtlsTestClient.expecting(ORDER, gateway, PKI.ca(), NEW_CA),
+                APPS.orderUrl("/v1/orders"), token, Duration.ofSeconds(WITHIN_SECONDS));
         RawHttps.KeepAlive oldCaConnection = RawHttps.keepAlive(
                 PKI.ca().leaf("gateway").issue().rawClientContext(PKI.ca().certificate()), "localhost", order.getLocalPort());
         assertThat(oldCaConnection.get("/v1/orders").status()).isEqualTo(401);
@@ -138,7 +130,7 @@ class WorkloadApiRotationTest {
             stream.stop();
         }
 
-        assertThat(stream.failures).isEmpty();
+        assertThat(stream.failures()).isEmpty();
         assertThat(AUTH_AGENT.refusedCalls() + ORDER_AGENT.refusedCalls()).isZero();
     }
 
@@ -179,17 +171,8 @@ class WorkloadApiRotationTest {
 
     /** auth's request log shows order's token verifications made with this SVID (or a later one). */
     private static void awaitPresentedToAuth(TestCert orderSvid) {
-        await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() -> Files.exists(AUTH_REQUEST_LOG)
-                && ORDER_AGENT.serialsSince(orderSvid).stream().anyMatch(serial -> presentedToAuth(serial.toString(16))));
-    }
-
-    private static boolean presentedToAuth(String serial) {
-        try {
-            return Files.readAllLines(AUTH_REQUEST_LOG).stream().anyMatch(line ->
-                    line.contains("spiffe://tiktokmall.local/order " + serial + " ") && line.contains("/v1/tokens/verify"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() -> ORDER_AGENT.serialsSince(orderSvid).stream()
+                .anyMatch(serial -> AUTH_REQUEST_LOG.showsVerifyBy(serial.toString(16))));
     }
 
     /** Unix socket paths are limited to about 100 bytes: a short directory of its own. */
@@ -200,63 +183,6 @@ class WorkloadApiRotationTest {
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Places orders back to back, recording every call that does not succeed, counting successes by mark. */
-    private static final class Stream {
-        private final AtomicReference<MtlsTestClient> client;
-        private final String url;
-        private final String token;
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicInteger mark = new AtomicInteger();
-        private final AtomicIntegerArray succeededSince = new AtomicIntegerArray(32);
-        private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        private final Thread thread = new Thread(this::run, "workload-api-stream");
-
-        Stream(MtlsTestClient client, String url, String token) {
-            this.client = new AtomicReference<>(client);
-            this.url = url;
-            this.token = token;
-        }
-
-        void start() {
-            thread.start();
-        }
-
-        void use(MtlsTestClient next) {
-            client.set(next);
-        }
-
-        int mark() {
-            return mark.incrementAndGet();
-        }
-
-        void awaitSucceededSince(int mark, int calls) {
-            await(calls + " successful calls that started after mark " + mark).atMost(WITHIN_SECONDS, TimeUnit.SECONDS)
-                    .until(() -> succeededSince.get(mark) >= calls || !failures.isEmpty());
-            assertThat(failures).as("failed calls").isEmpty();
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            thread.join(30_000);
-        }
-
-        private void run() {
-            while (running.get()) {
-                int startedUnder = mark.get();
-                try {
-                    Reply reply = client.get().post(url, OrderFixture.order(), "Authorization", "Bearer " + token);
-                    if (reply.status() == 201) {
-                        succeededSince.incrementAndGet(startedUnder);
-                    } else {
-                        failures.add(reply.toString());
-                    }
-                } catch (RuntimeException e) {
-                    failures.add(e.toString());
-                }
-            }
         }
     }
 }

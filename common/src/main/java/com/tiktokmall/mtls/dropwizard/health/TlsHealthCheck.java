@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * The {@code tls} health check: for every certificate in use its subject, serial, not-after and
- * days left. Unhealthy when one has expired or the last reload failed; healthy with a warning
+ * days left. Unhealthy when one has expired, the last reload failed, or a connector, client or
+ * pool has not taken the material in use; healthy with a warning
  * within {@code tls.expiry_warning} of an expiry. Unhealthy too when the checks of the files
  * have stalled. With {@code tls.crl}, unhealthy too once a CRL is
  * past its next update (from then on the JDK refuses every certificate of that CA).
@@ -64,6 +65,7 @@ final class TlsHealthCheck extends HealthCheck {
         }
         material.lastFailure().ifPresent(e -> problems.add("the last reload failed, older certificates are in use: "
                 + e.getMessage()));
+        material.behind().ifPresent(e -> problems.add(e.getMessage()));
         material.stalled().ifPresent(stall -> problems.add(stall + "; rotation and CRL updates are not picked up"));
         if (!problems.isEmpty()) {
             return result.unhealthy().withMessage(String.join("; ", problems)).build();

@@ -7,6 +7,7 @@ import io.dropwizard.lifecycle.Managed;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -24,7 +25,8 @@ import java.util.List;
  * {@code /livez} is 200 unless the process is wedged (deadlocked threads); {@code /readyz} is 200
  * only while the TLS material in use is valid and being watched, and every other health check
  * (the database's among them) passes. Everything else is 404. No body ever says why: the admin
- * port does, to those allowed to ask.
+ * port does, to those allowed to ask. At most {@code probes.max_connections} are open at once,
+ * each closed after 5 s idle.
  */
 public final class ProbeServer implements Managed {
     private static final String TLS_CHECK = "tls";
@@ -52,6 +54,8 @@ public final class ProbeServer implements Managed {
         connector.setPort(probes.getPort());
         connector.setIdleTimeout(5_000);
         server.addConnector(connector);
+        // Anyone who reaches the port may connect: bound what idle or slow connections can hold.
+        server.addBean(new NetworkConnectionLimit(probes.getMaxConnections(), connector));
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {

@@ -13,6 +13,7 @@ import jakarta.validation.constraints.Min;
  * probes:
  *   port: 8445          # absent or 0: no probe port
  *   bind_host: 0.0.0.0  # default: every interface, as kubelet probes the pod's address
+ *   max_connections: 64 # open at once; past it new connections wait in the backlog
  * </pre>
  */
 public class ProbesConfiguration {
@@ -24,6 +25,11 @@ public class ProbesConfiguration {
     @JsonProperty("bind_host")
     private String bindHost;
 
+    @Min(1)
+    @Max(1024)
+    @JsonProperty("max_connections")
+    private int maxConnections = 64;
+
     public int getPort() {
         return port;
     }
@@ -31,6 +37,15 @@ public class ProbesConfiguration {
     /** The address to listen on; {@code null} for every interface. */
     public String getBindHost() {
         return bindHost;
+    }
+
+    /**
+     * How many connections may be open at once. Kubelet needs one or two per probe period; the
+     * bound keeps a flood from costing a file descriptor each, but whoever holds them all makes
+     * probes wait, so only the node (or localhost) should reach this port.
+     */
+    public int getMaxConnections() {
+        return maxConnections;
     }
 
     /** Whether a probe port is wanted. */

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -72,6 +73,29 @@ class TlsHealthCheckTest {
         assertThat(result.isHealthy()).isFalse();
         assertThat(result.getMessage()).isEqualTo("the last reload failed, older certificates are in use: tls.ca_cert ("
                 + pki.caCert() + "): the file is empty. Fix: make the files with scripts/generate_certs.sh.");
+    }
+
+    @Test
+    void isUnhealthyWhileAConnectorHasNotTakenTheMaterialInUse() {
+        pki.issue("echo");
+        TlsMaterialSource source = source();
+        AtomicBoolean refusing = new AtomicBoolean(true);
+        source.onChange(next -> {
+            if (refusing.get()) {
+                throw new IllegalStateException("Jetty refused the new TLS context");
+            }
+        });
+        pki.issue("echo");
+        source.check();
+        TlsHealthCheck check = check(source, Duration.ofDays(14));
+
+        HealthCheck.Result result = check.execute();
+
+        assertThat(result.isHealthy()).isFalse();
+        assertThat(result.getMessage()).startsWith("not every connector, client and pool took the TLS material in use");
+        refusing.set(false);
+        source.check();
+        assertThat(check.execute().isHealthy()).isTrue();
     }
 
     @Test

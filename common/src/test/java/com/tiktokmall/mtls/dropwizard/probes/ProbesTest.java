@@ -10,16 +10,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** The plain-HTTP probe port: what kubelet can reach without a client certificate, and nothing more. */
@@ -105,6 +112,35 @@ class ProbesTest {
         assertThat(answer).startsWith("reload failed");
 
         assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void pastTheConnectionLimitANewProbeWaitsUntilAConnectionCloses() throws Exception {
+        Map<String, String> settings = pki.tlsSettings("echo");
+        settings.put("probes.max_connections", "4");
+        start(settings);
+        List<Socket> idle = new ArrayList<>();
+        try (Socket probe = new Socket()) {
+            for (int i = 0; i < 4; i++) {
+                idle.add(new Socket("127.0.0.1", port));
+            }
+            probe.connect(new InetSocketAddress("127.0.0.1", port)); // the kernel's backlog completes it
+            probe.getOutputStream().write("GET /livez HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            probe.setSoTimeout(1_000);
+            assertThatThrownBy(() -> probe.getInputStream().read()).as("answered past the limit")
+                    .isInstanceOf(SocketTimeoutException.class);
+
+            idle.remove(0).close();
+            probe.setSoTimeout(3_000); // less than the 5 s idle timeout: the freed slot lets it in, not a timeout
+            String answer = new String(probe.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+
+            assertThat(answer).startsWith("HTTP/1.1 200");
+        } finally {
+            for (Socket socket : idle) {
+                socket.close();
+            }
+        }
     }
 
     private void start(Map<String, String> settings) throws Exception {

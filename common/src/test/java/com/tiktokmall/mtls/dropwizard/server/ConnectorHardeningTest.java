@@ -68,6 +68,8 @@ class ConnectorHardeningTest {
 
             String afterRenegotiation;
             try {
+                // Jetty leaves a refused renegotiation unanswered; an accepted one is answered in milliseconds.
+                socket.setSoTimeout(3_000);
                 socket.startHandshake();
                 afterRenegotiation = get(socket);
             } catch (IOException refused) {
