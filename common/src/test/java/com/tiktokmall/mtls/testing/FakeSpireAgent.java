@@ -97,6 +97,21 @@ public final class FakeSpireAgent implements AutoCloseable {
         return this;
     }
 
+    /**
+     * A new directory for sockets: Unix socket paths are limited to about 100 bytes, too few for
+     * a test's temporary directory. Empty again once the agents in it are closed (they remove
+     * their sockets), and deleted when the JVM exits.
+     */
+    public static Path socketDirectory() {
+        try {
+            Path dir = Files.createTempDirectory(Path.of("/tmp"), "spire");
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** {@code unix://<socket>}, for {@code tls.workload_api_socket}. */
     public URI address() {
         return URI.create("unix://" + socket.toAbsolutePath());

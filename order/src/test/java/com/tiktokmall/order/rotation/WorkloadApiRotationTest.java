@@ -15,8 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -41,7 +39,7 @@ class WorkloadApiRotationTest {
     private static final SpiffeId ORDER = SpiffeId.parse("spiffe://tiktokmall.local/order");
     private static final TestPki PKI = TestPki.create();
     private static final TestCa NEW_CA = TestCa.create("New CA");
-    private static final Path SOCKETS = shortDir();
+    private static final Path SOCKETS = FakeSpireAgent.socketDirectory();
     private static final AuthRequestLog AUTH_REQUEST_LOG = AuthRequestLog.at(PKI.dir().resolve("auth-requests.log"));
     private static final FakeSpireAgent AUTH_AGENT = FakeSpireAgent.serving("auth", PKI.ca(), SOCKETS.resolve("auth.sock"))
             .lifetime(Duration.ofSeconds(20)).rotateEvery(Duration.ofSeconds(7));
@@ -173,16 +171,5 @@ class WorkloadApiRotationTest {
     private static void awaitPresentedToAuth(TestCert orderSvid) {
         await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(() -> ORDER_AGENT.serialsSince(orderSvid).stream()
                 .anyMatch(serial -> AUTH_REQUEST_LOG.showsVerifyBy(serial.toString(16))));
-    }
-
-    /** Unix socket paths are limited to about 100 bytes: a short directory of its own. */
-    private static Path shortDir() {
-        try {
-            Path dir = Files.createTempDirectory(Path.of("/tmp"), "spire");
-            dir.toFile().deleteOnExit(); // empty by then: the agents remove their sockets
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

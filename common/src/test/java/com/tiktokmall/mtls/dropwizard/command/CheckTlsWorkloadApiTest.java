@@ -9,8 +9,6 @@ import io.dropwizard.testing.ResourceHelpers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -20,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CheckTlsWorkloadApiTest {
     private static final String CONFIG = ResourceHelpers.resourceFilePath("echo.yml");
     private static final TestPki PKI = TestPki.create();
-    private final Path sockets = shortDir();
+    private final Path sockets = FakeSpireAgent.socketDirectory();
     private final FakeSpireAgent agent = FakeSpireAgent.serving("echo", PKI.ca(), sockets.resolve("agent.sock"));
 
     @AfterEach
@@ -66,15 +64,5 @@ class CheckTlsWorkloadApiTest {
         settings.put("tls.source", "workload_api");
         settings.put("tls.workload_api_socket", socket);
         return settings;
-    }
-
-    private static Path shortDir() {
-        try {
-            Path dir = Files.createTempDirectory(Path.of("/tmp"), "spire");
-            dir.toFile().deleteOnExit(); // empty by then: the agents remove their sockets
-            return dir;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

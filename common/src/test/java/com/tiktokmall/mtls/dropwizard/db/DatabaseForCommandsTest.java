@@ -39,7 +39,7 @@ class DatabaseForCommandsTest {
 
     @Test
     void withTheWorkloadApiTheFirstSvidIsTakenAndTheStreamEnded() throws IOException {
-        Path sockets = Files.createTempDirectory(Path.of("/tmp"), "spire");
+        Path sockets = FakeSpireAgent.socketDirectory();
         try (FakeSpireAgent agent = FakeSpireAgent.serving("order", PKI.ca(), sockets.resolve("agent.sock"))) {
             TestCert svid = agent.start().current();
             Map<String, String> settings = new HashMap<>();
