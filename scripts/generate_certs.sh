@@ -138,7 +138,7 @@ EXT
     -days "$days" -sha256 -extfile "$work/$svc.ext" -out "$work/$svc-cert.pem" 2>"$work/x509.err" ||
     { cat "$work/x509.err" >&2; exit 1; }
   # Both files are complete before either is renamed into place; a running service that sees the
-  # new key before the new certificate waits one reload interval for the pair (see README).
+  # new key before the new certificate waits one reload interval for the pair (see docs/operations.md).
   mv -f "$work/$svc-key.pem" "$key"
   chmod 644 "$work/$svc-cert.pem"
   mv -f "$work/$svc-cert.pem" "$cert"

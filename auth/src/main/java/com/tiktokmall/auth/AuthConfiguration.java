@@ -1,7 +1,7 @@
 package com.tiktokmall.auth;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.tiktokmall.mtls.dropwizard.MtlsConfiguration;
+import com.tiktokmall.mtls.dropwizard.config.MtlsConfiguration;
 import io.dropwizard.db.DataSourceFactory;
 import io.dropwizard.util.DataSize;
 import jakarta.validation.Valid;

@@ -3,7 +3,7 @@ package com.tiktokmall.order;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
-import com.tiktokmall.mtls.dropwizard.SettingException;
+import com.tiktokmall.mtls.dropwizard.config.SettingException;
 import io.dropwizard.client.JerseyClientConfiguration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;

@@ -2,7 +2,7 @@ package com.tiktokmall.order;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.tiktokmall.mtls.dropwizard.MtlsConfiguration;
+import com.tiktokmall.mtls.dropwizard.config.MtlsConfiguration;
 import io.dropwizard.db.DataSourceFactory;
 import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.Valid;

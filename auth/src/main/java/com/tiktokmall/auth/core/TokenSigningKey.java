@@ -5,7 +5,7 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.tiktokmall.mtls.Pem;
 import com.tiktokmall.mtls.TlsException;
-import com.tiktokmall.mtls.dropwizard.SettingException;
+import com.tiktokmall.mtls.dropwizard.config.SettingException;
 import org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 

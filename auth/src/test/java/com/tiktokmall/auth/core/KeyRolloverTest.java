@@ -3,7 +3,7 @@ package com.tiktokmall.auth.core;
 import com.nimbusds.jwt.SignedJWT;
 import com.tiktokmall.auth.AuthConfiguration;
 import com.tiktokmall.auth.AuthTestApp;
-import com.tiktokmall.mtls.dropwizard.SettingException;
+import com.tiktokmall.mtls.dropwizard.config.SettingException;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.TestPki;

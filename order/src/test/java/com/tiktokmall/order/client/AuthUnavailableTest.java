@@ -55,6 +55,7 @@ class AuthUnavailableTest {
         FakeAuth auth = FakeAuth.start(AUTH_PORT, impostor, 200, "{\"valid\":true,\"user_id\":5}");
         try {
             assertUnavailable(place());
+            assertThat(auth.received()).as("requests, and so bearer tokens, that reached a server of another CA").isEmpty();
         } finally {
             auth.close();
         }
@@ -68,6 +69,9 @@ class AuthUnavailableTest {
         FakeAuth auth = FakeAuth.start(AUTH_PORT, real, 500, "{\"code\":500}");
         try {
             assertUnavailable(place());
+            assertThat(auth.received()).as("what order asked auth, once (no retries), as itself").containsExactly(
+                    new FakeAuth.Received("POST", "/v1/tokens/verify", "{\"token\":\"some-token\"}",
+                            List.of("spiffe://tiktokmall.local/order")));
         } finally {
             auth.close();
         }

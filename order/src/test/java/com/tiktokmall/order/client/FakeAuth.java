@@ -1,6 +1,7 @@
 package com.tiktokmall.order.client;
 
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import com.tiktokmall.mtls.MtlsContext;
@@ -9,21 +10,35 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /** A stand-in for auth on a fixed port that answers every call with one status and body. */
 final class FakeAuth implements AutoCloseable {
     private final HttpsServer server;
-    private final AtomicInteger requests;
+    private final List<Received> received;
 
-    private FakeAuth(HttpsServer server, AtomicInteger requests) {
+    private FakeAuth(HttpsServer server, List<Received> received) {
         this.server = server;
-        this.requests = requests;
+        this.received = received;
+    }
+
+    /** One request as it reached the fake: who sent it (the client certificate's URI SANs) and what. */
+    record Received(String method, String path, String body, List<String> clientUris) {
     }
 
     /** How many HTTP requests reached it: zero when every handshake was refused. */
     int requests() {
-        return requests.get();
+        return received.size();
+    }
+
+    /** Every request that reached it, in order. */
+    List<Received> received() {
+        return List.copyOf(received);
     }
 
     static FakeAuth start(int port, MtlsContext tls, int status, String body) throws IOException {
@@ -34,9 +49,11 @@ final class FakeAuth implements AutoCloseable {
                 parameters.setSSLParameters(tls.sslParameters());
             }
         });
-        AtomicInteger requests = new AtomicInteger();
+        List<Received> received = new CopyOnWriteArrayList<>();
         server.createContext("/", exchange -> {
-            requests.incrementAndGet();
+            received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                    new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
+                    clientUris(((HttpsExchange) exchange).getSSLSession())));
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(status, bytes.length);
@@ -44,7 +61,17 @@ final class FakeAuth implements AutoCloseable {
             exchange.close();
         });
         server.start();
-        return new FakeAuth(server, requests);
+        return new FakeAuth(server, received);
+    }
+
+    private static List<String> clientUris(SSLSession session) {
+        try {
+            X509Certificate client = (X509Certificate) session.getPeerCertificates()[0];
+            return client.getSubjectAlternativeNames().stream().filter(san -> (Integer) san.get(0) == 6)
+                    .map(san -> (String) san.get(1)).toList();
+        } catch (SSLPeerUnverifiedException | CertificateParsingException e) {
+            return List.of();
+        }
     }
 
     @Override

@@ -12,7 +12,6 @@ import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.order.OrderApplication;
 import com.tiktokmall.order.OrderConfiguration;
 import com.tiktokmall.order.OrderTestApp;
-import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -103,7 +102,7 @@ class PostgresFlowTest {
             settings.put("tls." + role + "_key", mine.writeKey(dir.resolve("order-key.pem")).toString());
         }
 
-        CommandRunner.Result start = CommandRunner.run(withServerCommand(), settings, "server", OrderTestApp.CONFIG);
+        CommandRunner.Result start = CommandRunner.run(new OrderApplication(), settings, "server", OrderTestApp.CONFIG);
 
         assertThat(start.succeeded()).isFalse();
         assertThat(start.stderr().strip()).startsWith("order start-up failed: database: PostgreSQL at localhost:"
@@ -117,24 +116,13 @@ class PostgresFlowTest {
         settings.put("database.url", POSTGRES.url("auth"));
         settings.put("database.user", "auth");
 
-        CommandRunner.Result start = CommandRunner.run(withServerCommand(), settings, "server", OrderTestApp.CONFIG);
+        CommandRunner.Result start = CommandRunner.run(new OrderApplication(), settings, "server", OrderTestApp.CONFIG);
 
         assertThat(start.succeeded()).isFalse();
         assertThat(start.stderr().strip()).startsWith("order start-up failed: database: PostgreSQL at localhost:"
                 + POSTGRES.port() + " refused the client certificate 'order' (tls.client_cert, serial ")
                 .contains("for user \"auth\": FATAL: certificate authentication failed for user \"auth\". Fix: ")
                 .doesNotContain("\n");
-    }
-
-    /** order as java -jar runs it: CommandRunner calls only initialize(), not addDefaultCommands(). */
-    private static OrderApplication withServerCommand() {
-        return new OrderApplication() {
-            @Override
-            public void initialize(Bootstrap<OrderConfiguration> bootstrap) {
-                addDefaultCommands(bootstrap);
-                super.initialize(bootstrap);
-            }
-        };
     }
 
     private static Map<String, String> orderSettings() {

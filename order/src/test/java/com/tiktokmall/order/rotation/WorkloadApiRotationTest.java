@@ -132,13 +132,13 @@ class WorkloadApiRotationTest {
         assertThat(AUTH_AGENT.refusedCalls() + ORDER_AGENT.refusedCalls()).isZero();
     }
 
-    /** The service reads nothing from files: its file settings point nowhere. */
+    /** The service reads nothing from files: the file settings of its YAML are emptied. */
     private static void workloadApi(Map<String, String> settings, FakeSpireAgent agent) {
-        settings.put("tls.source", "workload_api");
-        settings.put("tls.workload_api_socket", agent.address().toString());
-        settings.put("tls.workload_api_timeout", "5s");
+        settings.put("tls.source.type", "workload_api");
+        settings.put("tls.source.socket", agent.address().toString());
+        settings.put("tls.source.timeout", "5s");
         for (String file : new String[] {"ca_cert", "server_cert", "server_key", "client_cert", "client_key"}) {
-            settings.put("tls." + file, "/nonexistent/" + file + ".pem");
+            settings.put("tls." + file, "");
         }
         settings.put("tls.reload_interval", "1s");
     }

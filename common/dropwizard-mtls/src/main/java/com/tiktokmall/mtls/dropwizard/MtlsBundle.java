@@ -1,0 +1,349 @@
+package com.tiktokmall.mtls.dropwizard;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import com.tiktokmall.mtls.SpiffeId;
+import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.dropwizard.authorization.AdminAuthorizationFilter;
+import com.tiktokmall.mtls.dropwizard.authorization.PeerAuthorization;
+import com.tiktokmall.mtls.dropwizard.client.MtlsHttpClientBuilder;
+import com.tiktokmall.mtls.dropwizard.command.CheckTlsCommand;
+import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
+import com.tiktokmall.mtls.dropwizard.config.MtlsConfiguration;
+import com.tiktokmall.mtls.dropwizard.config.TlsConfiguration;
+import com.tiktokmall.mtls.dropwizard.config.TlsProvider;
+import com.tiktokmall.mtls.dropwizard.db.MigratedJdbi;
+import com.tiktokmall.mtls.dropwizard.db.MtlsDatabase;
+import com.tiktokmall.mtls.dropwizard.health.PrometheusEndpoint;
+import com.tiktokmall.mtls.dropwizard.health.TlsHealth;
+import com.tiktokmall.mtls.dropwizard.limits.RequestLimits;
+import com.tiktokmall.mtls.dropwizard.probes.ProbeServer;
+import com.tiktokmall.mtls.dropwizard.server.MtlsConnectorFactory;
+import com.tiktokmall.mtls.source.TlsSource;
+import io.dropwizard.client.JerseyClientBuilder;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.ConfiguredBundle;
+import io.dropwizard.core.server.DefaultServerFactory;
+import io.dropwizard.core.server.ServerFactory;
+import io.dropwizard.core.server.SimpleServerFactory;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jetty.ConnectorFactory;
+import io.dropwizard.lifecycle.Managed;
+import io.dropwizard.migrations.MigrationsBundle;
+import jakarta.servlet.DispatcherType;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.Provider;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Mutual TLS for a whole Dropwizard service, driven by the blocks of its {@link MtlsConfiguration}
+ * ({@code tls}, {@code authorization}, {@code limits}, {@code probes}).
+ *
+ * <pre>{@code
+ * private final MtlsBundle<OrderConfiguration> mtls =
+ *         MtlsBundle.withDatabase(OrderConfiguration::getDatabase, "migrations/order.xml");
+ *
+ * public void initialize(Bootstrap<OrderConfiguration> bootstrap) {
+ *     bootstrap.addBundle(mtls);
+ * }
+ *
+ * public void run(OrderConfiguration config, Environment environment) throws Exception {
+ *     mtls.authorize(environment, OrderRoles.ALL);
+ *     Jdbi jdbi = mtls.jdbi(environment);
+ *     Client auth = mtls.clientBuilder(environment, authIdentity).using(config.getAuth().getClient()).build("auth");
+ * }
+ * }</pre>
+ *
+ * <p>With {@code tls.enabled}, every connector of the {@code server} block (application and
+ * admin) must be {@code type: mtls}: HTTPS that requires a client certificate signed by
+ * {@code ca_cert}; a plain one stops start-up with a message naming it. The material is loaded and
+ * checked before any port opens, and a bad file stops start-up with a {@link TlsException}
+ * naming it. With {@code enabled: false} everything is plain HTTP and one WARN says so.
+ *
+ * <p>The material is then checked every {@code reload_interval}: new material that passes the
+ * same checks is used by every connector, client and database pool at once, without a restart
+ * (also on demand with {@code POST /tasks/reload-tls}). The {@code tls} health check and
+ * {@code tls.*} metrics report expiry, reloads and refused handshakes; every metric is also served
+ * in Prometheus text exposition at {@code /prometheus} on the admin port. The probe port
+ * ({@code probes.port}) serves {@code /livez} and {@code /readyz} in plain HTTP for kubelet.
+ *
+ * <p>Whatever comes from outside is bounded by the {@code limits} block: request bodies, JSON
+ * depth and lengths, open connections per connector; and handshakes by
+ * {@code tls.handshake_timeout}. JSON is read strictly: no type coercion, no duplicate keys.
+ *
+ * <p>The bundle also adds the {@code check-tls} command, replaces {@code server} with a command
+ * that reports a bad configuration in one line, adds the {@code db} commands when it has a
+ * database, turns on {@code ${ENV_VAR}} substitution in the configuration file (for
+ * {@code key_password}), installs {@code tls.provider} once, and on shutdown closes the source
+ * it opened (its thread, its connection to a SPIRE agent).
+ */
+public final class MtlsBundle<C extends MtlsConfiguration> implements ConfiguredBundle<C> {
+    private static final Logger LOG = LoggerFactory.getLogger(MtlsBundle.class);
+
+    private final Function<C, DataSourceFactory> databaseOf;
+    private final String migrations;
+    private Clock clock = Clock.systemUTC();
+    private C configuration;
+    private Environment environment;
+    private TlsSource source;
+    private AdminAuthorizationFilter admin;
+
+    private MtlsBundle(Function<C, DataSourceFactory> databaseOf, String migrations) {
+        this.databaseOf = databaseOf;
+        this.migrations = migrations;
+    }
+
+    /** A bundle for a service without a database of its own. */
+    public static <C extends MtlsConfiguration> MtlsBundle<C> create() {
+        return new MtlsBundle<>(null, null);
+    }
+
+    /**
+     * A bundle for a service with a database: {@link #jdbi(Environment)} gives it over mTLS (on
+     * PostgreSQL) with {@code migrations} applied, and the {@code db} commands run them too.
+     *
+     * @param migrations the Liquibase changelog on the class path, e.g. {@code migrations/order.xml}
+     */
+    public static <C extends MtlsConfiguration> MtlsBundle<C> withDatabase(Function<C, DataSourceFactory> database,
+                                                                           String migrations) {
+        return new MtlsBundle<>(Objects.requireNonNull(database, "database"), Objects.requireNonNull(migrations,
+                "migrations"));
+    }
+
+    /**
+     * What "now" is for every time decision: validity of certificates in handshakes and at
+     * reload, CRL freshness, expired peers on open connections, health, {@code check-tls}.
+     * Default the system clock; tests move a clock of their own instead of waiting.
+     */
+    public MtlsBundle<C> clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked") // the bootstrap is the one of the application this bundle is for
+    public void initialize(Bootstrap<?> bootstrap) {
+        Application<C> application = (Application<C>) bootstrap.getApplication();
+        Bootstrap<C> typed = (Bootstrap<C>) bootstrap;
+        typed.setConfigurationSourceProvider(new SubstitutingSourceProvider(
+                typed.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+        typed.addCommand(new MtlsServerCommand<>(application)); // the CLI keeps the last command of a name
+        typed.addCommand(new CheckTlsCommand<>(application, MtlsConfiguration::getTls, clock, System.out));
+        if (databaseOf != null) {
+            typed.addBundle(new MigrationsBundle<C>() {
+                @Override
+                public DataSourceFactory getDataSourceFactory(C configuration) {
+                    return database(configuration, databaseOf.apply(configuration));
+                }
+
+                @Override
+                public String getMigrationsFileName() {
+                    return migrations;
+                }
+            });
+        }
+    }
+
+    @Override
+    public void run(C configuration, Environment environment) {
+        this.configuration = configuration;
+        this.environment = environment;
+        TlsConfiguration tls = configuration.getTls();
+        RequestLimits.register(environment, configuration.getLimits());
+        PrometheusEndpoint.register(environment);
+        Map<String, ConnectorFactory> connectors = connectors(configuration.getServerFactory());
+        if (tls.isEnabled()) {
+            secure(environment, tls, connectors);
+        } else {
+            LOG.warn("tls.enabled is false: every connector and client of this service speaks plain HTTP,"
+                    + " unauthenticated and unencrypted");
+        }
+        if (configuration.getProbes().isEnabled()) {
+            environment.lifecycle().manage(new ProbeServer(configuration.getProbes(), environment.healthChecks(), source));
+        }
+    }
+
+    private void secure(Environment environment, TlsConfiguration tls, Map<String, ConnectorFactory> connectors) {
+        connectors.forEach((setting, connector) -> {
+            if (!(connector instanceof MtlsConnectorFactory)) {
+                throw TlsException.inSetting(setting + ".type", "is " + typeOf(connector) + ", which does not require"
+                        + " client certificates, while tls.enabled is true", "change it to type: mtls, or set"
+                        + " tls.enabled: false");
+            }
+        });
+        source = tls.getSource().build(tls.options(install(tls.getProvider()), clock), tls.getTrustDomain());
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void start() {
+                source.start();
+            }
+
+            @Override
+            public void stop() {
+                source.close();
+            }
+        });
+        TlsHealth.register(environment, source, tls.getExpiryWarning().toJavaDuration());
+        admin = new AdminAuthorizationFilter(tls.getTrustDomain(), environment.getObjectMapper());
+        environment.admin().addFilter("mtls-admin-authorization", admin)
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        Duration handshakeTimeout = tls.getHandshakeTimeout().toJavaDuration();
+        int maxConnections = configuration.getLimits().getMaxConnections();
+        connectors.values().forEach(connector ->
+                ((MtlsConnectorFactory) connector).use(source, handshakeTimeout, maxConnections));
+    }
+
+    /** Installs {@code tls.provider} in this JVM once per start-up, and says which. */
+    private static Provider install(TlsProvider provider) {
+        Provider installed = provider.install();
+        if (provider != TlsProvider.AUTO) { // auto says what it chose itself, once per JVM
+            LOG.info("tls.provider {}", provider.name().toLowerCase(Locale.ROOT));
+        }
+        return installed;
+    }
+
+    /**
+     * A Jersey client builder for calls to one other service, which must present
+     * {@code expectedServer} as its SPIFFE ID: with {@code tls.enabled} its connections present
+     * {@code client_cert}, trust only {@code ca_cert}, refuse any other server identity during the
+     * handshake (before a byte of the request is sent), and are pooled and reused. The identity
+     * replaces the host-name check, so servers may hold URI-only SVIDs. Configure it further as
+     * usual; do not give it a socket-factory registry, which would bypass the mTLS settings.
+     */
+    public JerseyClientBuilder clientBuilder(Environment environment, SpiffeId expectedServer) {
+        return newClientBuilder(environment, Objects.requireNonNull(expectedServer, "expectedServer"));
+    }
+
+    /**
+     * As {@link #clientBuilder(Environment, SpiffeId)}, for calls whose server identity is not
+     * known in advance: any certificate of {@code ca_cert} is accepted whose SANs name the host
+     * dialled. Prefer stating the identity.
+     */
+    public JerseyClientBuilder clientBuilder(Environment environment) {
+        return newClientBuilder(environment, null);
+    }
+
+    private JerseyClientBuilder newClientBuilder(Environment environment, SpiffeId expectedServer) {
+        TlsConfiguration tls = ran().getTls();
+        JerseyClientBuilder builder = new JerseyClientBuilder(environment);
+        if (tls.isEnabled()) {
+            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, source, expectedServer));
+        }
+        return builder;
+    }
+
+    /**
+     * Authorizes every call by the identity in the caller's certificate: resources name the role
+     * they need with {@code @RolesAllowed}, {@code authorization.peers} grants roles to SPIFFE IDs,
+     * and a caller without the role gets 403 with a JSON body naming its identity and the role. On
+     * the admin port, {@code authorization.admin} names who may use tasks, metrics, threads and
+     * pprof (until this is called, nobody may). Call it from {@code Application.run()}.
+     *
+     * @param roles every role this service's resources use; granting another is a start-up error
+     * @throws TlsException for a malformed identity or an unknown role in {@code authorization}
+     */
+    public void authorize(Environment environment, Set<String> roles) {
+        TlsConfiguration tls = ran().getTls();
+        PeerAuthorization.register(environment.jersey(), tls.isEnabled(), tls.getTrustDomain(),
+                configuration.getAuthorization(), roles, admin);
+    }
+
+    /**
+     * The service's database, as JDBI: over mTLS with this service's identity when it is
+     * PostgreSQL (see {@link #database}), its Liquibase migrations applied, H2 files owner-only,
+     * pooled and health-checked as Dropwizard's {@code JdbiFactory} does. Call it from
+     * {@code Application.run()} of a bundle made {@link #withDatabase withDatabase}.
+     */
+    public Jdbi jdbi(Environment environment) throws Exception {
+        if (databaseOf == null) {
+            throw new IllegalStateException("this MtlsBundle has no database: make it with MtlsBundle.withDatabase");
+        }
+        C config = ran();
+        return MigratedJdbi.build(environment, database(config, databaseOf.apply(config)), migrations,
+                environment.getName());
+    }
+
+    /**
+     * {@code database} over this service's identity when it is PostgreSQL and {@code tls.enabled}:
+     * connections present {@code client_cert}, trust only {@code ca_cert} and check the server's
+     * host name ({@code sslmode=verify-full}), follow reloads (pooled connections made with old
+     * material are retired), and a refusal is a one-line start-up error. Any other database, or
+     * TLS off, returns {@code database} itself. {@link #jdbi} uses it; call it yourself only to
+     * build a data source of another kind. Outside {@code run} (the {@code db} commands) the
+     * material is taken once, without watching for changes.
+     *
+     * @throws com.tiktokmall.mtls.dropwizard.config.SettingException when {@code database} sets TLS options of its own
+     */
+    public DataSourceFactory database(C configuration, DataSourceFactory database) {
+        TlsConfiguration tls = configuration.getTls();
+        if (!tls.isEnabled()) {
+            return database;
+        }
+        if (configuration == this.configuration && source != null) {
+            return MtlsDatabase.secure(database, () -> source, environment.getObjectMapper(), environment.lifecycle());
+        }
+        return MtlsDatabase.secure(database, () -> materialForACommand(tls), Jackson.newObjectMapper(), null);
+    }
+
+    /** The material of a command, taken once: nothing is watched while the command runs. */
+    private TlsSource materialForACommand(TlsConfiguration tls) {
+        TlsSource once = tls.getSource().build(tls.options(tls.getProvider().install(), clock), tls.getTrustDomain());
+        once.close(); // ends a Workload API stream; the material taken stays readable
+        return once;
+    }
+
+    /** The source of the TLS material every connector and client uses; empty with {@code tls.enabled: false}. */
+    public Optional<TlsSource> source() {
+        return Optional.ofNullable(source);
+    }
+
+    private C ran() {
+        if (configuration == null) {
+            throw new IllegalStateException("the MtlsBundle has not run: add it in initialize() and use it in run()");
+        }
+        return configuration;
+    }
+
+    /** The connectors of the server block, by the setting that declares them. */
+    private static Map<String, ConnectorFactory> connectors(ServerFactory server) {
+        Map<String, ConnectorFactory> connectors = new LinkedHashMap<>();
+        if (server instanceof DefaultServerFactory factory) {
+            add(connectors, "server.applicationConnectors", factory.getApplicationConnectors());
+            add(connectors, "server.adminConnectors", factory.getAdminConnectors());
+        } else if (server instanceof SimpleServerFactory factory) {
+            connectors.put("server.connector", factory.getConnector());
+        } else {
+            throw TlsException.inSetting("server.type", "server type " + server.getClass().getSimpleName()
+                    + " is not supported", "use server type default or simple");
+        }
+        return connectors;
+    }
+
+    private static void add(Map<String, ConnectorFactory> connectors, String setting, List<ConnectorFactory> list) {
+        for (int i = 0; i < list.size(); i++) {
+            connectors.put(setting + "[" + i + "]", list.get(i));
+        }
+    }
+
+    private static String typeOf(ConnectorFactory connector) {
+        JsonTypeName name = connector.getClass().getAnnotation(JsonTypeName.class);
+        return name == null ? connector.getClass().getSimpleName() : name.value();
+    }
+}

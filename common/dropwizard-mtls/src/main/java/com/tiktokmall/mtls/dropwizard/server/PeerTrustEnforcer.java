@@ -1,0 +1,186 @@
+package com.tiktokmall.mtls.dropwizard.server;
+
+import com.tiktokmall.mtls.HandshakeFailure;
+import com.tiktokmall.mtls.Certificates;
+import com.tiktokmall.mtls.source.TlsMaterial;
+import com.tiktokmall.mtls.source.TlsSource;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
+
+/**
+ * Holds open connections to the current trust: when new material arrives, every connection whose
+ * peer it no longer accepts (its CA was removed from ca_cert, or its certificate was revoked) is
+ * closed as soon as its in-flight request completes, keep-alive or not. A handshake that began
+ * under the old material is checked again when it completes.
+ *
+ * <p>Time ends trust too: a request on a connection whose peer certificate has expired (or is not
+ * valid yet) is refused with 403; such connections, idle or resumed, are closed within one
+ * {@code reload_interval}, and TLS sessions made with an expired certificate are invalidated so
+ * they cannot be resumed.
+ */
+final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListener, HttpConfiguration.Customizer {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerTrustEnforcer.class);
+
+    private final TlsSource material;
+    private final Map<SSLEngine, Tracked> open = new ConcurrentHashMap<>();
+
+    PeerTrustEnforcer(TlsSource material) {
+        this.material = material;
+        material.afterEveryCheck(this::endExpired);
+    }
+
+    /** Closes the open connections that {@code next} no longer trusts; call it once new handshakes use {@code next}. */
+    void enforce(TlsMaterial next) {
+        open.values().forEach(connection -> enforce(connection, next));
+    }
+
+    @Override
+    public void onOpened(Connection connection) {
+        if (connection instanceof SslConnection ssl) {
+            open.put(ssl.getSSLEngine(), new Tracked(ssl, material.current()));
+        }
+    }
+
+    @Override
+    public void onClosed(Connection connection) {
+        if (connection instanceof SslConnection ssl) {
+            open.remove(ssl.getSSLEngine());
+        }
+    }
+
+    @Override
+    public void handshakeSucceeded(Event event) {
+        Tracked connection = open.get(event.getSSLEngine());
+        if (connection == null) {
+            return;
+        }
+        if (expired(connection)) { // a session resumed with a certificate that has expired since
+            event.getSSLEngine().getSession().invalidate();
+            retire(connection, "its client certificate is no longer valid");
+            return;
+        }
+        TlsMaterial current = material.current();
+        if (connection.checkedUnder != current) {
+            enforce(connection, current);
+        }
+    }
+
+    @Override
+    public Request customize(Request request, HttpFields.Mutable responseHeaders) {
+        if (request.getConnectionMetaData().getConnection().getEndPoint() instanceof SslConnection.SslEndPoint endPoint) {
+            Tracked connection = open.get(endPoint.getSslConnection().getSSLEngine());
+            if (connection != null && !connection.retired && expired(connection)) {
+                // Not closed here: the 403 below is sent first, with Connection: close.
+                connection.retired = true;
+                LOG.info("refusing a request from {} and closing its connection: its client certificate is no longer"
+                        + " valid", connection.ssl.getEndPoint().getRemoteSocketAddress());
+            }
+            if (connection != null && connection.retired) {
+                // A request that crossed our closing of the connection: the peer is no longer trusted.
+                responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+                throw new HttpException.RuntimeException(HttpStatus.FORBIDDEN_403,
+                        "this connection's client certificate is no longer trusted");
+            }
+            if (connection != null) {
+                connection.inFlight.incrementAndGet();
+                Request.addCompletionListener(request, failure -> {
+                    if (connection.inFlight.decrementAndGet() == 0 && connection.retired) {
+                        connection.ssl.close();
+                    }
+                });
+            }
+        }
+        return request;
+    }
+
+    /** Once per interval: ends connections and TLS sessions whose peer certificate is no longer valid. */
+    private void endExpired() {
+        open.values().stream().filter(connection -> !connection.retired && expired(connection))
+                .forEach(connection -> retire(connection, "its client certificate is no longer valid"));
+        SSLSessionContext sessions = material.current().server().sslContext().getServerSessionContext();
+        for (byte[] id : Collections.list(sessions.getIds())) {
+            SSLSession session = sessions.getSession(id);
+            if (session != null && !validNow(peerLeaf(session))) {
+                session.invalidate();
+            }
+        }
+    }
+
+    private boolean expired(Tracked connection) {
+        SSLSession session = connection.ssl.getSSLEngine().getSession();
+        X509Certificate leaf = peerLeaf(session);
+        return leaf != null && !validNow(leaf);
+    }
+
+    private boolean validNow(X509Certificate leaf) {
+        if (leaf == null) {
+            return true;
+        }
+        Instant now = material.options().clock().instant();
+        return !now.isBefore(leaf.getNotBefore().toInstant()) && !now.isAfter(leaf.getNotAfter().toInstant());
+    }
+
+    private static X509Certificate peerLeaf(SSLSession session) {
+        try {
+            return (X509Certificate) session.getPeerCertificates()[0];
+        } catch (SSLPeerUnverifiedException handshakeNotDoneYet) {
+            return null;
+        }
+    }
+
+    private static void enforce(Tracked connection, TlsMaterial current) {
+        connection.checkedUnder = current;
+        try {
+            X509Certificate[] chain = (X509Certificate[]) connection.ssl.getSSLEngine().getSession().getPeerCertificates();
+            current.server().trust().trustManager().checkClientTrusted(chain, "UNKNOWN");
+        } catch (SSLPeerUnverifiedException handshakeNotDoneYet) {
+            connection.checkedUnder = null; // its engine may predate the swap: check when the handshake completes
+        } catch (CertificateException refused) {
+            retire(connection, Certificates.printable(HandshakeFailure.explain(refused)));
+        }
+    }
+
+    private static void retire(Tracked connection, String why) {
+        connection.retired = true;
+        LOG.info("closing the connection from {} once its request completes: {}",
+                connection.ssl.getEndPoint().getRemoteSocketAddress(), why);
+        if (connection.inFlight.get() == 0) {
+            connection.ssl.close();
+        }
+    }
+
+    /** One open TLS connection: the material it was last checked under, and its requests in flight. */
+    private static final class Tracked {
+        private final SslConnection ssl;
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private volatile TlsMaterial checkedUnder;
+        private volatile boolean retired;
+
+        Tracked(SslConnection ssl, TlsMaterial checkedUnder) {
+            this.ssl = ssl;
+            this.checkedUnder = checkedUnder;
+        }
+    }
+}

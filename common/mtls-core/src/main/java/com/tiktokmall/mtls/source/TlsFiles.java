@@ -1,0 +1,108 @@
+package com.tiktokmall.mtls.source;
+
+import com.tiktokmall.mtls.MtlsContext;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where a service's TLS material lives: the PEM files of the {@code tls} block (how they are
+ * used is a {@link com.tiktokmall.mtls.TlsOptions}). Immutable; a {@link FileSource} reads them.
+ *
+ * <pre>{@code
+ * TlsFiles files = TlsFiles.builder()
+ *         .caCert(Path.of("certs/ca-cert.pem"))
+ *         .server(Path.of("certs/auth-cert.pem"), Path.of("certs/auth-key.pem"))
+ *         .client(Path.of("certs/auth-cert.pem"), Path.of("certs/auth-key.pem"))
+ *         .build();
+ * }</pre>
+ */
+public final class TlsFiles {
+    private final Path caCert;
+    private final Path serverCert;
+    private final Path serverKey;
+    private final Path clientCert;
+    private final Path clientKey;
+    private final char[] keyPassword;
+
+    private TlsFiles(Builder builder) {
+        this.caCert = Objects.requireNonNull(builder.caCert, "caCert");
+        this.serverCert = Objects.requireNonNull(builder.serverCert, "server cert");
+        this.serverKey = Objects.requireNonNull(builder.serverKey, "server key");
+        this.clientCert = Objects.requireNonNull(builder.clientCert, "client cert");
+        this.clientKey = Objects.requireNonNull(builder.clientKey, "client key");
+        this.keyPassword = builder.keyPassword == null ? null : builder.keyPassword.clone();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Path caCert() {
+        return caCert;
+    }
+
+    /** The certificate file of a role: {@code server_cert} or {@code client_cert}. */
+    public Path cert(MtlsContext.Role role) {
+        return role == MtlsContext.Role.SERVER ? serverCert : clientCert;
+    }
+
+    /** The key file of a role: {@code server_key} or {@code client_key}. */
+    public Path key(MtlsContext.Role role) {
+        return role == MtlsContext.Role.SERVER ? serverKey : clientKey;
+    }
+
+    public Optional<char[]> keyPassword() {
+        return Optional.ofNullable(keyPassword).map(char[]::clone);
+    }
+
+    /** Every file, in a fixed order: what a reload watches. */
+    List<Path> all() {
+        return List.of(caCert, serverCert, serverKey, clientCert, clientKey);
+    }
+
+    /** Options of {@link TlsFiles}; each method names its default. */
+    public static final class Builder {
+        private Path caCert;
+        private Path serverCert;
+        private Path serverKey;
+        private Path clientCert;
+        private Path clientKey;
+        private char[] keyPassword;
+
+        private Builder() {
+        }
+
+        /** The PEM bundle of every CA trusted for peers ({@code ca_cert}). Required. */
+        public Builder caCert(Path caCert) {
+            this.caCert = caCert;
+            return this;
+        }
+
+        /** The certificate chain and key this side presents as a server. Required. */
+        public Builder server(Path cert, Path key) {
+            this.serverCert = cert;
+            this.serverKey = key;
+            return this;
+        }
+
+        /** The certificate chain and key this side presents as a client. Required. */
+        public Builder client(Path cert, Path key) {
+            this.clientCert = cert;
+            this.clientKey = key;
+            return this;
+        }
+
+        /** The password of encrypted keys; default none. */
+        public Builder keyPassword(char[] keyPassword) {
+            this.keyPassword = keyPassword == null ? null : keyPassword.clone();
+            return this;
+        }
+
+        public TlsFiles build() {
+            return new TlsFiles(this);
+        }
+    }
+}

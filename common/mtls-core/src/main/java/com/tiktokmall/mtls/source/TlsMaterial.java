@@ -1,0 +1,81 @@
+package com.tiktokmall.mtls.source;
+
+import com.tiktokmall.mtls.Identity;
+import com.tiktokmall.mtls.MtlsContext;
+import com.tiktokmall.mtls.TrustBundle;
+import com.tiktokmall.mtls.Certificates;
+import com.tiktokmall.mtls.TlsOptions;
+
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a {@link TlsFiles} describes, loaded and checked as a whole: the server context every
+ * connector uses and the client context every outgoing client uses. Immutable; a reload builds a
+ * new one (see {@link TlsSource}).
+ */
+public final class TlsMaterial {
+    private final MtlsContext server;
+    private final MtlsContext client;
+
+    TlsMaterial(MtlsContext server, MtlsContext client) {
+        this.server = server;
+        this.client = client;
+    }
+
+    /**
+     * Reads and checks every file, at the time of the options' clock.
+     *
+     * @throws com.tiktokmall.mtls.TlsException the first problem, naming the setting and file at fault
+     */
+    public static TlsMaterial load(TlsFiles files, TlsOptions options) {
+        return TlsInspection.of(files, options).material();
+    }
+
+    /**
+     * One identity for both roles (an X.509-SVID) trusting {@code trust}, checked as files are:
+     * valid now, chained to the bundle, EKU fit for each role. The CRL of {@code options}, if
+     * any, is the caller's to add to {@code trust}.
+     *
+     * @throws com.tiktokmall.mtls.TlsException the first problem
+     */
+    public static TlsMaterial of(Identity identity, TrustBundle trust, TlsOptions options) {
+        return new TlsMaterial(MtlsContext.forServer(identity).trust(trust).options(options).build(),
+                MtlsContext.forClient(identity).trust(trust).options(options).build());
+    }
+
+    public MtlsContext server() {
+        return server;
+    }
+
+    public MtlsContext client() {
+        return client;
+    }
+
+    /** The CAs (and CRLs) that vouch for peers, the same for both roles. */
+    public TrustBundle trust() {
+        return server.trust();
+    }
+
+    /** Every certificate in use, by the setting it comes from: server_cert, client_cert, ca_cert. */
+    public Map<String, List<X509Certificate>> certificates() {
+        Map<String, List<X509Certificate>> certificates = new LinkedHashMap<>();
+        certificates.put("server_cert", List.of(server.identity().certificate()));
+        certificates.put("client_cert", List.of(client.identity().certificate()));
+        certificates.put("ca_cert", trust().certificates());
+        return certificates;
+    }
+
+    @Override
+    public String toString() {
+        return "server " + describe(server.identity().certificate()) + ", client " + describe(client.identity().certificate())
+                + ", trusting " + trust().describe()
+                + (trust().crls().isEmpty() ? "" : " with " + trust().crls().size() + " CRLs");
+    }
+
+    private static String describe(X509Certificate certificate) {
+        return Certificates.name(certificate) + " serial " + certificate.getSerialNumber().toString(16);
+    }
+}

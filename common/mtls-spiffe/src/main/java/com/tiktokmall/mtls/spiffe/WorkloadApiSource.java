@@ -1,0 +1,432 @@
+package com.tiktokmall.mtls.spiffe;
+
+import com.tiktokmall.mtls.Identity;
+import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.TlsOptions;
+import com.tiktokmall.mtls.TrustBundle;
+import com.tiktokmall.mtls.source.TlsMaterial;
+import com.tiktokmall.mtls.source.TlsSource;
+import io.grpc.ConnectivityState;
+import io.grpc.Context;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.spiffe.exception.X509SvidException;
+import io.spiffe.svid.x509svid.X509Svid;
+import io.spiffe.workloadapi.grpc.SpiffeWorkloadAPIGrpc;
+import io.spiffe.workloadapi.grpc.Workload;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * TLS material from the SPIFFE Workload API (the SPIRE agent's Unix socket) instead of files:
+ * the X.509-SVID presented in both roles and the bundle of its trust domain as the CAs trusted
+ * for peers. Each SVID the agent pushes is checked exactly like files (key match, valid now,
+ * chained to the bundle, EKU for each role, the CRLs of {@link TlsOptions#crl()} if set) and
+ * swapped in like new files, so connectors, clients, health checks and the closing of
+ * connections the new trust refuses follow it unchanged.
+ *
+ * <pre>{@code
+ * TlsSource source = WorkloadApiSource.at(URI.create("unix:///run/spire/agent.sock"))
+ *         .trustDomain("tiktokmall.local").options(options)
+ *         .connect(); // fails closed without an SVID within the timeout
+ * source.start();
+ * }</pre>
+ *
+ * <p>The stream is watched here rather than through java-spiffe's {@code X509Source}, whose
+ * watcher retries a lost agent silently: here a lost agent makes {@link #lastFailure()} say since
+ * when, the SVID in use stays until it expires, and the stream is opened again with backoff until
+ * the agent answers. {@link #close()} ends the stream, the channel and the checks.
+ */
+public final class WorkloadApiSource implements TlsSource {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkloadApiSource.class);
+    /** What a real agent requires of every call, so that a browser or an SSRF cannot ask it. */
+    private static final Metadata.Key<String> SECURITY_HEADER =
+            Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final URI socket;
+    private final Builder settings;
+    private final ManagedChannel channel;
+    private final SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIStub stub;
+    private final ScheduledExecutorService retries;
+    private final CompletableFuture<TlsMaterial> first = new CompletableFuture<>();
+    private volatile TlsSource.Feed source;
+    private volatile Context.CancellableContext stream;
+    private volatile Instant unreachableSince;
+    private volatile Throwable lastError;
+    private volatile boolean closed;
+    private volatile Duration delay;
+    private Workload.X509SVIDResponse pending; // pushed after the first SVID, before start() made the source
+
+    private WorkloadApiSource(Builder builder) {
+        this.socket = builder.socket;
+        this.settings = builder;
+        this.delay = builder.initialBackoff;
+        Metadata headers = new Metadata();
+        headers.put(SECURITY_HEADER, "true");
+        this.channel = Grpc.newChannelBuilder(socket.toString(), InsecureChannelCredentials.create())
+                .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .build();
+        this.stub = SpiffeWorkloadAPIGrpc.newStub(channel);
+        this.retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "workload-api-retry");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** A source from the Workload API at {@code socket}, {@code unix:///path}; see {@link Builder}. */
+    public static Builder at(URI socket) {
+        return new Builder(socket);
+    }
+
+    /**
+     * A {@code unix:} socket address.
+     *
+     * @throws TlsException for anything else
+     */
+    public static URI parseSocket(String value) {
+        URI uri;
+        try {
+            uri = URI.create(value.trim());
+        } catch (IllegalArgumentException e) {
+            uri = null;
+        }
+        if (uri == null || !"unix".equals(uri.getScheme()) || uri.getPath() == null || uri.getPath().isEmpty()) {
+            throw TlsException.invalid("the Workload API address " + value + " is not a unix:///path address",
+                    "name the agent's socket, e.g. unix:///run/spire/sockets/agent.sock");
+        }
+        return uri;
+    }
+
+    /** Where the agent is. */
+    public URI socket() {
+        return socket;
+    }
+
+    /** Opens the stream and waits for the first SVID; every later one is offered to the source. */
+    private WorkloadApiSource connect() {
+        subscribe();
+        TlsMaterial initial;
+        try {
+            initial = first.get(settings.timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            close();
+            Path path = Path.of(socket.getPath());
+            throw TlsException.invalid(Files.exists(path)
+                            ? "the Workload API at " + socket + " gave no SVID within " + seconds(settings.timeout)
+                            + (lastError == null ? "" : " (" + describe(lastError) + ")")
+                            : "there is no socket at " + path + " (waited " + seconds(settings.timeout) + ")",
+                    "check that the SPIRE agent runs, its socket is mounted there, and this workload has a registration entry");
+        } catch (ExecutionException e) {
+            close();
+            throw e.getCause() instanceof TlsException tls ? tls
+                    : TlsException.invalid("the SVID from " + socket + " cannot be used: " + describe(e.getCause()), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw TlsException.invalid("interrupted while waiting for the Workload API at " + socket, null);
+        }
+        TlsSource.Feed built = TlsSource.fed(initial, settings.options, "the Workload API at " + socket);
+        Workload.X509SVIDResponse next;
+        synchronized (this) {
+            source = built;
+            next = pending;
+            pending = null;
+        }
+        LOG.info("TLS material from the Workload API at {}: {}", socket, initial);
+        if (next != null) {
+            built.offer(() -> material(next));
+        }
+        Instant lostSince = unreachableSince;
+        if (lostSince != null) { // the stream dropped before the source existed to be told
+            built.interrupted(unreachable(lostSince, lastError, initial));
+        }
+        return this;
+    }
+
+    /** Ends the stream, the channel and the checks; the material in use stays readable. */
+    @Override
+    public void close() {
+        closed = true;
+        Context.CancellableContext open = stream;
+        if (open != null) {
+            open.cancel(null);
+        }
+        retries.shutdownNow();
+        channel.shutdownNow();
+        TlsSource started = source;
+        if (started != null) {
+            started.close();
+        }
+    }
+
+    @Override
+    public TlsMaterial current() {
+        return source.current();
+    }
+
+    @Override
+    public void onChange(Consumer<TlsMaterial> listener) {
+        source.onChange(listener);
+    }
+
+    @Override
+    public void onFailure(Consumer<Throwable> listener) {
+        source.onFailure(listener);
+    }
+
+    @Override
+    public void afterEveryCheck(Runnable task) {
+        source.afterEveryCheck(task);
+    }
+
+    @Override
+    public void start() {
+        source.start();
+    }
+
+    @Override
+    public void check() {
+        source.check();
+    }
+
+    @Override
+    public String reload(boolean force, Duration timeout) {
+        return source.reload(force, timeout);
+    }
+
+    @Override
+    public TlsOptions options() {
+        return source.options();
+    }
+
+    @Override
+    public Optional<Throwable> lastFailure() {
+        return source.lastFailure();
+    }
+
+    @Override
+    public Optional<Throwable> behind() {
+        return source.behind();
+    }
+
+    @Override
+    public Optional<String> stalled() {
+        return source.stalled();
+    }
+
+    private void subscribe() {
+        if (closed) {
+            return;
+        }
+        Context.CancellableContext context = Context.current().withCancellation();
+        stream = context;
+        context.run(() -> stub.fetchX509SVID(Workload.X509SVIDRequest.getDefaultInstance(), new Observer()));
+    }
+
+    private final class Observer implements StreamObserver<Workload.X509SVIDResponse> {
+        @Override
+        public void onNext(Workload.X509SVIDResponse response) {
+            delay = settings.initialBackoff;
+            if (unreachableSince != null) {
+                LOG.info("the Workload API at {} answers again (unreachable since {})", socket, unreachableSince);
+                unreachableSince = null;
+            }
+            if (!first.isDone()) {
+                try {
+                    first.complete(material(response));
+                } catch (RuntimeException e) {
+                    lastError = e;
+                    if (e instanceof TlsException) {
+                        first.completeExceptionally(e); // a bad SVID at start-up: fail closed at once
+                    }
+                }
+                return;
+            }
+            TlsSource.Feed target;
+            synchronized (WorkloadApiSource.this) {
+                target = source;
+                if (target == null) {
+                    pending = response;
+                    return;
+                }
+            }
+            if (target.offer(() -> material(response))) {
+                LOG.info("new SVID from the Workload API at {}", socket);
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            lost(error);
+        }
+
+        @Override
+        public void onCompleted() {
+            lost(new IllegalStateException("the agent ended the stream"));
+        }
+    }
+
+    private void lost(Throwable error) {
+        if (closed) {
+            return;
+        }
+        lastError = error;
+        TlsSource.Feed target = source;
+        if (unreachableSince == null) {
+            unreachableSince = settings.options.clock().instant();
+            if (target != null) {
+                target.interrupted(unreachable(unreachableSince, error, target.current()));
+            }
+        } else {
+            LOG.debug("the Workload API at {} is still unreachable: {}", socket, describe(error));
+        }
+        Duration wait = delay;
+        delay = delay.multipliedBy(2).compareTo(settings.maxBackoff) > 0 ? settings.maxBackoff : delay.multipliedBy(2);
+        try {
+            retries.schedule(() -> {
+                if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                    channel.resetConnectBackoff(); // our backoff, not the channel's (up to 2 minutes), decides
+                }
+                subscribe();
+            }, wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            LOG.debug("no retry: the feed is closed", e);
+        }
+    }
+
+    private TlsException unreachable(Instant since, Throwable error, TlsMaterial inUse) {
+        Instant expiry = inUse.server().identity().certificate().getNotAfter().toInstant();
+        return TlsException.invalid("the Workload API at " + socket + " is unreachable since " + since + " ("
+                + describe(error) + "): the SVID in use expires at " + expiry, null);
+    }
+
+    /** The SVID (the first, the default one) and its trust domain's bundle, checked as files are. */
+    private TlsMaterial material(Workload.X509SVIDResponse response) {
+        if (response.getSvidsCount() == 0) {
+            throw TlsException.invalid("the Workload API at " + socket + " sent no SVID for this workload",
+                    "make a registration entry for it");
+        }
+        Workload.X509SVID svid = response.getSvids(0);
+        X509Svid parsed;
+        try {
+            parsed = X509Svid.parseRaw(svid.getX509Svid().toByteArray(), svid.getX509SvidKey().toByteArray());
+        } catch (X509SvidException e) {
+            throw TlsException.invalid("the SVID " + svid.getSpiffeId() + " from " + socket + " is not valid: "
+                    + e.getMessage(), null, e);
+        }
+        String trustDomain = parsed.getSpiffeId().getTrustDomain().getName();
+        if (!trustDomain.equals(settings.trustDomain)) {
+            throw TlsException.invalid("this service's trust domain is " + settings.trustDomain + ", but the Workload API at "
+                    + socket + " issued " + parsed.getSpiffeId(), "set the service's trust domain to " + trustDomain);
+        }
+        TlsOptions tls = settings.options;
+        TrustBundle bundle = TrustBundle.of(certificates(svid.getBundle().newInput()));
+        if (tls.crl().isPresent()) {
+            bundle = bundle.withCrls(tls.crl().get(), tls.clock());
+        }
+        Identity identity = Identity.of(parsed.getPrivateKey(), parsed.getChain());
+        return TlsMaterial.of(identity, bundle, tls);
+    }
+
+    private List<X509Certificate> certificates(InputStream der) {
+        try {
+            List<X509Certificate> certificates = new ArrayList<>();
+            for (var certificate : CertificateFactory.getInstance("X.509").generateCertificates(der)) {
+                certificates.add((X509Certificate) certificate);
+            }
+            return certificates;
+        } catch (CertificateException e) {
+            throw TlsException.invalid("the bundle from the Workload API at " + socket + " is not DER certificates: "
+                    + e.getMessage(), null, e);
+        } finally {
+            try {
+                der.close();
+            } catch (IOException ignored) {
+                // a byte array
+            }
+        }
+    }
+
+    private static String describe(Throwable error) {
+        return error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+    }
+
+    private static String seconds(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
+    }
+
+    /** Options of a {@link WorkloadApiSource}; each method names its default. */
+    public static final class Builder {
+        private final URI socket;
+        private String trustDomain = "tiktokmall.local";
+        private Duration timeout = Duration.ofSeconds(10);
+        private Duration initialBackoff = Duration.ofSeconds(1);
+        private Duration maxBackoff = Duration.ofSeconds(30);
+        private TlsOptions options = TlsOptions.defaults();
+
+        private Builder(URI socket) {
+            this.socket = Objects.requireNonNull(socket, "socket");
+        }
+
+        /** The trust domain the SVID must belong to; default {@code tiktokmall.local}. */
+        public Builder trustDomain(String trustDomain) {
+            this.trustDomain = Objects.requireNonNull(trustDomain, "trustDomain");
+            return this;
+        }
+
+        /** How long {@link #connect()} waits for the first SVID; default 10 s. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** The first and the longest wait before opening a lost stream again (doubling); default 1 s and 30 s. */
+        public Builder backoff(Duration initial, Duration max) {
+            this.initialBackoff = Objects.requireNonNull(initial, "initial");
+            this.maxBackoff = Objects.requireNonNull(max, "max");
+            return this;
+        }
+
+        /** Protocols, provider, CRL, session timeout, check interval and clock; default {@link TlsOptions#defaults()}. */
+        public Builder options(TlsOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Opens the stream and waits for the first SVID (fail closed).
+         *
+         * @throws TlsException in one line, when no good SVID came within the timeout (everything opened is closed then)
+         */
+        public WorkloadApiSource connect() {
+            return new WorkloadApiSource(this).connect();
+        }
+    }
+}
