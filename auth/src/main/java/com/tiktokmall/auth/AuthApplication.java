@@ -31,6 +31,11 @@ public class AuthApplication extends Application<AuthConfiguration> {
     }
 
     @Override
+    protected void addDefaultCommands(Bootstrap<AuthConfiguration> bootstrap) {
+        MtlsBundle.addDefaultCommands(this, bootstrap);
+    }
+
+    @Override
     public void initialize(Bootstrap<AuthConfiguration> bootstrap) {
         bootstrap.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         bootstrap.addBundle(mtls);

@@ -32,6 +32,11 @@ public class OrderApplication extends Application<OrderConfiguration> {
     }
 
     @Override
+    protected void addDefaultCommands(Bootstrap<OrderConfiguration> bootstrap) {
+        MtlsBundle.addDefaultCommands(this, bootstrap);
+    }
+
+    @Override
     public void initialize(Bootstrap<OrderConfiguration> bootstrap) {
         bootstrap.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         bootstrap.addBundle(mtls);

@@ -23,7 +23,9 @@ import io.dropwizard.client.JerseyClientBuilder;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
+import io.dropwizard.core.Configuration;
 import io.dropwizard.core.ConfiguredBundle;
+import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.core.server.ServerFactory;
 import io.dropwizard.core.server.SimpleServerFactory;
@@ -60,6 +62,10 @@ import java.util.function.Function;
  * private final MtlsBundle<OrderConfiguration> mtls =
  *         MtlsBundle.withDatabase(OrderConfiguration::getDatabase, "migrations/order.xml");
  *
+ * protected void addDefaultCommands(Bootstrap<OrderConfiguration> bootstrap) {
+ *     MtlsBundle.addDefaultCommands(this, bootstrap); // server: start-up errors in one line
+ * }
+ *
  * public void initialize(Bootstrap<OrderConfiguration> bootstrap) {
  *     bootstrap.addBundle(mtls);
  * }
@@ -88,9 +94,8 @@ import java.util.function.Function;
  * depth and lengths, open connections per connector; and handshakes by
  * {@code tls.handshake_timeout}. JSON is read strictly: no type coercion, no duplicate keys.
  *
- * <p>The bundle also adds the {@code check-tls} command, replaces {@code server} with a command
- * that reports a bad configuration in one line, adds the {@code db} commands when it has a
- * database, turns on {@code ${ENV_VAR}} substitution in the configuration file (for
+ * <p>The bundle also adds the {@code check-tls} command and, when it has a database, the
+ * {@code db} commands; turns on {@code ${ENV_VAR}} substitution in the configuration file (for
  * {@code key_password}), installs {@code tls.provider} once, and on shutdown closes the source
  * it opened (its thread, its connection to a SPIRE agent).
  */
@@ -137,6 +142,22 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
         return this;
     }
 
+    /**
+     * Dropwizard's default commands, with {@code server} reporting a bad configuration (a broken
+     * {@code tls} block above all) in one line naming the setting and the file instead of a stack
+     * trace. Call it from the application's {@code addDefaultCommands}, in place of the default:
+     *
+     * <pre>{@code
+     * protected void addDefaultCommands(Bootstrap<OrderConfiguration> bootstrap) {
+     *     MtlsBundle.addDefaultCommands(this, bootstrap);
+     * }
+     * }</pre>
+     */
+    public static <C extends Configuration> void addDefaultCommands(Application<C> application, Bootstrap<C> bootstrap) {
+        bootstrap.addCommand(new MtlsServerCommand<>(application));
+        bootstrap.addCommand(new CheckCommand<>(application));
+    }
+
     @Override
     @SuppressWarnings("unchecked") // the bootstrap is the one of the application this bundle is for
     public void initialize(Bootstrap<?> bootstrap) {
@@ -144,7 +165,6 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
         Bootstrap<C> typed = (Bootstrap<C>) bootstrap;
         typed.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 typed.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
-        typed.addCommand(new MtlsServerCommand<>(application)); // the CLI keeps the last command of a name
         typed.addCommand(new CheckTlsCommand<>(application, MtlsConfiguration::getTls, clock, System.out));
         if (databaseOf != null) {
             typed.addBundle(new MigrationsBundle<C>() {

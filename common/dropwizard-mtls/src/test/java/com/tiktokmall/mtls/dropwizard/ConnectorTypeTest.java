@@ -42,6 +42,15 @@ class ConnectorTypeTest {
     }
 
     @Test
+    void theLaunchersCommandsAllRunBesideTheBundlesOwn() {
+        CommandRunner.Result check = CommandRunner.run(new EchoApplication(), PKI.tlsSettings("echo"), "check",
+                ResourceHelpers.resourceFilePath("echo.yml"));
+
+        assertThat(check.error()).isEmpty();
+        assertThat(check.stdout() + check.stderr()).doesNotContain("already used");
+    }
+
+    @Test
     void keyStoresAreRefusedOnAnMtlsConnector() {
         Map<String, String> settings = PKI.tlsSettings("echo");
         settings.put("server.applicationConnectors[0].keyStorePath", "/etc/keystore.jks");

@@ -9,6 +9,7 @@ import io.dropwizard.util.JarLocation;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
@@ -42,6 +43,7 @@ public final class CommandRunner {
                 property.addToSystemProperties();
             }
             Bootstrap<C> bootstrap = new Bootstrap<>(application);
+            addDefaultCommands(application, bootstrap); // as Application.run does, before initialize
             application.initialize(bootstrap);
             Optional<Throwable> error = new Cli(new JarLocation(application.getClass()), bootstrap, stdout, stderr)
                     .run(args);
@@ -51,6 +53,17 @@ public final class CommandRunner {
                 property.removeFromSystemProperties();
             }
             System.setOut(originalOut);
+        }
+    }
+
+    /** {@code Application.addDefaultCommands} is protected: the launcher's own call, made the same way. */
+    private static <C extends Configuration> void addDefaultCommands(Application<C> application, Bootstrap<C> bootstrap) {
+        try {
+            Method method = Application.class.getDeclaredMethod("addDefaultCommands", Bootstrap.class);
+            method.setAccessible(true);
+            method.invoke(application, bootstrap);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot add " + application.getName() + "'s default commands", e);
         }
     }
 }

@@ -47,6 +47,11 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
     }
 
     @Override
+    protected void addDefaultCommands(Bootstrap<EchoConfiguration> bootstrap) {
+        MtlsBundle.addDefaultCommands(this, bootstrap);
+    }
+
+    @Override
     public void initialize(Bootstrap<EchoConfiguration> bootstrap) {
         bootstrap.addBundle(mtls);
     }

@@ -2,6 +2,7 @@ package com.tiktokmall.mtls.dropwizard.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
+import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.TlsOptions;
 import com.tiktokmall.mtls.source.FileSource;
 import com.tiktokmall.mtls.source.TlsFiles;
@@ -40,7 +41,11 @@ final class FilesSourceFactory implements TlsSourceFactory {
     @JsonProperty("key_password")
     private String keyPassword;
 
+    /** Where the keys are written: {@code tls.source.} in a source block, {@code tls.} as the flat keys. */
+    private final String prefix;
+
     FilesSourceFactory() {
+        this.prefix = "tls.source.";
     }
 
     FilesSourceFactory(String caCert, String serverCert, String serverKey, String clientCert, String clientKey,
@@ -51,6 +56,7 @@ final class FilesSourceFactory implements TlsSourceFactory {
         this.clientCert = clientCert;
         this.clientKey = clientKey;
         this.keyPassword = keyPassword;
+        this.prefix = "tls.";
     }
 
     /** The files, for a {@link FileSource} or a {@code TlsInspection}. */
@@ -65,6 +71,12 @@ final class FilesSourceFactory implements TlsSourceFactory {
 
     @Override
     public TlsSource build(TlsOptions options, String trustDomain) {
-        return FileSource.watching(files()).options(options).build();
+        try {
+            return FileSource.watching(files()).options(options).build();
+        } catch (TlsException e) {
+            // the core names the flat keys; in a source block they are written one level down
+            throw e.setting().filter(setting -> !prefix.equals("tls.") && !setting.equals("tls.crl"))
+                    .map(setting -> e.withSetting(setting.replace("tls.", prefix))).orElse(e);
+        }
     }
 }

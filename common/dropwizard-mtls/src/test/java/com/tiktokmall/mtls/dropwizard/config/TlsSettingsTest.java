@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** How the values of the tls block become the files and options of a material source. */
 class TlsSettingsTest {
@@ -56,6 +57,24 @@ class TlsSettingsTest {
         assertThat(options.sessionTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(options.checkEvery()).isEqualTo(Duration.ofSeconds(7));
         assertThat(options.clock()).isSameAs(clock);
+    }
+
+    @Test
+    void aBadFileIsNamedWhereItIsWritten() throws IOException {
+        String files = """
+                  ca_cert: missing-ca.pem
+                  server_cert: b.pem
+                  server_key: c.pem
+                  client_cert: d.pem
+                  client_key: e.pem
+                """;
+        TlsConfiguration flat = tls(files.replace("\n  ", "\n").strip() + "\n");
+        TlsConfiguration nested = tls("source:\n  type: files\n" + files);
+
+        assertThatThrownBy(() -> flat.getSource().build(TlsOptions.defaults(), "tiktokmall.local"))
+                .hasMessageStartingWith("tls.ca_cert (missing-ca.pem): ");
+        assertThatThrownBy(() -> nested.getSource().build(TlsOptions.defaults(), "tiktokmall.local"))
+                .hasMessageStartingWith("tls.source.ca_cert (missing-ca.pem): ");
     }
 
     @Test
