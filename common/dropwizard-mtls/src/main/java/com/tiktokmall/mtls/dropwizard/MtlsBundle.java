@@ -1,6 +1,5 @@
 package com.tiktokmall.mtls.dropwizard;
 
-import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.dropwizard.authorization.AdminAuthorizationFilter;
@@ -18,6 +17,7 @@ import com.tiktokmall.mtls.dropwizard.health.TlsHealth;
 import com.tiktokmall.mtls.dropwizard.limits.RequestLimits;
 import com.tiktokmall.mtls.dropwizard.probes.ProbeServer;
 import com.tiktokmall.mtls.dropwizard.server.MtlsConnectorFactory;
+import com.tiktokmall.mtls.dropwizard.server.MtlsConnectors;
 import com.tiktokmall.mtls.source.TlsSource;
 import io.dropwizard.client.JerseyClientBuilder;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
@@ -26,14 +26,10 @@ import io.dropwizard.core.Application;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.ConfiguredBundle;
 import io.dropwizard.core.cli.CheckCommand;
-import io.dropwizard.core.server.DefaultServerFactory;
-import io.dropwizard.core.server.ServerFactory;
-import io.dropwizard.core.server.SimpleServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.db.DataSourceFactory;
 import io.dropwizard.jackson.Jackson;
-import io.dropwizard.jetty.ConnectorFactory;
 import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.migrations.MigrationsBundle;
 import jakarta.servlet.DispatcherType;
@@ -45,10 +41,8 @@ import java.security.Provider;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -165,7 +159,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
         Bootstrap<C> typed = (Bootstrap<C>) bootstrap;
         typed.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 typed.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
-        typed.addCommand(new CheckTlsCommand<>(application, MtlsConfiguration::getTls, clock, System.out));
+        typed.addCommand(new CheckTlsCommand<>(application, MtlsConfiguration::getTls, () -> clock, System.out));
         if (databaseOf != null) {
             typed.addBundle(new MigrationsBundle<C>() {
                 @Override
@@ -188,26 +182,19 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
         TlsConfiguration tls = configuration.getTls();
         RequestLimits.register(environment, configuration.getLimits());
         PrometheusEndpoint.register(environment);
-        Map<String, ConnectorFactory> connectors = connectors(configuration.getServerFactory());
         if (tls.isEnabled()) {
-            secure(environment, tls, connectors);
+            secure(environment, tls, MtlsConnectors.requireMtls(configuration.getServerFactory()));
         } else {
             LOG.warn("tls.enabled is false: every connector and client of this service speaks plain HTTP,"
                     + " unauthenticated and unencrypted");
+            MtlsConnectors.mtls(configuration.getServerFactory()).forEach(MtlsConnectorFactory::plain);
         }
         if (configuration.getProbes().isEnabled()) {
             environment.lifecycle().manage(new ProbeServer(configuration.getProbes(), environment.healthChecks(), source));
         }
     }
 
-    private void secure(Environment environment, TlsConfiguration tls, Map<String, ConnectorFactory> connectors) {
-        connectors.forEach((setting, connector) -> {
-            if (!(connector instanceof MtlsConnectorFactory)) {
-                throw TlsException.inSetting(setting + ".type", "is " + typeOf(connector) + ", which does not require"
-                        + " client certificates, while tls.enabled is true", "change it to type: mtls, or set"
-                        + " tls.enabled: false");
-            }
-        });
+    private void secure(Environment environment, TlsConfiguration tls, List<MtlsConnectorFactory> connectors) {
         source = tls.getSource().build(tls.options(install(tls.getProvider()), clock), tls.getTrustDomain());
         environment.lifecycle().manage(new Managed() {
             @Override
@@ -226,8 +213,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
         Duration handshakeTimeout = tls.getHandshakeTimeout().toJavaDuration();
         int maxConnections = configuration.getLimits().getMaxConnections();
-        connectors.values().forEach(connector ->
-                ((MtlsConnectorFactory) connector).use(source, handshakeTimeout, maxConnections));
+        connectors.forEach(connector -> connector.use(source, handshakeTimeout, maxConnections));
     }
 
     /** Installs {@code tls.provider} in this JVM once per start-up, and says which. */
@@ -339,31 +325,5 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
             throw new IllegalStateException("the MtlsBundle has not run: add it in initialize() and use it in run()");
         }
         return configuration;
-    }
-
-    /** The connectors of the server block, by the setting that declares them. */
-    private static Map<String, ConnectorFactory> connectors(ServerFactory server) {
-        Map<String, ConnectorFactory> connectors = new LinkedHashMap<>();
-        if (server instanceof DefaultServerFactory factory) {
-            add(connectors, "server.applicationConnectors", factory.getApplicationConnectors());
-            add(connectors, "server.adminConnectors", factory.getAdminConnectors());
-        } else if (server instanceof SimpleServerFactory factory) {
-            connectors.put("server.connector", factory.getConnector());
-        } else {
-            throw TlsException.inSetting("server.type", "server type " + server.getClass().getSimpleName()
-                    + " is not supported", "use server type default or simple");
-        }
-        return connectors;
-    }
-
-    private static void add(Map<String, ConnectorFactory> connectors, String setting, List<ConnectorFactory> list) {
-        for (int i = 0; i < list.size(); i++) {
-            connectors.put(setting + "[" + i + "]", list.get(i));
-        }
-    }
-
-    private static String typeOf(ConnectorFactory connector) {
-        JsonTypeName name = connector.getClass().getAnnotation(JsonTypeName.class);
-        return name == null ? connector.getClass().getSimpleName() : name.value();
     }
 }

@@ -3,12 +3,17 @@ package com.tiktokmall.mtls.dropwizard;
 import com.tiktokmall.mtls.testing.CommandRunner;
 import com.tiktokmall.mtls.testing.EchoApplication;
 import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.ResourceHelpers;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code type: mtls} is the connector of a service with {@code tls.enabled}; {@code type: http}
@@ -39,6 +44,34 @@ class ConnectorTypeTest {
                 ResourceHelpers.resourceFilePath("echo-plain.yml"));
 
         assertThat(start.stderr()).contains("server.adminConnectors[0].type: is http");
+    }
+
+    @Test
+    void checkTlsRefusesWhatStartUpRefuses() {
+        CommandRunner.Result check = CommandRunner.run(new EchoApplication(), PKI.tlsSettings("echo"), "check-tls",
+                ResourceHelpers.resourceFilePath("echo-plain.yml"));
+
+        assertThat(check.error()).isPresent();
+        assertThat(check.stderr()).contains("check-tls failed: server.applicationConnectors[0].type: is http");
+    }
+
+    @Test
+    void anMtlsConnectorWithoutTheBundleRefusesToServe() {
+        DropwizardTestSupport<Configuration> bare = new DropwizardTestSupport<>(BareApplication.class,
+                ResourceHelpers.resourceFilePath("bare-mtls.yml"));
+        try {
+            assertThatThrownBy(bare::before).hasMessageContaining("has no TLS material: add the MtlsBundle");
+        } finally {
+            bare.after();
+        }
+    }
+
+    /** An application that declares type: mtls connectors but forgot the bundle. */
+    public static class BareApplication extends Application<Configuration> {
+        @Override
+        public void run(Configuration configuration, Environment environment) {
+            // nothing: no bundle, so no TLS material
+        }
     }
 
     @Test

@@ -35,15 +35,16 @@ public final class TlsMaterial {
     }
 
     /**
-     * One identity for both roles (an X.509-SVID) trusting {@code trust}, checked as files are:
-     * valid now, chained to the bundle, EKU fit for each role. The CRL of {@code options}, if
-     * any, is the caller's to add to {@code trust}.
+     * One identity for both roles (an X.509-SVID) trusting {@code trust} with the CRLs of
+     * {@code options} (read now, one current CRL per CA), checked as files are: valid now,
+     * chained to the bundle, EKU fit for each role.
      *
      * @throws com.tiktokmall.mtls.TlsException the first problem
      */
     public static TlsMaterial of(Identity identity, TrustBundle trust, TlsOptions options) {
-        return new TlsMaterial(MtlsContext.forServer(identity).trust(trust).options(options).build(),
-                MtlsContext.forClient(identity).trust(trust).options(options).build());
+        TrustBundle revoking = options.crl().map(crl -> trust.withCrls(crl, options.clock())).orElse(trust);
+        return new TlsMaterial(MtlsContext.forServer(identity).trust(revoking).options(options).build(),
+                MtlsContext.forClient(identity).trust(revoking).options(options).build());
     }
 
     public MtlsContext server() {

@@ -72,6 +72,18 @@ class TlsMaterialTest {
     }
 
     @Test
+    void oneIdentityIsTrustedWithTheCrlOfTheOptions() {
+        TestCert svid = pki.ca().leaf("auth").svid().issue();
+        Path crl = TestCert.writeCrls(pki.dir().resolve("svid-crl.pem"), pki.ca().crl());
+
+        TlsMaterial material = TlsMaterial.of(svid.identity(), TrustBundle.of(List.of(pki.ca().certificate())),
+                options.toBuilder().crl(crl).build());
+
+        assertThat(material.trust().crls()).hasSize(1);
+        assertThat(material.client().trust().crls()).hasSize(1);
+    }
+
+    @Test
     void oneIdentityIsCheckedAtTheTimeOfTheOptionsClock() {
         TestCert svid = pki.ca().leaf("auth").svid().issue();
         clock.advance(Duration.ofDays(60));

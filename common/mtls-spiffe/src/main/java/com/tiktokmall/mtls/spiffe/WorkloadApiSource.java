@@ -1,6 +1,7 @@
 package com.tiktokmall.mtls.spiffe;
 
 import com.tiktokmall.mtls.Identity;
+import com.tiktokmall.mtls.Pem;
 import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.TlsOptions;
 import com.tiktokmall.mtls.TrustBundle;
@@ -26,12 +27,15 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -70,7 +74,11 @@ public final class WorkloadApiSource implements TlsSource {
             Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER);
 
     private final URI socket;
-    private final Builder settings;
+    private final String trustDomain;
+    private final Duration timeout;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final TlsOptions tlsOptions;
     private final ManagedChannel channel;
     private final SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIStub stub;
     private final ScheduledExecutorService retries;
@@ -82,10 +90,17 @@ public final class WorkloadApiSource implements TlsSource {
     private volatile boolean closed;
     private volatile Duration delay;
     private Workload.X509SVIDResponse pending; // pushed after the first SVID, before start() made the source
+    /** The SVID in use as the agent sent it, to be checked again when the CRL file changes. */
+    private volatile Workload.X509SVIDResponse inUse;
+    private volatile String crlDigest;
 
     private WorkloadApiSource(Builder builder) {
         this.socket = builder.socket;
-        this.settings = builder;
+        this.trustDomain = builder.trustDomain;
+        this.timeout = builder.timeout;
+        this.initialBackoff = builder.initialBackoff;
+        this.maxBackoff = builder.maxBackoff;
+        this.tlsOptions = builder.options;
         this.delay = builder.initialBackoff;
         Metadata headers = new Metadata();
         headers.put(SECURITY_HEADER, "true");
@@ -134,14 +149,14 @@ public final class WorkloadApiSource implements TlsSource {
         subscribe();
         TlsMaterial initial;
         try {
-            initial = first.get(settings.timeout.toMillis(), TimeUnit.MILLISECONDS);
+            initial = first.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             close();
             Path path = Path.of(socket.getPath());
             throw TlsException.invalid(Files.exists(path)
-                            ? "the Workload API at " + socket + " gave no SVID within " + seconds(settings.timeout)
+                            ? "the Workload API at " + socket + " gave no SVID within " + seconds(timeout)
                             + (lastError == null ? "" : " (" + describe(lastError) + ")")
-                            : "there is no socket at " + path + " (waited " + seconds(settings.timeout) + ")",
+                            : "there is no socket at " + path + " (waited " + seconds(timeout) + ")",
                     "check that the SPIRE agent runs, its socket is mounted there, and this workload has a registration entry");
         } catch (ExecutionException e) {
             close();
@@ -152,18 +167,20 @@ public final class WorkloadApiSource implements TlsSource {
             close();
             throw TlsException.invalid("interrupted while waiting for the Workload API at " + socket, null);
         }
-        TlsSource.Feed built = TlsSource.fed(initial, settings.options, "the Workload API at " + socket);
+        TlsSource.Feed built = TlsSource.fed(initial, tlsOptions, "the Workload API at " + socket);
+        built.afterEveryCheck(this::checkRevocations);
         Workload.X509SVIDResponse next;
+        Instant lostSince;
         synchronized (this) {
             source = built;
             next = pending;
             pending = null;
+            lostSince = unreachableSince;
         }
         LOG.info("TLS material from the Workload API at {}: {}", socket, initial);
-        if (next != null) {
-            built.offer(() -> material(next));
+        if (next != null && built.offer(() -> material(next))) {
+            inUse = next;
         }
-        Instant lostSince = unreachableSince;
         if (lostSince != null) { // the stream dropped before the source existed to be told
             built.interrupted(unreachable(lostSince, lastError, initial));
         }
@@ -253,14 +270,16 @@ public final class WorkloadApiSource implements TlsSource {
     private final class Observer implements StreamObserver<Workload.X509SVIDResponse> {
         @Override
         public void onNext(Workload.X509SVIDResponse response) {
-            delay = settings.initialBackoff;
+            delay = initialBackoff;
             if (unreachableSince != null) {
                 LOG.info("the Workload API at {} answers again (unreachable since {})", socket, unreachableSince);
                 unreachableSince = null;
             }
             if (!first.isDone()) {
                 try {
+                    crlDigest = crlDigest();
                     first.complete(material(response));
+                    inUse = response;
                 } catch (RuntimeException e) {
                     lastError = e;
                     if (e instanceof TlsException) {
@@ -278,6 +297,7 @@ public final class WorkloadApiSource implements TlsSource {
                 }
             }
             if (target.offer(() -> material(response))) {
+                inUse = response;
                 LOG.info("new SVID from the Workload API at {}", socket);
             }
         }
@@ -297,18 +317,25 @@ public final class WorkloadApiSource implements TlsSource {
         if (closed) {
             return;
         }
-        lastError = error;
-        TlsSource.Feed target = source;
-        if (unreachableSince == null) {
-            unreachableSince = settings.options.clock().instant();
-            if (target != null) {
-                target.interrupted(unreachable(unreachableSince, error, target.current()));
+        TlsSource.Feed target;
+        Instant since;
+        boolean news;
+        synchronized (this) { // with connect(): the loss is told to the source, or connect() tells it
+            lastError = error;
+            news = unreachableSince == null;
+            if (news) {
+                unreachableSince = tlsOptions.clock().instant();
             }
-        } else {
+            since = unreachableSince;
+            target = source;
+        }
+        if (!news) {
             LOG.debug("the Workload API at {} is still unreachable: {}", socket, describe(error));
+        } else if (target != null) {
+            target.interrupted(unreachable(since, error, target.current()));
         }
         Duration wait = delay;
-        delay = delay.multipliedBy(2).compareTo(settings.maxBackoff) > 0 ? settings.maxBackoff : delay.multipliedBy(2);
+        delay = delay.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : delay.multipliedBy(2);
         try {
             retries.schedule(() -> {
                 if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
@@ -327,6 +354,38 @@ public final class WorkloadApiSource implements TlsSource {
                 + describe(error) + "): the SVID in use expires at " + expiry, null);
     }
 
+    /**
+     * After every check: when the CRL file of the options has changed, the SVID in use is checked
+     * again with it and swapped in, so that a revocation takes effect within one interval, as
+     * with files, not only with the next SVID.
+     */
+    private void checkRevocations() {
+        String digest = crlDigest();
+        Workload.X509SVIDResponse svid = inUse;
+        if (digest.equals(crlDigest) || svid == null) {
+            return;
+        }
+        crlDigest = digest; // a CRL that does not load is reported once, like a file that does not
+        if (source.offer(() -> material(svid))) {
+            LOG.info("the CRLs of {} changed: the SVID from the Workload API at {} is checked with them",
+                    tlsOptions.crl().orElseThrow(), socket);
+        }
+    }
+
+    /** What the CRL file holds now, as a digest; empty without one. Never more than a PEM file may be is read. */
+    private String crlDigest() {
+        Optional<Path> crl = tlsOptions.crl();
+        if (crl.isEmpty()) {
+            return "";
+        }
+        try (InputStream in = Files.isRegularFile(crl.get()) ? Files.newInputStream(crl.get()) : InputStream.nullInputStream()) {
+            byte[] content = in.readNBytes(Pem.MAX_FILE_BYTES + 1);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return "unreadable: " + e.getMessage();
+        }
+    }
+
     /** The SVID (the first, the default one) and its trust domain's bundle, checked as files are. */
     private TlsMaterial material(Workload.X509SVIDResponse response) {
         if (response.getSvidsCount() == 0) {
@@ -341,18 +400,14 @@ public final class WorkloadApiSource implements TlsSource {
             throw TlsException.invalid("the SVID " + svid.getSpiffeId() + " from " + socket + " is not valid: "
                     + e.getMessage(), null, e);
         }
-        String trustDomain = parsed.getSpiffeId().getTrustDomain().getName();
-        if (!trustDomain.equals(settings.trustDomain)) {
-            throw TlsException.invalid("this service's trust domain is " + settings.trustDomain + ", but the Workload API at "
-                    + socket + " issued " + parsed.getSpiffeId(), "set the service's trust domain to " + trustDomain);
+        String issued = parsed.getSpiffeId().getTrustDomain().getName();
+        if (!issued.equals(trustDomain)) {
+            throw TlsException.invalid("this service's trust domain is " + trustDomain + ", but the Workload API at "
+                    + socket + " issued " + parsed.getSpiffeId(), "set the service's trust domain to " + issued);
         }
-        TlsOptions tls = settings.options;
         TrustBundle bundle = TrustBundle.of(certificates(svid.getBundle().newInput()));
-        if (tls.crl().isPresent()) {
-            bundle = bundle.withCrls(tls.crl().get(), tls.clock());
-        }
         Identity identity = Identity.of(parsed.getPrivateKey(), parsed.getChain());
-        return TlsMaterial.of(identity, bundle, tls);
+        return TlsMaterial.of(identity, bundle, tlsOptions); // with the options' CRLs
     }
 
     private List<X509Certificate> certificates(InputStream der) {

@@ -24,6 +24,7 @@ import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -134,6 +135,26 @@ class WorkloadApiSourceTest {
         assertThat(source.current().trust().crls()).hasSize(1);
         assertThat(source.current().server().options()).isSameAs(options);
         assertThat(source.current().client().options()).isSameAs(options);
+    }
+
+    @Test
+    void aChangedCrlFileIsAppliedToTheSvidInUseAtTheNextCheck() {
+        agent.start();
+        Path crl = TestCert.writeCrls(PKI.dir().resolve("changing-crl.pem"), PKI.ca().crl());
+        source = WorkloadApiSource.at(agent.address()).timeout(Duration.ofSeconds(5))
+                .options(TlsOptions.builder().crl(crl).build()).connect();
+        BigInteger svid = serial(source);
+        X509Certificate gateway = PKI.issue("gateway").certificate();
+        assertThat(source.current().trust().crls()).singleElement()
+                .satisfies(list -> assertThat(list.isRevoked(gateway)).isFalse());
+
+        TestCert.writeCrls(crl, PKI.ca().crl(gateway));
+        source.check();
+
+        assertThat(serial(source)).as("the same SVID").isEqualTo(svid);
+        assertThat(source.current().trust().crls()).singleElement()
+                .satisfies(list -> assertThat(list.isRevoked(gateway)).isTrue());
+        assertThat(source.lastFailure()).isEmpty();
     }
 
     @Test

@@ -5,6 +5,7 @@ import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.TlsOptions;
 import com.tiktokmall.mtls.dropwizard.config.TlsConfiguration;
+import com.tiktokmall.mtls.dropwizard.server.MtlsConnectors;
 import com.tiktokmall.mtls.source.TlsFiles;
 import com.tiktokmall.mtls.source.TlsInspection;
 import com.tiktokmall.mtls.source.TlsMaterial;
@@ -21,6 +22,7 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@code check-tls config.yml [--connect HOST:PORT [--expect SPIFFE_ID]]}: the troubleshooting list of the TikTokMall
@@ -30,11 +32,11 @@ import java.util.function.Function;
 public final class CheckTlsCommand<C extends Configuration> extends ConfiguredCommand<C> {
     private final Application<C> application;
     private final Function<C, TlsConfiguration> tlsOf;
-    private final Clock clock;
+    private final Supplier<Clock> clock;
     private final PrintStream out;
 
     /** @param clock what "now" is for validity, as for the service itself */
-    public CheckTlsCommand(Application<C> application, Function<C, TlsConfiguration> tlsOf, Clock clock,
+    public CheckTlsCommand(Application<C> application, Function<C, TlsConfiguration> tlsOf, Supplier<Clock> clock,
                            PrintStream out) {
         super("check-tls", "Checks the tls block: files, chain, key match, EKU; with --connect, a real mTLS handshake");
         this.application = application;
@@ -66,8 +68,10 @@ public final class CheckTlsCommand<C extends Configuration> extends ConfiguredCo
             throw TlsException.invalid("tls.enabled is false: this service speaks plain HTTP, so nothing is checked",
                     "set tls.enabled: true");
         }
-        TlsOptions options = tls.options(tls.getProvider().install(), clock);
-        TlsReport report = new TlsReport(out, tls.getTrustDomain(), clock.instant());
+        MtlsConnectors.requireMtls(configuration.getServerFactory()); // what start-up refuses, this refuses
+        Clock now = clock.get();
+        TlsOptions options = tls.options(tls.getProvider().install(), now);
+        TlsReport report = new TlsReport(out, tls.getTrustDomain(), now.instant());
         TlsMaterial material;
         Optional<TlsFiles> files = tls.getFiles();
         if (files.isPresent()) {

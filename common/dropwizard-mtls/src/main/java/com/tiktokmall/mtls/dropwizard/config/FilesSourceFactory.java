@@ -1,5 +1,6 @@
 package com.tiktokmall.mtls.dropwizard.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.tiktokmall.mtls.TlsException;
@@ -7,9 +8,10 @@ import com.tiktokmall.mtls.TlsOptions;
 import com.tiktokmall.mtls.source.FileSource;
 import com.tiktokmall.mtls.source.TlsFiles;
 import com.tiktokmall.mtls.source.TlsSource;
-import jakarta.validation.constraints.NotEmpty;
+import io.dropwizard.validation.ValidationMethod;
 
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * {@code tls.source.type: files}: the PEM files, checked for new content every
@@ -18,23 +20,18 @@ import java.nio.file.Path;
  */
 @JsonTypeName("files")
 final class FilesSourceFactory implements TlsSourceFactory {
-    @NotEmpty
     @JsonProperty("ca_cert")
     private String caCert;
 
-    @NotEmpty
     @JsonProperty("server_cert")
     private String serverCert;
 
-    @NotEmpty
     @JsonProperty("server_key")
     private String serverKey;
 
-    @NotEmpty
     @JsonProperty("client_cert")
     private String clientCert;
 
-    @NotEmpty
     @JsonProperty("client_key")
     private String clientKey;
 
@@ -67,6 +64,12 @@ final class FilesSourceFactory implements TlsSourceFactory {
                 .client(Path.of(clientCert), Path.of(clientKey))
                 .keyPassword(keyPassword == null || keyPassword.isEmpty() ? null : keyPassword.toCharArray())
                 .build();
+    }
+
+    @JsonIgnore
+    @ValidationMethod(message = "tls.source: ca_cert, server_cert, server_key, client_cert and client_key must all be set")
+    public boolean isEveryFileSet() {
+        return Stream.of(caCert, serverCert, serverKey, clientCert, clientKey).noneMatch(f -> f == null || f.isBlank());
     }
 
     @Override

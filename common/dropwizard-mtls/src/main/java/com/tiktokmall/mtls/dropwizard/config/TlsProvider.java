@@ -65,7 +65,7 @@ public enum TlsProvider {
      */
     public abstract Provider install();
 
-    /** What runs the handshakes: this option, or for {@link #AUTO} the option it chose. */
+    /** What runs the handshakes: this option, or for {@link #AUTO} the option it chose; installs nothing. */
     public TlsProvider effective() {
         return this;
     }
@@ -92,8 +92,7 @@ public enum TlsProvider {
 
         private static TlsProvider choose() {
             String unavailable = CorrettoCrypto.unavailableReason().orElse(null);
-            if (unavailable == null) {
-                CorrettoCrypto.install();
+            if (unavailable == null) { // installed by ACCP.install(), not here: choosing changes nothing
                 LOG.info("tls.provider auto: accp — the JDK's JSSE with the Amazon Corretto Crypto Provider {} (AWS-LC)"
                         + " for EC, RSA and AES: it loaded and passed its self-tests, and it is the fastest maintained"
                         + " option here", CorrettoCrypto.version());

@@ -38,8 +38,9 @@ import java.util.Objects;
  * handshakes and accept failures are summarized in the log.
  *
  * <p>The bundle gives it the service's TLS source before the server is built; with
- * {@code tls.enabled: false} it gets none and serves plain HTTP, as a {@code type: http}
- * connector would.
+ * {@code tls.enabled: false} the bundle says so ({@link #plain()}) and it serves plain HTTP, as a
+ * {@code type: http} connector would. Without the bundle it refuses to be built: a connector
+ * written {@code type: mtls} never serves plain HTTP by accident.
  */
 @JsonTypeName("mtls")
 public class MtlsConnectorFactory extends HttpsConnectorFactory {
@@ -49,6 +50,7 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
     private static final int MAX_BACKLOG = 65535;
 
     private TlsSource material;
+    private boolean plain;
     private PeerTrustEnforcer enforcer;
     private Duration handshakeTimeout;
     private int maxConnections;
@@ -73,10 +75,9 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
         this.maxConnections = maxConnections;
     }
 
-    /** Whether it serves mTLS: the bundle gave it a source. */
-    @JsonIgnore
-    public boolean isSecured() {
-        return material != null;
+    /** Serves plain HTTP: what the bundle says with {@code tls.enabled: false}, and one WARN tells. */
+    public void plain() {
+        this.plain = true;
     }
 
     @JsonIgnore
@@ -90,6 +91,10 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
     @Override
     public Connector build(Server server, MetricRegistry metrics, String name, ThreadPool threadPool) {
         if (material == null) {
+            if (!plain) {
+                throw new IllegalStateException("the type: mtls connector " + name + " has no TLS material: add the"
+                        + " MtlsBundle to the application (bootstrap.addBundle in initialize)");
+            }
             return buildPlain(server, metrics, name, threadPool);
         }
         MtlsServerConnector connector = (MtlsServerConnector) super.build(server, metrics, name, threadPool);

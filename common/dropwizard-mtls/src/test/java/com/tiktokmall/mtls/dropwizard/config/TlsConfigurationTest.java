@@ -29,6 +29,7 @@ class TlsConfigurationTest {
         }
         System.clearProperty("dw.tls.source.type");
         System.clearProperty("dw.tls.source.socket");
+        System.clearProperty("dw.tls.source.ca_cert");
         System.clearProperty("dw.tls.protocols");
         System.clearProperty("dw.tls.handshake_timeout");
         System.clearProperty("dw.limits.max_request_body");
@@ -64,6 +65,29 @@ class TlsConfigurationTest {
         assertThat(tls.getFiles()).get().satisfies(files ->
                 assertThat(files.cert(MtlsContext.Role.SERVER)).isEqualTo(Path.of("elsewhere/auth-cert.pem")));
         assertThat(tls.getProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
+    }
+
+    @Test
+    void theFilesAreGivenEitherFlatOrAsASourceNotBoth() {
+        System.setProperty("dw.tls.ca_cert", "certs/ca-cert.pem");
+        System.setProperty("dw.tls.source.type", "workload_api");
+        System.setProperty("dw.tls.source.socket", "unix:///run/agent.sock");
+
+        assertThatThrownBy(() -> factory.build(new ResourceConfigurationSourceProvider(), "echo.yml"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("tls: set the certificate files either as the keys of tls (ca_cert, server_cert, ...)"
+                        + " or inside tls.source, not both");
+    }
+
+    @Test
+    void aSourceOfFilesIsValidatedLikeAnyBlock() {
+        System.setProperty("dw.tls.source.type", "files");
+        System.setProperty("dw.tls.source.ca_cert", "certs/ca-cert.pem");
+
+        assertThatThrownBy(() -> factory.build(new ResourceConfigurationSourceProvider(), "echo.yml"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("tls.source: ca_cert, server_cert, server_key, client_cert and client_key must all"
+                        + " be set");
     }
 
     @Test

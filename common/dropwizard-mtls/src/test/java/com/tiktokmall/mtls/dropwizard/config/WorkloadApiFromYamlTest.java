@@ -12,9 +12,11 @@ import org.junit.jupiter.api.Test;
 
 import java.security.cert.X509Certificate;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A service whose YAML says {@code tls.source.type: workload_api} (and no file at all) takes its
@@ -48,6 +50,25 @@ class WorkloadApiFromYamlTest {
                     .getPeerCertificates()[0];
             assertThat(presented.getSerialNumber()).isEqualTo(svid.certificate().getSerialNumber());
         }
+    }
+
+    @Test
+    void stoppingTheServiceClosesWhatTheBundleOpened() throws Exception {
+        agent.start();
+        long checkersBefore = sourceCheckThreads();
+
+        EchoService echo = EchoService.start("echo-workload-api.yml", Map.of("tls.source.socket", agent.address().toString()));
+        assertThat(agent.openStreams()).as("the stream the source holds").isEqualTo(1);
+        assertThat(sourceCheckThreads()).isEqualTo(checkersBefore + 1);
+        echo.close();
+
+        await("the agent's stream and the source's thread end").atMost(10, TimeUnit.SECONDS)
+                .until(() -> agent.openStreams() == 0 && sourceCheckThreads() == checkersBefore);
+    }
+
+    private static long sourceCheckThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.isAlive() && thread.getName().equals("tls-source-check")).count();
     }
 
     @Test
