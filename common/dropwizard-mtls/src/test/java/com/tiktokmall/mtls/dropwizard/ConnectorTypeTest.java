@@ -92,6 +92,19 @@ class ConnectorTypeTest {
                 ResourceHelpers.resourceFilePath("echo.yml"));
 
         assertThat(start.succeeded()).isFalse();
-        assertThat(start.stderr()).contains("a type: mtls connector takes its certificates from the tls block");
+        assertThat(start.stderr()).contains("a type: mtls connector takes its certificates, trust and revocation from"
+                + " the tls block");
+    }
+
+    @Test
+    void revocationSettingsOfItsOwnAreRefusedToo() {
+        Map<String, String> settings = PKI.tlsSettings("echo");
+        settings.put("server.adminConnectors[0].crlPath", "/etc/crl.pem");
+
+        CommandRunner.Result start = CommandRunner.run(new EchoApplication(), settings, "server",
+                ResourceHelpers.resourceFilePath("echo.yml"));
+
+        assertThat(start.succeeded()).isFalse();
+        assertThat(start.stderr()).contains("remove keyStorePath", "crlPath", "(revocation: tls.crl)");
     }
 }

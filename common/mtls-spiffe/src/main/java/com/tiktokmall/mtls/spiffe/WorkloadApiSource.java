@@ -90,8 +90,10 @@ public final class WorkloadApiSource implements TlsSource {
     private volatile boolean closed;
     private volatile Duration delay;
     private Workload.X509SVIDResponse pending; // pushed after the first SVID, before start() made the source
-    /** The SVID in use as the agent sent it, to be checked again when the CRL file changes. */
-    private volatile Workload.X509SVIDResponse inUse;
+    /** The newest SVID the agent sent, offered again when the CRL file changes (also if it was refused). */
+    private volatile Workload.X509SVIDResponse latest;
+    /** Held while an SVID is offered: a re-check never swaps back an SVID older than the newest. */
+    private final Object offering = new Object();
     private volatile String crlDigest;
 
     private WorkloadApiSource(Builder builder) {
@@ -178,10 +180,10 @@ public final class WorkloadApiSource implements TlsSource {
             lostSince = unreachableSince;
         }
         LOG.info("TLS material from the Workload API at {}: {}", socket, initial);
-        if (next != null && built.offer(() -> material(next))) {
-            inUse = next;
+        if (next != null) {
+            offer(built, next);
         }
-        if (lostSince != null) { // the stream dropped before the source existed to be told
+        if (lostSince != null && stillUnreachableSince(lostSince)) { // dropped before the source existed to be told
             built.interrupted(unreachable(lostSince, lastError, initial));
         }
         return this;
@@ -233,8 +235,10 @@ public final class WorkloadApiSource implements TlsSource {
         source.check();
     }
 
+    /** Applies a changed CRL file at once; new SVIDs need no reload (the agent pushes them). */
     @Override
     public String reload(boolean force, Duration timeout) {
+        checkRevocations();
         return source.reload(force, timeout);
     }
 
@@ -278,8 +282,8 @@ public final class WorkloadApiSource implements TlsSource {
             if (!first.isDone()) {
                 try {
                     crlDigest = crlDigest();
+                    latest = response;
                     first.complete(material(response));
-                    inUse = response;
                 } catch (RuntimeException e) {
                     lastError = e;
                     if (e instanceof TlsException) {
@@ -296,8 +300,7 @@ public final class WorkloadApiSource implements TlsSource {
                     return;
                 }
             }
-            if (target.offer(() -> material(response))) {
-                inUse = response;
+            if (offer(target, response)) {
                 LOG.info("new SVID from the Workload API at {}", socket);
             }
         }
@@ -355,20 +358,39 @@ public final class WorkloadApiSource implements TlsSource {
     }
 
     /**
-     * After every check: when the CRL file of the options has changed, the SVID in use is checked
-     * again with it and swapped in, so that a revocation takes effect within one interval, as
-     * with files, not only with the next SVID.
+     * After every check (and on {@link #reload}): when the CRL file of the options has changed,
+     * the newest SVID is checked again with it and swapped in, so that a revocation takes effect
+     * within one interval, as with files, and an SVID refused for a bad CRL is taken once the CRL
+     * is mended. A lost agent stays reported meanwhile.
      */
     private void checkRevocations() {
-        String digest = crlDigest();
-        Workload.X509SVIDResponse svid = inUse;
-        if (digest.equals(crlDigest) || svid == null) {
-            return;
+        synchronized (offering) {
+            String digest = crlDigest();
+            Workload.X509SVIDResponse svid = latest;
+            if (digest.equals(crlDigest) || svid == null) {
+                return;
+            }
+            crlDigest = digest; // a CRL that does not load is reported once, like a file that does not
+            if (source.offer(() -> material(svid))) {
+                LOG.info("the CRLs of {} changed: the SVID from the Workload API at {} is checked with them",
+                        tlsOptions.crl().orElseThrow(), socket);
+            }
+            Instant lostSince = unreachableSince;
+            if (lostSince != null && stillUnreachableSince(lostSince)) {
+                source.interrupted(unreachable(lostSince, lastError, source.current()));
+            }
         }
-        crlDigest = digest; // a CRL that does not load is reported once, like a file that does not
-        if (source.offer(() -> material(svid))) {
-            LOG.info("the CRLs of {} changed: the SVID from the Workload API at {} is checked with them",
-                    tlsOptions.crl().orElseThrow(), socket);
+    }
+
+    private synchronized boolean stillUnreachableSince(Instant since) {
+        return since.equals(unreachableSince);
+    }
+
+    /** Offers {@code response}, the newest SVID, to {@code target}. */
+    private boolean offer(TlsSource.Feed target, Workload.X509SVIDResponse response) {
+        synchronized (offering) {
+            latest = response;
+            return target.offer(() -> material(response));
         }
     }
 

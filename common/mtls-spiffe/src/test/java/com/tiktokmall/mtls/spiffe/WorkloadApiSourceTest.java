@@ -158,6 +158,41 @@ class WorkloadApiSourceTest {
     }
 
     @Test
+    void anSvidRefusedForABadCrlIsTakenOnceTheCrlIsMended() throws IOException {
+        agent.start();
+        Path crl = TestCert.writeCrls(PKI.dir().resolve("mended-crl.pem"), PKI.ca().crl());
+        source = WorkloadApiSource.at(agent.address()).timeout(Duration.ofSeconds(5))
+                .options(TlsOptions.builder().crl(crl).build()).connect();
+        Files.writeString(crl, "not a CRL\n");
+        BigInteger rotated = agent.rotate().certificate().getSerialNumber();
+        await("the new SVID refused").atMost(5, TimeUnit.SECONDS).until(() -> source.lastFailure().isPresent());
+
+        TestCert.writeCrls(crl, PKI.ca().crl());
+        source.check();
+
+        assertThat(source.lastFailure()).isEmpty();
+        assertThat(serial(source)).as("the agent's newest SVID").isEqualTo(rotated);
+    }
+
+    @Test
+    void aChangedCrlKeepsALostAgentReported() {
+        agent.start();
+        Path crl = TestCert.writeCrls(PKI.dir().resolve("lost-crl.pem"), PKI.ca().crl());
+        source = WorkloadApiSource.at(agent.address()).timeout(Duration.ofSeconds(5))
+                .backoff(Duration.ofMinutes(1), Duration.ofMinutes(1))
+                .options(TlsOptions.builder().crl(crl).build()).connect();
+        agent.stop();
+        await("the loss reported").atMost(5, TimeUnit.SECONDS).until(() -> source.lastFailure().isPresent());
+
+        X509Certificate gateway = PKI.issue("gateway").certificate();
+        TestCert.writeCrls(crl, PKI.ca().crl(gateway));
+        source.check();
+
+        assertThat(source.current().trust().crls()).singleElement().satisfies(list -> assertThat(list.isRevoked(gateway)).isTrue());
+        assertThat(source.lastFailure()).get().asString().contains("is unreachable since");
+    }
+
+    @Test
     void startUpFailsClosedWhenTheAgentGivesNoUsableSvid() {
         agent.start();
         WorkloadApiSource.Builder builder = WorkloadApiSource.at(agent.address()).trustDomain("example.org")

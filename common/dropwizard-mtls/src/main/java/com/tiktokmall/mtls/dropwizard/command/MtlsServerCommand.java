@@ -9,7 +9,7 @@ import net.sourceforge.argparse4j.inf.Namespace;
 /**
  * Dropwizard's {@code server} command, except that a bad configuration (a broken {@code tls}
  * block above all) is reported as one readable message, naming the setting and the file, instead
- * of a stack trace. The bundle adds it under the name {@code server}, in place of the default.
+ * of a stack trace. {@code MtlsBundle.addDefaultCommands} adds it in place of the default.
  *
  * <p>The exit code stays non-zero and no port is opened, as with the default command.
  */

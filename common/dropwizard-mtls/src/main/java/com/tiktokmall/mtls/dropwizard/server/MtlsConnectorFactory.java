@@ -81,11 +81,13 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
     }
 
     @JsonIgnore
-    @ValidationMethod(message = "a type: mtls connector takes its certificates from the tls block:"
-            + " remove keyStorePath, keyStorePassword, trustStorePath and trustStorePassword")
-    public boolean isWithoutKeyStores() {
+    @ValidationMethod(message = "a type: mtls connector takes its certificates, trust and revocation from the tls block:"
+            + " remove keyStorePath, keyStorePassword, trustStorePath, trustStorePassword, crlPath, enableCRLDP,"
+            + " enableOCSP and ocspResponderUrl (revocation: tls.crl)")
+    public boolean isWithoutTlsSettingsOfItsOwn() {
         return getKeyStorePath() == null && getKeyStorePassword() == null && getTrustStorePath() == null
-                && getTrustStorePassword() == null;
+                && getTrustStorePassword() == null && getCrlPath() == null && getEnableCRLDP() == null
+                && getEnableOCSP() == null && getOcspResponderUrl() == null;
     }
 
     @Override
