@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -202,6 +203,21 @@ class DiagnosingTrustManagerTest {
                 .hasMessageStartingWith("peer certificate 'order' is issued by 'Stranger CA'");
         assertThatThrownBy(() -> trust.checkServerTrusted(stranger, "UNKNOWN")).isInstanceOf(PeerCertificateException.class)
                 .hasMessageStartingWith("peer certificate 'order' is issued by 'Stranger CA'");
+    }
+
+    @Test
+    void theClockDatesWhatPkixValidatedNotACaOfTheBundleSentAlong() {
+        Instant now = Instant.now();
+        TestCert outliving = CA.leaf("gateway").validity(now.minus(Duration.ofMinutes(1)), now.plus(Duration.ofDays(400)))
+                .issue();
+        MutableClock clock = MutableClock.startingNow();
+        clock.advance(Duration.ofDays(366)); // past the CA's notAfter (365 days), within the leaf's
+        X509ExtendedTrustManager trust = TRUST.trustManager(clock);
+
+        assertThatCode(() -> trust.checkClientTrusted(new X509Certificate[] {outliving.certificate(), CA.certificate()},
+                "UNKNOWN")).doesNotThrowAnyException();
+        assertThatThrownBy(() -> trust.checkClientTrusted(CA.leaf("order").issue().chain().toArray(X509Certificate[]::new),
+                "UNKNOWN")).hasMessageStartingWith("peer certificate 'order' expired at ");
     }
 
     @Test
