@@ -51,10 +51,6 @@ final class WorkloadApiSourceFactory implements TlsSourceFactory {
         }
     }
 
-    Duration timeout() {
-        return timeout;
-    }
-
     @Override
     public TlsSource build(TlsOptions options, String trustDomain) {
         URI address = socket();
