@@ -1,10 +1,9 @@
 package com.tiktokmall.order;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.tiktokmall.mtls.SpiffeId;
+import com.tiktokmall.authclient.AuthClient;
+import com.tiktokmall.authclient.AuthUnavailableExceptionMapper;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
-import com.tiktokmall.order.client.AuthClient;
-import com.tiktokmall.order.client.AuthUnavailableExceptionMapper;
 import com.tiktokmall.order.core.OrderService;
 import com.tiktokmall.order.db.OrderDao;
 import com.tiktokmall.order.resources.OrderResource;
@@ -12,7 +11,6 @@ import com.tiktokmall.order.resources.OrderRoles;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
-import jakarta.ws.rs.client.Client;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
@@ -46,10 +44,8 @@ public class OrderApplication extends Application<OrderConfiguration> {
     public void run(OrderConfiguration configuration, Environment environment) throws Exception {
         mtls.authorize(environment, OrderRoles.ALL);
         Jdbi jdbi = mtls.jdbi(environment);
-        AuthServiceConfiguration authService = configuration.getAuth();
-        SpiffeId authIdentity = authService.identity(configuration.getTls().getTrustDomain());
-        Client authHttp = mtls.clientBuilder(environment, authIdentity).using(authService.getClient()).build("auth");
-        AuthClient auth = new AuthClient(authHttp, authService.getUrl(), authService.getMaxTokenLength());
+        AuthClient auth = new AuthClient(mtls.client(environment, "auth", configuration.getAuth()),
+                configuration.getAuth().getMaxTokenLength());
         environment.jersey().register(new AuthUnavailableExceptionMapper());
         environment.jersey().register(new OrderResource(new OrderService(jdbi.onDemand(OrderDao.class),
                 Clock.systemUTC()), auth));

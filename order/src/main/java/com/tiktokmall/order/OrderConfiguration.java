@@ -1,10 +1,9 @@
 package com.tiktokmall.order;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.tiktokmall.authclient.AuthServiceConfiguration;
 import com.tiktokmall.mtls.dropwizard.config.MtlsConfiguration;
 import io.dropwizard.db.DataSourceFactory;
-import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 
@@ -26,11 +25,5 @@ public class OrderConfiguration extends MtlsConfiguration {
 
     public DataSourceFactory getDatabase() {
         return database;
-    }
-
-    @JsonIgnore
-    @ValidationMethod(message = "auth.url must be https://host:port while tls.enabled is true")
-    public boolean isAuthUrlHttpsWhenTlsEnabled() {
-        return !getTls().isEnabled() || "https".equals(auth.getUrl().getScheme());
     }
 }

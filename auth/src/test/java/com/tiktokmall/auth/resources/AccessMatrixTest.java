@@ -37,7 +37,7 @@ class AccessMatrixTest {
     static Stream<Arguments> cells() {
         return Stream.of(
                 endpoint("/v1/tokens", AuthRoles.ISSUE_TOKENS, List.of("gateway"), 201),
-                endpoint("/v1/tokens/verify", AuthRoles.VERIFY_TOKENS, List.of("order", "gateway"), 200),
+                endpoint("/v1/tokens/verify", AuthRoles.VERIFY_TOKENS, List.of("order", "gateway", "payment"), 200),
                 endpoint("/v1/tokens/revoke", AuthRoles.REVOKE_TOKENS, List.of("gateway"), 204))
                 .flatMap(e -> IDENTITIES.stream().map(id -> Arguments.of(e[0], e[1], id, ((List<?>) e[2]).contains(id), e[3])));
     }

@@ -10,6 +10,7 @@ import jakarta.ws.rs.core.Response;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -35,6 +36,12 @@ public class OrderService {
 
     public List<Order> listFor(long userId) {
         return orders.listForUser(userId);
+    }
+
+    /** @throws NotFoundException for an unknown order */
+    public Order find(String orderId) {
+        return (ORDER_ID.matcher(orderId).matches() ? orders.find(orderId) : Optional.<Order>empty())
+                .orElseThrow(() -> new NotFoundException("no order has this id")); // the id is not echoed: the caller's text
     }
 
     /**

@@ -4,7 +4,7 @@ import com.codahale.metrics.annotation.Timed;
 import com.tiktokmall.order.api.Order;
 import com.tiktokmall.order.api.OrderList;
 import com.tiktokmall.order.api.PlaceOrderRequest;
-import com.tiktokmall.order.client.AuthClient;
+import com.tiktokmall.authclient.AuthClient;
 import com.tiktokmall.order.core.OrderService;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
@@ -20,7 +20,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** TikTokMall's order.proto over HTTPS: PlaceOrder, ListOrder and MarkOrderPaid. */
+/** TikTokMall's order.proto over HTTPS: PlaceOrder, ListOrder and MarkOrderPaid, and reading one order for payment. */
 @Path("/v1/orders")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -47,6 +47,14 @@ public class OrderResource {
     @RolesAllowed(OrderRoles.LIST_ORDERS)
     public OrderList list(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         return new OrderList(orders.listFor(auth.userOf(authorization)));
+    }
+
+    @GET
+    @Path("/{order_id}")
+    @Timed
+    @RolesAllowed(OrderRoles.READ_ORDERS)
+    public Order read(@PathParam("order_id") String orderId) {
+        return orders.find(orderId);
     }
 
     @POST

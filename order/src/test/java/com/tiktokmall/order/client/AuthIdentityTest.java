@@ -11,6 +11,7 @@ import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
+import com.tiktokmall.authclient.AuthClient;
 import com.tiktokmall.order.OrderConfiguration;
 import com.tiktokmall.order.OrderFixture;
 import com.tiktokmall.order.OrderTestApp;

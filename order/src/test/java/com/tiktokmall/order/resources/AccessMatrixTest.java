@@ -40,6 +40,7 @@ class AccessMatrixTest {
         return Stream.of(
                 new Object[] {"POST", "/v1/orders", OrderRoles.PLACE_ORDERS, List.of("gateway"), 201},
                 new Object[] {"GET", "/v1/orders", OrderRoles.LIST_ORDERS, List.of("gateway"), 200},
+                new Object[] {"GET", "/v1/orders/{order_id}", OrderRoles.READ_ORDERS, List.of("payment"), 200},
                 new Object[] {"POST", "/v1/orders/{order_id}/paid", OrderRoles.MARK_ORDERS_PAID, List.of("payment"), 200})
                 .flatMap(e -> IDENTITIES.stream()
                         .map(id -> Arguments.of(e[0], e[1], e[2], id, ((List<?>) e[3]).contains(id), e[4])));

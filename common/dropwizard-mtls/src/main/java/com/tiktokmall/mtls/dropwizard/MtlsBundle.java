@@ -8,6 +8,8 @@ import com.tiktokmall.mtls.dropwizard.client.MtlsHttpClientBuilder;
 import com.tiktokmall.mtls.dropwizard.command.CheckTlsCommand;
 import com.tiktokmall.mtls.dropwizard.command.MtlsServerCommand;
 import com.tiktokmall.mtls.dropwizard.config.MtlsConfiguration;
+import com.tiktokmall.mtls.dropwizard.config.ServiceClientConfiguration;
+import com.tiktokmall.mtls.dropwizard.config.SettingException;
 import com.tiktokmall.mtls.dropwizard.config.TlsConfiguration;
 import com.tiktokmall.mtls.dropwizard.config.TlsProvider;
 import com.tiktokmall.mtls.dropwizard.db.MigratedJdbi;
@@ -33,6 +35,7 @@ import io.dropwizard.jackson.Jackson;
 import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.migrations.MigrationsBundle;
 import jakarta.servlet.DispatcherType;
+import jakarta.ws.rs.client.WebTarget;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +70,7 @@ import java.util.function.Function;
  * public void run(OrderConfiguration config, Environment environment) throws Exception {
  *     mtls.authorize(environment, OrderRoles.ALL);
  *     Jdbi jdbi = mtls.jdbi(environment);
- *     Client auth = mtls.clientBuilder(environment, authIdentity).using(config.getAuth().getClient()).build("auth");
+ *     WebTarget auth = mtls.client(environment, "auth", config.getAuth());
  * }
  * }</pre>
  *
@@ -223,6 +226,26 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
             LOG.info("tls.provider {}", provider.name().toLowerCase(Locale.ROOT));
         }
         return installed;
+    }
+
+    /**
+     * The service of the block {@code name} of the configuration (a {@link ServiceClientConfiguration},
+     * e.g. {@code auth:}), as a target at its {@code url}: over mutual TLS to the server identity
+     * of its {@code identity} (by default {@code spiffe://<trust domain>/<name>}), with its
+     * {@code client} settings, its metrics named {@code name}. See
+     * {@link #clientBuilder(Environment, SpiffeId)}.
+     *
+     * @throws SettingException when {@code <name>.url} is not {@code https} while {@code tls.enabled},
+     *                          or {@code <name>.identity} is not a SPIFFE ID of the trust domain
+     */
+    public WebTarget client(Environment environment, String name, ServiceClientConfiguration service) {
+        TlsConfiguration tls = ran().getTls();
+        if (tls.isEnabled() && !"https".equals(service.getUrl().getScheme())) {
+            throw new SettingException(name + ".url", "is " + service.getUrl() + ", not https, while tls.enabled is true",
+                    "write https://host:port");
+        }
+        SpiffeId identity = service.identity(name, tls.getTrustDomain());
+        return clientBuilder(environment, identity).using(service.getClient()).build(name).target(service.getUrl());
     }
 
     /**

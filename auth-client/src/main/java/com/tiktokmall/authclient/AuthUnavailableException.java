@@ -1,4 +1,4 @@
-package com.tiktokmall.order.client;
+package com.tiktokmall.authclient;
 
 /** auth could not be asked about a token: unreachable, refusing our certificate, or failing. */
 public class AuthUnavailableException extends RuntimeException {

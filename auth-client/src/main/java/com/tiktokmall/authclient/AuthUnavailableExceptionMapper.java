@@ -1,4 +1,4 @@
-package com.tiktokmall.order.client;
+package com.tiktokmall.authclient;
 
 import io.dropwizard.jersey.errors.ErrorMessage;
 import jakarta.ws.rs.core.MediaType;

@@ -1,10 +1,9 @@
-package com.tiktokmall.order.client;
+package com.tiktokmall.authclient;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.ProcessingException;
-import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.Entity;
 import jakarta.ws.rs.client.WebTarget;
 import jakarta.ws.rs.core.MediaType;
@@ -12,12 +11,12 @@ import jakarta.ws.rs.core.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
 import java.util.Map;
 
 /**
  * Who a bearer token belongs to, as auth says: one call to auth's {@code /v1/tokens/verify} over
- * mutual TLS per request, made with this service's own client certificate.
+ * mutual TLS per request, made with this service's own client certificate. A service registers
+ * {@link AuthUnavailableExceptionMapper} with it, so that auth's absence is a 503.
  */
 public class AuthClient {
     private static final Logger LOG = LoggerFactory.getLogger(AuthClient.class);
@@ -26,9 +25,12 @@ public class AuthClient {
     private final WebTarget verify;
     private final int maxTokenLength;
 
-    /** @param maxTokenLength the longest token asked about; auth's are about 300 characters */
-    public AuthClient(Client client, URI authUrl, int maxTokenLength) {
-        this.verify = client.target(authUrl).path("/v1/tokens/verify");
+    /**
+     * @param auth           auth's root, e.g. {@code MtlsBundle.client(environment, "auth", config.getAuth())}
+     * @param maxTokenLength the longest token asked about; auth's are about 300 characters
+     */
+    public AuthClient(WebTarget auth, int maxTokenLength) {
+        this.verify = auth.path("/v1/tokens/verify");
         this.maxTokenLength = maxTokenLength;
     }
 
@@ -70,7 +72,7 @@ public class AuthClient {
         }
     }
 
-    /** auth's answer; only what order needs. */
+    /** auth's answer; only what a caller needs. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Verification(@JsonProperty("valid") boolean valid, @JsonProperty("user_id") Long userId) {
     }
