@@ -34,6 +34,7 @@ module com.tiktokmall.mtls.dropwizard {
     requires jakarta.annotation;
     requires jakarta.servlet;
     requires jakarta.validation;
+    requires org.hibernate.validator;
     requires jakarta.ws.rs;
     requires jersey.common;
     requires jersey.server;

@@ -100,7 +100,17 @@ public final class AuthAndOrder implements BeforeAllCallback, AfterAllCallback {
 
     /** Stops order and starts it again with the same settings and database, auth staying up. */
     public void restartOrder() throws Exception {
+        stopOrder();
+        startOrder();
+    }
+
+    /** Stops order, auth staying up; {@link #startOrder()} brings it back. */
+    public void stopOrder() {
         order.after();
+    }
+
+    /** Starts order again after {@link #stopOrder()}, with the same settings and database. */
+    public void startOrder() throws Exception {
         order = OrderTestApp.support(orderStartedWith);
         order.before();
     }

@@ -7,6 +7,7 @@ import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TrustBundle;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.FakeService;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestCert;
@@ -60,7 +61,7 @@ class AuthIdentityTest {
     @Test
     void aServerOfOurCaPresentingPaymentsIdentityAtAuthsAddressGetsNoRequestAndNothingIsStored() throws IOException {
         int before = OrderTestApp.storedOrders(DATA);
-        try (FakeAuth impostor = FakeAuth.start(AUTH_PORT, server(PKI.issue("payment")), 200, VALID)) {
+        try (FakeService impostor = FakeService.start(AUTH_PORT, server(PKI.issue("payment")), 200, VALID)) {
             Reply reply = place();
 
             assertThat(reply.status()).isEqualTo(503);
@@ -75,7 +76,7 @@ class AuthIdentityTest {
     @Test
     void theSameServerWithAuthsIdentityIsAsked() throws IOException {
         int before = OrderTestApp.storedOrders(DATA);
-        try (FakeAuth auth = FakeAuth.start(AUTH_PORT, server(PKI.issue("auth")), 200, VALID)) {
+        try (FakeService auth = FakeService.start(AUTH_PORT, server(PKI.issue("auth")), 200, VALID)) {
             Reply reply = place();
 
             assertThat(reply.status()).isEqualTo(201);

@@ -4,6 +4,7 @@ import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TrustBundle;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.FakeService;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestCa;
@@ -52,7 +53,7 @@ class AuthUnavailableTest {
         MtlsContext impostor = MtlsContext.forServer(impostorCa.leaf("auth").issue().identity())
                 .trust(TrustBundle.of(List.of(impostorCa.certificate())))
                 .build();
-        FakeAuth auth = FakeAuth.start(AUTH_PORT, impostor, 200, "{\"valid\":true,\"user_id\":5}");
+        FakeService auth = FakeService.start(AUTH_PORT, impostor, 200, "{\"valid\":true,\"user_id\":5}");
         try {
             assertUnavailable(place());
             assertThat(auth.received()).as("requests, and so bearer tokens, that reached a server of another CA").isEmpty();
@@ -66,11 +67,11 @@ class AuthUnavailableTest {
         MtlsContext real = MtlsContext.forServer(PKI.issue("auth").identity())
                 .trust(TrustBundle.of(List.of(PKI.ca().certificate())))
                 .build();
-        FakeAuth auth = FakeAuth.start(AUTH_PORT, real, 500, "{\"code\":500}");
+        FakeService auth = FakeService.start(AUTH_PORT, real, 500, "{\"code\":500}");
         try {
             assertUnavailable(place());
             assertThat(auth.received()).as("what order asked auth, once (no retries), as itself").containsExactly(
-                    new FakeAuth.Received("POST", "/v1/tokens/verify", "{\"token\":\"some-token\"}",
+                    new FakeService.Received("POST", "/v1/tokens/verify", "{\"token\":\"some-token\"}",
                             List.of("spiffe://tiktokmall.local/order")));
         } finally {
             auth.close();

@@ -16,6 +16,7 @@ import com.tiktokmall.mtls.dropwizard.db.MigratedJdbi;
 import com.tiktokmall.mtls.dropwizard.db.MtlsDatabase;
 import com.tiktokmall.mtls.dropwizard.health.PrometheusEndpoint;
 import com.tiktokmall.mtls.dropwizard.health.TlsHealth;
+import com.tiktokmall.mtls.dropwizard.limits.JsonPropertyNames;
 import com.tiktokmall.mtls.dropwizard.limits.RequestLimits;
 import com.tiktokmall.mtls.dropwizard.probes.ProbeServer;
 import com.tiktokmall.mtls.dropwizard.server.MtlsConnectorFactory;
@@ -32,6 +33,7 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.db.DataSourceFactory;
 import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jersey.validation.Validators;
 import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.migrations.MigrationsBundle;
 import jakarta.servlet.DispatcherType;
@@ -92,7 +94,8 @@ import java.util.function.Function;
  * {@code tls.handshake_timeout}. JSON is read strictly: no type coercion, no duplicate keys.
  *
  * <p>The bundle also adds the {@code check-tls} command and, when it has a database, the
- * {@code db} commands; turns on {@code ${ENV_VAR}} substitution in the configuration file (for
+ * {@code db} commands; names properties in validation messages as the JSON and YAML write them
+ * ({@code credit_card.number}, {@code tls.server_cert}); turns on {@code ${ENV_VAR}} substitution in the configuration file (for
  * {@code key_password}), installs {@code tls.provider} once, and on shutdown closes the source
  * it opened (its thread, its connection to a SPIRE agent).
  */
@@ -163,6 +166,8 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
         typed.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 typed.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
         typed.addCommand(new CheckTlsCommand<>(application, MtlsConfiguration::getTls, () -> clock, System.out));
+        typed.setValidatorFactory(Validators.newConfiguration()
+                .propertyNodeNameProvider(new JsonPropertyNames(typed.getObjectMapper())).buildValidatorFactory());
         if (databaseOf != null) {
             typed.addBundle(new MigrationsBundle<C>() {
                 @Override

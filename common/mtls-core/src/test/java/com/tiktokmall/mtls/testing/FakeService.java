@@ -1,4 +1,4 @@
-package com.tiktokmall.order.client;
+package com.tiktokmall.mtls.testing;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
@@ -17,31 +17,34 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
-/** A stand-in for auth on a fixed port that answers every call with one status and body. */
-final class FakeAuth implements AutoCloseable {
+/**
+ * A stand-in for another service on a fixed port, over real TLS with the given context, that
+ * answers every call with one status and body and remembers what reached it.
+ */
+public final class FakeService implements AutoCloseable {
     private final HttpsServer server;
     private final List<Received> received;
 
-    private FakeAuth(HttpsServer server, List<Received> received) {
+    private FakeService(HttpsServer server, List<Received> received) {
         this.server = server;
         this.received = received;
     }
 
     /** One request as it reached the fake: who sent it (the client certificate's URI SANs) and what. */
-    record Received(String method, String path, String body, List<String> clientUris) {
+    public record Received(String method, String path, String body, List<String> clientUris) {
     }
 
     /** How many HTTP requests reached it: zero when every handshake was refused. */
-    int requests() {
+    public int requests() {
         return received.size();
     }
 
     /** Every request that reached it, in order. */
-    List<Received> received() {
+    public List<Received> received() {
         return List.copyOf(received);
     }
 
-    static FakeAuth start(int port, MtlsContext tls, int status, String body) throws IOException {
+    public static FakeService start(int port, MtlsContext tls, int status, String body) throws IOException {
         HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(tls.sslContext()) {
             @Override
@@ -61,7 +64,7 @@ final class FakeAuth implements AutoCloseable {
             exchange.close();
         });
         server.start();
-        return new FakeAuth(server, received);
+        return new FakeService(server, received);
     }
 
     private static List<String> clientUris(SSLSession session) {
