@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 public final class Shop implements BeforeAllCallback, AfterAllCallback {
     private final TestPki pki;
     private final Path data;
-    private final int orderPort = Ports.free();
+    private int orderPort; // chosen when order first starts, kept across its restarts
     private final AuthAndOrder authAndOrder;
     private Consumer<Map<String, String>> paymentSettings = settings -> { };
     private DropwizardTestSupport<PaymentConfiguration> payment;
@@ -38,8 +38,7 @@ public final class Shop implements BeforeAllCallback, AfterAllCallback {
     private Shop(TestPki pki) {
         this.pki = pki;
         this.data = AuthTestApp.dataDir(pki);
-        this.authAndOrder = AuthAndOrder.of(pki, data)
-                .withOrderSettings(settings -> settings.put("server.applicationConnectors[0].port", "" + orderPort));
+        this.authAndOrder = AuthAndOrder.of(pki, data).withOrderSettings(this::onOrdersPort);
     }
 
     public static Shop of(TestPki pki) {
@@ -55,10 +54,17 @@ public final class Shop implements BeforeAllCallback, AfterAllCallback {
     /** Changes order's settings (those of {@link OrderTestApp#settings}) before it starts. */
     public Shop withOrderSettings(Consumer<Map<String, String>> change) {
         authAndOrder.withOrderSettings(settings -> {
-            settings.put("server.applicationConnectors[0].port", "" + orderPort);
+            onOrdersPort(settings);
             change.accept(settings);
         });
         return this;
+    }
+
+    private void onOrdersPort(Map<String, String> settings) {
+        if (orderPort == 0) {
+            orderPort = Ports.free();
+        }
+        settings.put("server.applicationConnectors[0].port", Integer.toString(orderPort));
     }
 
     @Override
