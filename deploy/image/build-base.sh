@@ -8,7 +8,7 @@ usage() {
   cat <<'HELP'
 Usage: deploy/image/build-base.sh [--out DIR] [--suite SUITE] [--mirror URL] [--security-mirror URL] [--force]
 
-Builds the base image of the auth and order images, without a container engine:
+Builds the base image of the auth, order and payment images, without a container engine:
 
   1. debootstrap --variant=minbase SUITE from MIRROR into a temporary root file system;
   2. apt sources SUITE, SUITE-updates, SUITE-security; security updates; then

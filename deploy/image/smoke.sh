@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI's check of the container images, with no container engine: builds the base image (cached)
-# and both service images, checks what is inside, then runs auth and order from their images
-# with certificates made for this run, and talks to them over mTLS. Leaves nothing running.
+# and the three service images, checks what is inside, then runs auth, order and payment from their
+# images with certificates made for this run, and talks to them over mTLS. Leaves nothing running.
 set -euo pipefail
 
 usage() {
@@ -9,9 +9,9 @@ usage() {
 Usage: deploy/image/smoke.sh [--skip-build]
 
   1. deploy/image/build-base.sh (skipped when its tarball is up to date);
-  2. mvn -B -q -Pimage -DskipTests -pl auth,order -am package (extra flags from $MVN_FLAGS, e.g. -o):
-     auth/target/jib-image.tar and order/target/jib-image.tar;
-  3. deploy/image/check-image.sh on both: user 10001, /app, entrypoint, no key or certificate;
+  2. mvn -B -q -Pimage -DskipTests -pl auth,order,payment -am package (extra flags from $MVN_FLAGS,
+     e.g. -o): auth/target/jib-image.tar, order/target/jib-image.tar, payment/target/jib-image.tar;
+  3. deploy/image/check-image.sh on all three: user 10001, /app, entrypoint, no key or certificate;
   4. scripts/generate_certs.sh into a temporary directory; per service a copy with its key owned
      by uid 10001, mode 0600, mounted read-only on /var/run/tiktokmall/tls;
   5. auth from its image (deploy/image/run-image.sh) with config/auth.yml, the tls paths and the
@@ -20,13 +20,16 @@ Usage: deploy/image/smoke.sh [--skip-build]
      issues a token as gateway;
   6. order from its image, the same way; places an order with that token (order asks auth over
      mTLS who the user is);
-  7. stops both (TERM) and checks they are gone and their root file systems deleted.
+  7. payment from its image, the same way; charges that order with the token (payment asks auth
+     who the user is and order for the order's total, then has order mark it paid, all over mTLS);
+     the order, listed as gateway, is then PAID;
+  8. stops all three (TERM) and checks they are gone and their root file systems deleted.
 
-Uses ports 8443-8445 and 9443-9445 and fails at once if any is taken. Needs root (see
+Uses ports 8443-8445, 9443-9445 and 7443-7445 and fails at once if any is taken. Needs root (see
 deploy/image/README.md), debootstrap, jq, curl, openssl, unzip, Maven.
 
 Options:
-  --skip-build   use the image tarballs already in auth/target and order/target
+  --skip-build   use the image tarballs already in auth/target, order/target and payment/target
   -h, --help     this text
 HELP
 }
@@ -47,7 +50,7 @@ step() { printf '\n== %s\n' "$*"; }
 elapsed() { printf '   (%d s)\n' "$((SECONDS - $1))"; }
 
 ((EUID == 0)) || fail "must run as root: the base image build and run-image.sh need it"
-for port in 8443 8444 8445 9443 9444 9445; do
+for port in 8443 8444 8445 9443 9444 9445 7443 7444 7445; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     fail "port $port is already in use (ss -ltnp 'sport = :$port' shows by what); stop it and re-run"
   fi
@@ -90,16 +93,17 @@ if $build; then
   t=$SECONDS
   # Quiet Maven still prints colour resets; drop them and the empty lines they leave.
   # shellcheck disable=SC2086
-  mvn -B -q -Pimage -DskipTests ${MVN_FLAGS:-} -pl auth,order -am package 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d'
+  mvn -B -q -Pimage -DskipTests ${MVN_FLAGS:-} -pl auth,order,payment -am package 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d'
   elapsed "$t"
 fi
 
 step "3. What is inside"
 "$here/check-image.sh" auth/target/jib-image.tar com.tiktokmall.auth.AuthApplication
 "$here/check-image.sh" order/target/jib-image.tar com.tiktokmall.order.OrderApplication
+"$here/check-image.sh" payment/target/jib-image.tar com.tiktokmall.payment.PaymentApplication
 
 step "4. Certificates for this run"
-scripts/generate_certs.sh --out "$tmp/pki" auth order gateway >/dev/null
+scripts/generate_certs.sh --out "$tmp/pki" auth order payment gateway >/dev/null
 tls_dir() { # service extra-file...: a directory as the service sees it, keys owned by uid 10001, mode 0600
   local dir="$tmp/tls-$1" file
   mkdir -m 0755 "$dir"
@@ -109,7 +113,8 @@ tls_dir() { # service extra-file...: a directory as the service sees it, keys ow
 }
 tls_dir auth token-signing-key.pem
 tls_dir order
-echo "   $tmp/tls-auth, $tmp/tls-order: certificates 0644, keys 0600 owned by 10001"
+tls_dir payment
+echo "   $tmp/tls-auth, $tmp/tls-order, $tmp/tls-payment: certificates 0644, keys 0600 owned by 10001"
 
 tls=/var/run/tiktokmall/tls
 java_options() { # service: the -Ddw.* overrides that point config/<service>.yml at the mounts
@@ -182,16 +187,39 @@ body=$(as_gateway -f -X POST https://localhost:9443/v1/orders -H "Authorization:
     "items": [{"product_id": 7, "quantity": 2, "cost": 19.99}]}') || fail "order refused the order"
 [[ $(jq -r .user_id <<<"$body") == "$user" && $(jq -r .status <<<"$body") == PENDING ]] ||
   fail "the order should belong to user $user and be PENDING: $body"
-echo "   order $(jq -r .order_id <<<"$body") placed for user $user (auth verified the token for order)"
+order_id=$(jq -r .order_id <<<"$body")
+echo "   order $order_id placed for user $user (auth verified the token for order)"
 
-step "7. Stop"
+step "7. payment from its image, calling auth and order over mTLS"
+t=$SECONDS
+start payment ' -Ddw.auth.url=https://localhost:8443 -Ddw.order.url=https://localhost:9443'
+wait_healthy payment 7444 7445
+echo "   payment ready: http://127.0.0.1:7445/readyz (the kubelet's view), https://localhost:7444/healthcheck as gateway"
+check_process payment
+elapsed "$t"
+body=$(as_gateway -f -X POST https://localhost:7443/v1/charges -H "Authorization: Bearer $token" \
+  -H "Idempotency-Key: smoke-$order_id" -H 'Content-Type: application/json' -d "{
+    \"order_id\": \"$order_id\", \"amount\": 19.99,
+    \"credit_card\": {\"number\": \"4242424242424242\", \"cvv\": \"123\",
+                    \"expiration_month\": 12, \"expiration_year\": $(($(date -u +%Y) + 2))}}") ||
+  fail "payment refused the charge"
+[[ $(jq -r .order_id <<<"$body") == "$order_id" && $(jq -r .status <<<"$body") == COMPLETED ]] ||
+  fail "the charge should be for order $order_id and COMPLETED (order marked it paid): $body"
+charge_id=$(jq -r .transaction_id <<<"$body")
+body=$(as_gateway -f https://localhost:9443/v1/orders -H "Authorization: Bearer $token") || fail "order did not list the orders"
+[[ $(jq -r --arg id "$order_id" '.orders[] | select(.order_id == $id) | .status' <<<"$body") == PAID ]] ||
+  fail "order $order_id should be PAID after the charge: $body"
+echo "   charge $charge_id COMPLETED; order $order_id is PAID (payment asked auth and order over mTLS)"
+
+step "8. Stop"
+stop_service payment
 stop_service order
 stop_service auth
 leftovers=$(find "$tmp" -maxdepth 1 -name 'tiktokmall-run.*')
 [[ -z $leftovers ]] || fail "root file systems left behind: $leftovers"
-for port in 8443 8444 9443 9444; do
+for port in 8443 8444 9443 9444 7443 7444; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port still answers"; fi
 done
-echo "   both stopped; their root file systems are deleted; ports closed"
+echo "   all three stopped; their root file systems are deleted; ports closed"
 
 printf '\n== Image smoke test passed in %d s\n' "$((SECONDS - total))"

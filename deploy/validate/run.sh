@@ -16,7 +16,8 @@ Checks the Kubernetes manifests under deploy/ without a cluster:
 
 Needs node 20+, npm and kubectl (1.27+, for its built-in kustomize) on PATH; fails if one is missing.
 With DEPLOY_SERVICE_JARS=<repository root> in the environment, step 3 also runs each rendered
-config through its service's own `check` command (validate.mjs --service-jars; needs built jars).
+config through its service's own `check` command (validate.mjs --service-jars; needs built jars:
+auth, order and payment), and step 2 also tests that check.
 
   --skip-tests   skip step 2
   -h, --help     this text

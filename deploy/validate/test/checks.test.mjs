@@ -3,7 +3,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { buildContext } from "../lib/context.mjs";
@@ -103,6 +103,14 @@ describe("ports and probes", () => {
     const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.auth.url = "https://auth.tiktokmall.svc:8444"; }));
     assertFailsOnly(failures, named("ports"), /auth.url port 8444/);
   });
+  test("payment calling order at a port that is not order's Service port fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "payment", (c) => { c.order.url = "https://order.tiktokmall.svc:9444"; }));
+    assertFailsOnly(failures, named("ports"), /payment -> order: order.url port 9444/);
+  });
+  test("payment calling auth at a host that is not auth's Service fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "payment", (c) => { c.auth.url = "https://localhost:8443"; }));
+    assertFailsOnly(failures, named("ports"), /payment -> auth: auth.url host localhost/);
+  });
   test("a Service exposing the probe port fails", () => {
     const failures = check("base", (objects) => get(objects, "Service", "auth").spec.ports.push({ name: "probes", port: 8445, targetPort: "probes" }));
     assertFailsOnly(failures, named("ports"), /Service ports/);
@@ -156,6 +164,22 @@ describe("identities", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "order", (c) => { c.auth.identity = "spiffe://tiktokmall.local/auth"; }));
     assertFailsOnly(failures, named("identities"), /auth.identity/);
   });
+  test("payment expecting another identity from order fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "payment", (c) => { c.order.identity = "spiffe://tiktokmall.local/order"; }));
+    assertFailsOnly(failures, named("identities"), /payment \(payment.yml\): order.identity/);
+  });
+  test("auth not granting payment verify-tokens fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "auth", (c) => { delete c.authorization.peers["spiffe://tiktokmall.local/ns/tiktokmall/sa/payment"]; }));
+    assertFailsOnly(failures, named("identities"), /authorization.peers lacks spiffe:\/\/tiktokmall.local\/ns\/tiktokmall\/sa\/payment \["verify-tokens"\]/);
+  });
+  test("order without read-orders for payment fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.authorization.peers["spiffe://tiktokmall.local/payment"] = ["mark-orders-paid"]; }));
+    assertFailsOnly(failures, named("identities"), /roles of spiffe:\/\/tiktokmall.local\/payment/);
+  });
+  test("payment granting charge to order fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => editConfig(objects, "payment", (c) => { c.authorization.peers["spiffe://tiktokmall.local/order"] = ["charge"]; }));
+    assertFailsOnly(failures, named("identities"), /grants spiffe:\/\/tiktokmall.local\/order \["charge"\], which the matrix does not/);
+  });
   test("an SVID identity for another service account fails", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => { get(objects, "Deployment", "order").spec.template.spec.serviceAccountName = "default"; });
     assertFailsOnly(failures, named("identities"), /sa\/order/, ["references", "csi-driver-spiffe"]);
@@ -163,13 +187,25 @@ describe("identities", () => {
 });
 
 describe("network policies", () => {
-  test("an extra connection fails: payment may not reach auth", () => {
-    const failures = check("base", (objects) => get(objects, "NetworkPolicy", "auth").spec.ingress[0].from.push({ podSelector: { matchLabels: { "app.kubernetes.io/name": "payment" } } }));
-    assertFailsOnly(failures, named("network"), /policies allow payment -> auth:app/);
+  test("an extra connection fails: order may not call payment", () => {
+    const failures = check("base", (objects) => get(objects, "NetworkPolicy", "payment").spec.ingress[0].from.push({ podSelector: { matchLabels: { "app.kubernetes.io/name": "order" } } }));
+    assertFailsOnly(failures, named("network"), /policies allow order -> payment:app/);
   });
   test("a missing connection fails: order's egress to auth removed", () => {
     const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "order").spec.egress.shift(); });
     assertFailsOnly(failures, named("network"), /matrix allows order -> auth:app \(8443\/TCP\), the policies do not/);
+  });
+  test("a missing connection fails: payment's egress to order removed", () => {
+    const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "payment").spec.egress.splice(1, 1); });
+    assertFailsOnly(failures, named("network"), /matrix allows payment -> order:app \(9443\/TCP\), the policies do not/);
+  });
+  test("a missing connection fails: auth's ingress from payment removed", () => {
+    const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "auth").spec.ingress[0].from.pop(); });
+    assertFailsOnly(failures, named("network"), /matrix allows payment -> auth:app \(8443\/TCP\), the policies do not/);
+  });
+  test("a missing connection fails: payment's database egress removed", () => {
+    const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "payment").spec.egress.pop(); });
+    assertFailsOnly(failures, named("network"), /matrix allows payment -> postgres:postgresql \(5432\/TCP\), the policies do not/);
   });
   test("opening the probe port to pods fails", () => {
     const failures = check("base", (objects) => get(objects, "NetworkPolicy", "auth").spec.ingress[1].ports.push({ protocol: "TCP", port: "probes" }));
@@ -184,9 +220,9 @@ describe("network policies", () => {
     assertFailsOnly(failures, named("network"), /default-deny/);
   });
   test("a wider egress on one side fails even where the other side blocks it", () => {
-    const failures = check("base", (objects) => get(objects, "NetworkPolicy", "payment-egress").spec.egress.push(
-      { to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "auth" } } }], ports: [{ protocol: "TCP", port: 8443 }] }));
-    assertFailsOnly(failures, named("network"), /egress side: policies allow payment -> auth/);
+    const failures = check("base", (objects) => get(objects, "NetworkPolicy", "payment").spec.egress.push(
+      { to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "auth" } } }], ports: [{ protocol: "TCP", port: 8444 }] }));
+    assertFailsOnly(failures, named("network"), /egress side: policies allow payment -> auth:admin/);
   });
 });
 
@@ -218,6 +254,10 @@ describe("pod security and secrets", () => {
 });
 
 describe("database and references", () => {
+  test("payment logging in to order's database fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "payment", (c) => { c.database.url = c.database.url.replace("/payment?", "/order?"); }));
+    assertFailsOnly(failures, named("database"), /payment \(payment.yml\): database name/);
+  });
   test("a database URL without verify-full fails", () => {
     const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.database.url = c.database.url.replace("verify-full", "require"); }));
     assertFailsOnly(failures, named("database"), /sslmode=verify-full/);
@@ -253,9 +293,20 @@ describe("certificates, scraping and the CSI driver", () => {
   });
   test("a scraper certificate that the admin block does not admit fails", () => {
     const failures = check("overlays/cert-manager", (objects) => {
-      for (const name of ["auth", "order"]) get(objects, "ServiceMonitor", name).spec.endpoints[0].tlsConfig.cert.secret.name = "gateway-tls";
+      for (const name of Object.keys(matrix.services)) get(objects, "ServiceMonitor", name).spec.endpoints[0].tlsConfig.cert.secret.name = "gateway-tls";
     });
     assertFailsOnly(failures, named("service monitors"), /Secret ops-tls/);
+  });
+  test("a service without its ServiceMonitor fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => objects.splice(objects.indexOf(get(objects, "ServiceMonitor", "payment")), 1));
+    assertFailsOnly(failures, named("service monitors"), /payment: 0 ServiceMonitors select its Service/);
+  });
+  test("a service account that may not request its SVID fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const binding = get(objects, "RoleBinding", "spiffe-certificate-requester");
+      binding.subjects = binding.subjects.filter((s) => s.name !== "payment");
+    });
+    assertFailsOnly(failures, named("csi-driver-spiffe"), /ServiceAccount payment may not create CertificateRequests/);
   });
   test("a driver trust domain that is not the configs' fails", () => {
     const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => { context.helmValues.app.trustDomain = "cluster.local"; });
@@ -279,5 +330,18 @@ describe("certificates, scraping and the CSI driver", () => {
       volume.secret = { secretName: "order-tls" };
     });
     assertFailsOnly(failures, named("config files"), /expected csi-spiffe/, ["references", "csi-driver-spiffe"]);
+  });
+});
+
+// Only with the built jars: run.sh passes DEPLOY_SERVICE_JARS (the repository root) when mvn verify runs it.
+const SERVICE_JARS = process.env.DEPLOY_SERVICE_JARS ? path.resolve(process.env.DEPLOY_SERVICE_JARS) : null;
+const jarsBuilt = SERVICE_JARS !== null
+  && Object.keys(matrix.services).every((name) => existsSync(path.join(SERVICE_JARS, name, "target", `${name}.jar`)));
+
+describe("the services' own check command", { skip: jarsBuilt ? false : "DEPLOY_SERVICE_JARS unset or the jars not built" }, () => {
+  test("a setting payment does not know fails payment's check", () => {
+    const failures = check("base", (objects) => editConfig(objects, "payment", (c) => { c.retry_intervl = "10s"; }),
+      (context) => { context.serviceJars = SERVICE_JARS; });
+    assertFailsOnly(failures, named("service configs"), /^payment: java -jar payment\/target\/payment.jar check payment.yml refuses it/);
   });
 });

@@ -70,7 +70,7 @@ export const ports = {
   },
 };
 
-/** order's auth.url must reach auth's app port through auth's Service. */
+/** Each <callee>.url of a caller (order -> auth; payment -> auth, order) must reach the callee's app port through its Service. */
 function checkCalls(context, findings) {
   for (const service of context.services.values()) {
     for (const callee of service.expected.calls ?? []) {
