@@ -13,6 +13,7 @@ import com.tiktokmall.payment.resources.PaymentRoles;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import jakarta.ws.rs.client.WebTarget;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
@@ -60,14 +61,14 @@ public class PaymentApplication extends Application<PaymentConfiguration> {
     public void run(PaymentConfiguration configuration, Environment environment) throws Exception {
         mtls.authorize(environment, PaymentRoles.ALL);
         Jdbi jdbi = mtls.jdbi(environment);
-        AuthClient auth = new AuthClient(mtls.client(environment, "auth", configuration.getAuth()),
-                configuration.getAuth().getMaxTokenLength());
-        OrderClient order = new OrderClient(mtls.client(environment, "order", configuration.getOrder()));
+        WebTarget auth = mtls.client(environment, "auth", configuration.getAuth());
+        WebTarget order = mtls.client(environment, "order", configuration.getOrder());
 
-        ChargeService charges = new ChargeService(jdbi.onDemand(ChargeDao.class), order, clock);
+        ChargeService charges = new ChargeService(jdbi.onDemand(ChargeDao.class), new OrderClient(order), clock);
         environment.jersey().register(new AuthUnavailableExceptionMapper());
         environment.jersey().register(new OrderUnavailableExceptionMapper());
-        environment.jersey().register(new ChargeResource(charges, auth));
+        environment.jersey().register(new ChargeResource(charges,
+                new AuthClient(auth, configuration.getAuth().getMaxTokenLength())));
         environment.metrics().gauge("charges.awaiting_order", () -> charges::awaitingOrder);
         long every = configuration.getRetryInterval().toMilliseconds();
         environment.lifecycle().scheduledExecutorService("charges-retry").build()

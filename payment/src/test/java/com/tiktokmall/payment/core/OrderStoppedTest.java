@@ -4,8 +4,6 @@ import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.payment.PaymentTestApp;
 import com.tiktokmall.payment.Shop;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,16 +20,15 @@ import static org.awaitility.Awaitility.await;
  * nothing is charged twice, and a retry with the same key, or payment's own retry, completes it.
  *
  * <p>To stop order while payment is marking the order paid, the test holds a lock on the order's
- * row in order's database: payment reads the order and records the charge, then order's
- * {@code UPDATE} waits on the lock while the test stops order.
+ * row in order's database ({@link OrderRowLock}): payment reads the order and records the charge,
+ * then order's {@code UPDATE} waits on the lock while the test stops order.
  */
 class OrderStoppedTest {
     private static final TestPki PKI = TestPki.create();
-    private static final String LOCK_TIMEOUT = ";LOCK_TIMEOUT=5000";
 
     @RegisterExtension
     static final Shop SHOP = Shop.of(PKI)
-            .withOrderSettings(settings -> settings.put("database.url", settings.get("database.url") + LOCK_TIMEOUT))
+            .withOrderSettings(OrderRowLock::orderSettings)
             .withPaymentSettings(settings -> settings.put("retry_interval", "1h")); // only the client retries here
 
     @Test
@@ -40,16 +37,12 @@ class OrderStoppedTest {
         String orderId = SHOP.placeOrder(token);
         String key = UUID.randomUUID().toString();
         Reply first;
-        try (Handle lock = orderDatabase().open()) {
-            lock.begin();
-            lock.createQuery("SELECT status FROM orders WHERE order_id = :id FOR UPDATE").bind("id", orderId)
-                    .mapTo(String.class).one();
+        try (OrderRowLock lock = OrderRowLock.hold(SHOP, orderId)) {
             CompletableFuture<Reply> charging = CompletableFuture.supplyAsync(() -> charge(token, key, orderId));
             await().atMost(Duration.ofSeconds(20)).until(() -> status(orderId), "CHARGED"::equals);
 
             SHOP.authAndOrder().stopOrder();
             first = charging.get(30, TimeUnit.SECONDS);
-            lock.rollback();
         }
 
         assertThat(first.status()).as(first.toString()).isEqualTo(202);
@@ -74,13 +67,9 @@ class OrderStoppedTest {
         String orderId = SHOP.placeOrder(token);
         String key = UUID.randomUUID().toString();
         Reply first;
-        try (Handle lock = orderDatabase().open()) {
-            lock.begin();
-            lock.createQuery("SELECT status FROM orders WHERE order_id = :id FOR UPDATE").bind("id", orderId)
-                    .mapTo(String.class).one();
+        try (OrderRowLock lock = OrderRowLock.hold(SHOP, orderId)) {
             first = charge(token, key, orderId); // payment stops waiting for order's answer (order.client.timeout, 2s)
-            lock.rollback(); // and order's UPDATE, no longer waiting, marks the order paid: its answer is lost
-        }
+        } // order's UPDATE, no longer waiting, now marks the order paid: the answer payment waited for is lost
         assertThat(first.status()).as(first.toString()).isEqualTo(202);
         assertThat(first.text("status")).isEqualTo("CHARGED");
         await().atMost(Duration.ofSeconds(20)).until(() -> SHOP.orderStatus(token, orderId), "PAID"::equals);
@@ -118,8 +107,4 @@ class OrderStoppedTest {
                 .bind("id", orderId).mapTo(String.class).findOne().orElse("none"));
     }
 
-    private static Jdbi orderDatabase() {
-        return Jdbi.create("jdbc:h2:" + SHOP.data().resolve("order").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE"
-                + LOCK_TIMEOUT, "sa", "");
-    }
 }
