@@ -8,13 +8,16 @@ usage() {
   cat <<'HELP'
 Usage: scripts/bench.sh [--quick] [--only orders|handshakes|storm] [--reps N] [--storm-clients N]
 
-Starts auth and order from their jars and measures, printing a Markdown report and saving it to
+Starts the services from their jars and measures, printing a Markdown report and saving it to
 target/bench/report.md:
-  orders      place-order throughput and p50/p99 latency (gateway -> order -> auth verify) on
-              keep-alive connections at 1 and 16 concurrent clients, mTLS (tls.provider auto, the
-              default) vs plain HTTP (tls.enabled false), measured alternately; TLS handshakes
-              order -> auth per 1,000 orders; full TLS 1.3 / 1.2 and resumed TLS 1.2 handshakes
-              of the default; start-up to healthy and resident memory at rest
+  orders      the end-to-end flow with auth, order and payment: each iteration places an order
+              (gateway -> order -> auth verify) and charges it with a fresh Idempotency-Key
+              (gateway -> payment -> auth verify, order read, order marked paid); throughput and
+              p50/p99 latency of the iteration and of the charge alone, on keep-alive connections
+              at 1 and 16 concurrent clients, mTLS (tls.provider auto, the default) vs plain HTTP
+              (tls.enabled false), measured alternately; TLS handshakes per 1,000 orders of
+              order -> auth and of payment -> auth and order; full TLS 1.3 / 1.2 and resumed
+              TLS 1.2 handshakes of the default; start-up to healthy and resident memory at rest
   handshakes  full TLS 1.3 mTLS handshakes per second of auth (one openssl s_time client, after
               warm-up) for tls.provider jsse, accp and conscrypt, on this JDK and on a newer one
               when /usr/lib/jvm has one, EC P-256 and RSA-2048, each measured alternately with
@@ -64,11 +67,12 @@ stop_all() {
 openssl_pids=()
 trap 'stop_all; for pid in "${openssl_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-for port in 8080 8081 8443 8444 9080 9081 9443 9444 18081 18444 19081 19444 29443 29444; do
+for port in 7080 7081 7443 7444 8080 8081 8443 8444 9080 9081 9443 9444 17081 17444 18081 18444 19081 19444 29443 29444; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "bench.sh: port $port is in use" >&2; exit 1; fi
 done
 
-[[ -f auth/target/auth.jar && -f order/target/order.jar && -f bench/target/bench.jar ]] || mvn -B -q -DskipTests package
+[[ -f auth/target/auth.jar && -f order/target/order.jar && -f payment/target/payment.jar && -f bench/target/bench.jar ]] ||
+  mvn -B -q -DskipTests package
 ec=$work/ec rsa=$work/rsa
 scripts/generate_certs.sh --out "$ec" >/dev/null
 scripts/generate_certs.sh --out "$rsa" --rsa auth gateway >/dev/null
@@ -111,20 +115,20 @@ start() {
 }
 rss_mb() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 
-# load NAME ROUND URL-SCHEME ORDER-PORT AUTH-PORT CLIENTS [TLS-ARGS]: one load-generator run,
-# recorded as NAME.<figure>.r<ROUND>
+# load NAME ROUND URL-SCHEME ORDER-PORT AUTH-PORT PAYMENT-PORT CLIENTS [TLS-ARGS]: one load-generator
+# run (each iteration an order placed and charged), recorded as NAME.<figure>.r<ROUND>
 load() {
-  local name=$1 round=$2 scheme=$3 order=$4 auth=$5 clients=$6; shift 6
+  local name=$1 round=$2 scheme=$3 order=$4 auth=$5 payment=$6 clients=$7; shift 7
   local out
   out=$(java -jar bench/target/bench.jar --order "$scheme://localhost:$order" --auth "$scheme://localhost:$auth" \
-    --clients "$clients" --warmup "$warmup" --seconds "$seconds" "$@")
-  for f in throughput p50_ms p99_ms orders errors; do
+    --payment "$scheme://localhost:$payment" --clients "$clients" --warmup "$warmup" --seconds "$seconds" "$@")
+  for f in throughput p50_ms p99_ms orders errors charges charge_p50_ms charge_p99_ms; do
     record "$name.$f.r$round" "$(sed -n "s/.*\"$f\":\\([0-9.]*\\).*/\\1/p" <<<"$out")"
   done
 }
-client_handshakes() {
+client_handshakes() { # ADMIN-PORT: the TLS handshakes of that service's clients so far
   curl -s --cacert "$ec/ca-cert.pem" --cert "$ec/ops-cert.pem" --key "$ec/ops-key.pem" \
-    https://localhost:9444/metrics | sed -n 's/.*"tls.client.handshakes":{"count":\([0-9]*\).*/\1/p'
+    "https://localhost:$1/metrics" | sed -n 's/.*"tls.client.handshakes":{"count":\([0-9]*\).*/\1/p'
 }
 
 # handshakes PORT DIR WARMUP S_TIME-OPTIONS...: handshakes per second of one openssl s_time client,
@@ -161,34 +165,43 @@ s_server 29444 "$rsa"
 uptime_before=$(uptime)
 
 if part orders; then
-  echo "== start both stacks: mTLS (8443, 9443, tls.provider default) and plain (8080, 9080)" >&2
+  echo "== start both stacks: mTLS (8443, 9443, 7443, tls.provider default) and plain (8080, 9080, 7080)" >&2
   start auth "$ec" 8443 8444 -Ddw.logging.level=INFO  # INFO: its tls.provider auto line
   record auth.startup "$started_in"
   auth_pid=$started_pid
   start order "$ec" 9443 9444
   record order.startup "$started_in"
   order_pid=$started_pid
+  start payment "$ec" 7443 7444
+  record payment.startup "$started_in"
+  payment_pid=$started_pid
   start auth "$ec" 8080 8081 -Ddw.tls.enabled=false
   start order "$ec" 9080 9081 -Ddw.tls.enabled=false -Ddw.auth.url=http://localhost:8080
+  start payment "$ec" 7080 7081 -Ddw.tls.enabled=false -Ddw.auth.url=http://localhost:8080 -Ddw.order.url=http://localhost:9080
   sleep 2
   record auth.rss "$(rss_mb "$auth_pid")"
   record order.rss "$(rss_mb "$order_pid")"
+  record payment.rss "$(rss_mb "$payment_pid")"
   auto_choice=$(sed -n 's/.*\(tls.provider auto: [a-z]*\).*/\1/p' "$work/auth-8443.log" | head -1)
 
-  echo "== place orders, mTLS and plain alternately" >&2
-  handshakes_before=$(client_handshakes)
+  echo "== place and charge orders, mTLS and plain alternately" >&2
+  handshakes_before=$(client_handshakes 9444)
+  payment_handshakes_before=$(client_handshakes 7444)
   for round in $(seq 1 "$rounds"); do
     for clients in 1 16; do
-      load "mtls.$clients" "$round" https 9443 8443 "$clients" \
+      load "mtls.$clients" "$round" https 9443 8443 7443 "$clients" \
         --cert "$ec/gateway-cert.pem" --key "$ec/gateway-key.pem" --ca "$ec/ca-cert.pem"
-      load "plain.$clients" "$round" http 9080 8080 "$clients"
+      load "plain.$clients" "$round" http 9080 8080 7080 "$clients"
     done
   done
   mtls_orders=$(awk '$1 ~ /^mtls\..*\.orders\.r/ { s += $2 } END { print s }' "$results")
   if ((mtls_orders > 0)); then
-    record reuse.per1000 "$(printf '%.2f' "$(calc "($(client_handshakes) - $handshakes_before) * 1000 / $mtls_orders")")"
+    record reuse.per1000 "$(printf '%.2f' "$(calc "($(client_handshakes 9444) - $handshakes_before) * 1000 / $mtls_orders")")"
+    record payment.reuse.per1000 \
+      "$(printf '%.2f' "$(calc "($(client_handshakes 7444) - $payment_handshakes_before) * 1000 / $mtls_orders")")"
   else
     record reuse.per1000 "n/a"
+    record payment.reuse.per1000 "n/a"
   fi
   handshake_set default 8443 "$ec" "$hs_warm"
   handshake_set openssl 29443 "$ec" 0
@@ -256,18 +269,22 @@ mkdir -p target/bench
   if part orders; then
     echo
     echo "Orders: $rounds round(s) of ${seconds}s per cell after ${warmup}s of warm-up, mTLS and plain alternately;" \
+      "each iteration places an order and charges it at payment with a fresh Idempotency-Key;" \
       "mTLS with the default tls.provider (${auto_choice:-auto})."
     echo
-    echo "| place order, keep-alive | mTLS orders/s | plain orders/s | mTLS / plain | mTLS p50 / p99 ms | plain p50 / p99 ms |"
-    echo "|---|---|---|---|---|---|"
+    echo "| place and charge an order, keep-alive | mTLS orders/s | plain orders/s | mTLS / plain | mTLS p50 / p99 ms | plain p50 / p99 ms | charge alone: mTLS p50 / p99 ms | charge alone: plain p50 / p99 ms |"
+    echo "|---|---|---|---|---|---|---|---|"
     for c in 1 16; do
       echo "| $c client$([[ $c == 1 ]] || echo s) | $(average "mtls.$c.throughput") | $(average "plain.$c.throughput") |" \
         "$(ratio "$(average "mtls.$c.throughput")" "$(average "plain.$c.throughput")") |" \
-        "$(average "mtls.$c.p50_ms") / $(average "mtls.$c.p99_ms") | $(average "plain.$c.p50_ms") / $(average "plain.$c.p99_ms") |"
+        "$(average "mtls.$c.p50_ms") / $(average "mtls.$c.p99_ms") | $(average "plain.$c.p50_ms") / $(average "plain.$c.p99_ms") |" \
+        "$(average "mtls.$c.charge_p50_ms") / $(average "mtls.$c.charge_p99_ms") |" \
+        "$(average "plain.$c.charge_p50_ms") / $(average "plain.$c.charge_p99_ms") |"
     done
     echo
-    echo "Failed calls under mTLS load: $(awk '$1 ~ /^mtls\..*\.errors\.r/ { s += $2 } END { print s + 0 }' "$results")." \
-      "TLS handshakes order -> auth per 1,000 orders: **$(value reuse.per1000)** (client pool: 64 connections per route)."
+    echo "Failed iterations (order or charge) under mTLS load: $(awk '$1 ~ /^mtls\..*\.errors\.r/ { s += $2 } END { print s + 0 }' "$results")." \
+      "TLS handshakes per 1,000 orders: order -> auth **$(value reuse.per1000)**, payment -> auth and order" \
+      "**$(value payment.reuse.per1000)** (client pools: 64 connections per route)."
     echo
     echo "| handshakes per second, one s_time client for ${hs_seconds}s | full TLS 1.3 | full TLS 1.2 | resumed TLS 1.2 |"
     echo "|---|---|---|---|"
@@ -282,6 +299,7 @@ mkdir -p target/bench
     echo "|---|---|---|"
     echo "| auth | $(printf '%.1f' "$(value auth.startup)") s | $(value auth.rss) MB |"
     echo "| order | $(printf '%.1f' "$(value order.startup)") s | $(value order.rss) MB |"
+    echo "| payment | $(printf '%.1f' "$(value payment.startup)") s | $(value payment.rss) MB |"
   fi
   if part handshakes; then
     echo

@@ -7,11 +7,13 @@ usage() {
   cat <<'HELP'
 Usage: scripts/postgres.sh start|stop|status|install [--data DIR] [--port N] [--certs DIR] [--no-sync]
 
-Runs Debian's PostgreSQL 15 for the auth and order services:
+Runs Debian's PostgreSQL 15 for the auth, order and payment services:
 
   start    initializes DIR on the first run, then starts the server and waits until it accepts
            connections (at most 60 s). On a running server it only refreshes the certificates
-           and configuration and reloads. Nothing that exists is regenerated.
+           and configuration and reloads. Nothing that exists is regenerated; a role or database
+           of the list below that an older cluster lacks is added (a running server is restarted
+           once for that).
   stop     stops the server (fast shutdown: open sessions are ended).
   status   says whether the server runs; exit status 0 if it does, 3 if not.
   install  only installs PostgreSQL 15 when it is missing (as root, with apt-get), as start would;
@@ -33,10 +35,11 @@ What start sets up:
     missing, expiring or not from the current CA), trusting only certs/ca-cert.pem, refusing
     certificates in certs/crl.pem when that file exists; the files are copied into DIR (mode 0600)
     on every start, so run start again after renewing certificates or the CRL;
-  - pg_hba.conf allows exactly "hostssl auth auth 127.0.0.1/32 cert" and
-    "hostssl order order 127.0.0.1/32 cert": a client certificate of the CA whose CN is the role,
-    no passwords, nothing else (the file is rewritten on every start);
-  - roles auth and order (LOGIN, no password, not superuser), each owning its database.
+  - pg_hba.conf allows exactly "hostssl auth auth 127.0.0.1/32 cert",
+    "hostssl order order 127.0.0.1/32 cert" and "hostssl payment payment 127.0.0.1/32 cert": a
+    client certificate of the CA whose CN is the role, no passwords, nothing else (the file is
+    rewritten on every start);
+  - roles auth, order and payment (LOGIN, no password, not superuser), each owning its database.
 
 When run as root (PostgreSQL refuses to run as root) the server runs as the system user
 tiktokmall-pg, created when missing, which owns DIR (mode 0700). When the PostgreSQL 15 binaries
@@ -54,7 +57,8 @@ die() { echo "postgres.sh: $*" >&2; exit 1; }
 root_dir=$(cd "$(dirname "$0")/.." && pwd)
 pg_bin=/usr/lib/postgresql/15/bin
 server_user=tiktokmall-pg
-roles=(auth order)
+roles=(auth order payment) # each a LOGIN role owning a database of its name
+roles_file=tiktokmall.roles # in DIR: the roles and databases start has made sure of
 
 command="" data="$root_dir/data/postgres" port=55432 certs="$root_dir/certs" no_sync=false
 while (($#)); do
@@ -178,25 +182,58 @@ init_cluster() {
     --encoding=UTF8 --no-locale --data-checksums "${init_options[@]}" >"$staging.log" 2>&1 ||
     { cat -- "$staging.log" >&2; rm -f -- "$staging.log"; die "initdb failed"; }
   rm -f -- "$staging.log"
-  # Roles and databases are made in single-user mode, so no login method is ever needed for the
-  # superuser: the running server only ever admits the two client-certificate logins.
-  local output
-  local single_options=()
-  if $no_sync; then single_options+=(-c fsync=off); fi
-  output=$(as_server "$pg_bin/postgres" --single "${single_options[@]}" -D "$staging" postgres 2>&1 <<'SQL'
-CREATE ROLE auth LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
-CREATE ROLE "order" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
-CREATE DATABASE auth OWNER auth;
-CREATE DATABASE "order" OWNER "order";
-REVOKE ALL ON DATABASE auth FROM PUBLIC;
-REVOKE ALL ON DATABASE "order" FROM PUBLIC;
-SQL
-  ) || { echo "$output" >&2; die "creating the roles and databases failed"; }
-  if grep -qE '(ERROR|FATAL|PANIC):' <<<"$output"; then echo "$output" >&2; die "creating the roles and databases failed"; fi
+  ensure_roles "$staging"
   printf '\n# Written by scripts/postgres.sh on every start: listen address, port, TLS, logging.\ninclude = '\''tiktokmall.conf'\''\n' |
     as_server tee -a "$staging/postgresql.conf" >/dev/null
   mv -T -- "$staging" "$data"
-  echo "Created roles auth and order, each owning its database"
+}
+
+single_user() { # DIR: runs the SQL on stdin in single-user mode on the stopped cluster DIR, prints what it says
+  # Single-user mode needs no login method for the superuser: the running server only ever admits
+  # the client-certificate logins of the roles.
+  local options=() output
+  if $no_sync; then options+=(-c fsync=off); fi
+  if ! output=$(as_server "$pg_bin/postgres" --single "${options[@]}" -D "$1" postgres 2>&1) ||
+    grep -qE '(ERROR|FATAL|PANIC):' <<<"$output"; then
+    echo "$output" >&2
+    return 1
+  fi
+  printf '%s\n' "$output"
+}
+
+ensure_roles() { # DIR: creates the roles and databases of the list that the stopped cluster DIR lacks
+  local list="" role existing sql="" new_roles=() new_databases=()
+  for role in "${roles[@]}"; do list+="${list:+, }'$role'"; done
+  existing=$(single_user "$1" <<SQL
+SELECT 'role ' || rolname FROM pg_roles WHERE rolname IN ($list) UNION ALL SELECT 'database ' || datname FROM pg_database WHERE datname IN ($list);
+SQL
+  ) || die "reading the roles and databases of $(show "$1") failed"
+  existing=$(sed -n 's/^[[:space:]]*1: [^=]*= "\([^"]*\)".*/\1/p' <<<"$existing")
+  for role in "${roles[@]}"; do # quoted names: "order" is a keyword
+    if ! grep -qxF "role $role" <<<"$existing"; then
+      sql+="CREATE ROLE \"$role\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;"$'\n'
+      new_roles+=("$role")
+    fi
+    if ! grep -qxF "database $role" <<<"$existing"; then
+      sql+="CREATE DATABASE \"$role\" OWNER \"$role\";"$'\n'"REVOKE ALL ON DATABASE \"$role\" FROM PUBLIC;"$'\n'
+      new_databases+=("$role")
+    fi
+  done
+  if [[ -n $sql ]]; then
+    single_user "$1" <<<"$sql" >/dev/null || die "creating the roles and databases failed"
+    ((${#new_roles[@]} == 0)) ||
+      echo "Created the role$( ((${#new_roles[@]} == 1)) || echo s) ${new_roles[*]} (LOGIN, no password, not superuser)"
+    ((${#new_databases[@]} == 0)) ||
+      echo "Created the database$( ((${#new_databases[@]} == 1)) || echo s) ${new_databases[*]}, owned by the role of its name"
+  fi
+  printf '%s\n' "${roles[@]}" | as_server tee "$1/$roles_file" >/dev/null
+}
+
+roles_recorded() { # whether start has made sure of every role and database of the list in DIR
+  local role
+  for role in "${roles[@]}"; do
+    grep -qxF "$role" -- "$data/$roles_file" 2>/dev/null || return 1
+  done
 }
 
 changed=false # set by install_file and write_config when they change a file of the data directory
@@ -258,16 +295,18 @@ log_connections = on
 log_line_prefix = '%m [%p] %q%u@%d '
 $durability
 CONF
-  write_config pg_hba.conf <<'HBA'
+  local role
+  {
+    cat <<'HBA'
 # Written by scripts/postgres.sh on every start; change the script, not this file.
 # Only TLS connections from loopback, only by client certificate (verified against ssl_ca_file,
 # its CN must equal the role), each role only to its own database. No passwords, no other
 # method, no Unix-socket logins: whatever matches no line is refused.
 #
-# TYPE   DATABASE  USER   ADDRESS       METHOD
-hostssl  auth      auth   127.0.0.1/32  cert
-hostssl  order     order  127.0.0.1/32  cert
+# TYPE   DATABASE  USER     ADDRESS       METHOD
 HBA
+    for role in "${roles[@]}"; do printf 'hostssl  %-8s  %-7s  127.0.0.1/32  cert\n' "$role" "$role"; done
+  } | write_config pg_hba.conf
 }
 
 running() { [[ -f $data/postmaster.pid ]] && as_server "$pg_bin/pg_ctl" status -D "$data" >/dev/null 2>&1; }
@@ -279,7 +318,7 @@ connect_hint() {
   c=$(show "$certs")
   cat <<EOF
 PostgreSQL 15 runs on 127.0.0.1:$port (TLS 1.3, client certificates only); data in $(show "$data")
-Connect as order (or auth, with its database and certificate):
+Connect as order (or auth or payment, with its database and certificate):
   psql "host=127.0.0.1 port=$port dbname=order user=order sslmode=verify-full sslrootcert=$c/ca-cert.pem sslcert=$c/order-cert.pem sslkey=$c/order-key.pem"
 Stop it with: scripts/postgres.sh stop$( [[ $data == "$root_dir/data/postgres" ]] || echo " --data $(show "$data")")
 EOF
@@ -307,6 +346,14 @@ start() {
     local current
     current=$(running_port)
     [[ $current == "$port" ]] || die "the server already runs on port $current; stop it first to change the port"
+  fi
+  if running && ! roles_recorded; then
+    # A cluster made by an older version of this script (before payment): roles are made only in
+    # single-user mode, which needs the server stopped.
+    echo "$(show "$data") was made by an older scripts/postgres.sh: restarting the server once to add what it lacks of the roles and databases ${roles[*]}"
+    stop
+  fi
+  if running; then
     configure
     if $changed; then
       as_server "$pg_bin/pg_ctl" reload -D "$data" >/dev/null
@@ -317,6 +364,7 @@ start() {
     connect_hint
     return
   fi
+  roles_recorded || ensure_roles "$data"
   configure
   local log="$data/server.log"
   if ! as_server "$pg_bin/pg_ctl" start -D "$data" -l "$log" -w -t 60 >/dev/null; then

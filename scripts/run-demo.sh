@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole story in one command: build, make certificates, start auth and order over mutual TLS,
-# then act as the gateway and the payment service with curl. Stops both services on any exit.
+# The whole story in one command: build, make certificates, start auth, order and payment over
+# mutual TLS, then act as the gateway with curl. Stops every service on any exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,9 +8,10 @@ usage() {
   cat <<'HELP'
 Usage: scripts/run-demo.sh [--postgres]
 
-Builds the jars if missing, makes the certificates, starts auth and order over mutual TLS and walks
-through the flow with curl as the gateway and the payment service; stops everything it started on
-any exit, and exits non-zero if a step fails.
+Builds the jars if missing, makes the certificates, starts auth, order and payment over mutual TLS
+and walks through the flow with curl as the gateway (an order placed, charged at payment, seen
+paid), then shows the refusals; stops everything it started on any exit, and exits non-zero if a
+step fails.
 
   --postgres   keep the data in PostgreSQL instead of H2 files: starts scripts/postgres.sh
                (127.0.0.1:55432, data/postgres; installed first when missing and run as root),
@@ -49,10 +50,10 @@ trap stop_services EXIT
 trap 'exit 130' INT TERM
 
 bold "1. Build the service jars (skipped when present)"
-if [[ ! -f auth/target/auth.jar || ! -f order/target/order.jar ]]; then
+if [[ ! -f auth/target/auth.jar || ! -f order/target/order.jar || ! -f payment/target/payment.jar ]]; then
   mvn -B -q -DskipTests package
 fi
-ok "auth/target/auth.jar, order/target/order.jar"
+ok "auth/target/auth.jar, order/target/order.jar, payment/target/payment.jar"
 
 bold "2. Certificates (scripts/generate_certs.sh keeps what is still good, renews the rest)"
 scripts/generate_certs.sh | sed 's/^/   /'
@@ -73,14 +74,14 @@ if $postgres; then
   }
 fi
 
-bold "3. Start auth (8443, admin 8444) and order (9443, admin 9444)"
-for port in 8443 8444 9443 9444; do
+bold "3. Start auth (8443, admin 8444), order (9443, admin 9444) and payment (7443, admin 7444)"
+for port in 8443 8444 9443 9444 7443 7444; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is already in use"; fi
 done
-mapfile -t auth_db < <(database auth)
-mapfile -t order_db < <(database order)
-java "${auth_db[@]}" -jar auth/target/auth.jar server config/auth.yml >"$logs/auth.log" 2>&1 & pids+=($!)
-java "${order_db[@]}" -jar order/target/order.jar server config/order.yml >"$logs/order.log" 2>&1 & pids+=($!)
+for svc in auth order payment; do
+  mapfile -t db < <(database "$svc")
+  java "${db[@]}" -jar "$svc/target/$svc.jar" server "config/$svc.yml" >"$logs/$svc.log" 2>&1 & pids+=($!)
+done
 
 as() { # as IDENTITY curl-args...: a call presenting certs/IDENTITY-cert.pem
   local who=$1; shift
@@ -99,6 +100,8 @@ wait_healthy auth 8444 "${pids[0]}"
 ok "auth healthy"
 wait_healthy order 9444 "${pids[1]}"
 ok "order healthy"
+wait_healthy payment 7444 "${pids[2]}"
+ok "payment healthy"
 
 json_field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"; }
 call() { # call IDENTITY EXPECTED_STATUS curl-args...: prints the body, fails on another status
@@ -136,41 +139,81 @@ call gateway 200 https://localhost:9443/v1/orders -H "Authorization: Bearer $tok
 grep -qF "$order_id" <<<"$body" || fail "the new order is not listed"
 ok "order $order_id is listed"
 
-bold "7. payment marks the order paid"
-call payment 200 -X POST "https://localhost:9443/v1/orders/$order_id/paid"
-[[ $(json_field status <<<"$body") == PAID ]] || fail "the order should be PAID"
-ok "order $order_id is PAID"
+charge() { # charge IDENTITY EXPECTED_STATUS IDEMPOTENCY-KEY CARD-NUMBER [curl-args...]: a charge of the order
+  local who=$1 expected=$2 key=$3 number=$4; shift 4
+  call "$who" "$expected" -X POST https://localhost:7443/v1/charges -D "$logs/headers.txt" \
+    -H 'Content-Type: application/json' -H "Idempotency-Key: $key" "$@" -d "{
+    \"order_id\": \"$order_id\", \"amount\": 19.99,
+    \"credit_card\": {\"number\": \"$number\", \"cvv\": \"123\", \"expiration_month\": 12,
+                    \"expiration_year\": $(($(date -u +%Y) + 3))}}"
+}
+key=$(cat /proc/sys/kernel/random/uuid)
+bold "7. gateway charges the order at payment; payment asks auth who the user is, reads the order at order, has it marked paid"
+charge gateway 201 "$key" 4242424242424242 -H "Authorization: Bearer $token"
+transaction_id=$(json_field transaction_id <<<"$body")
+[[ -n $transaction_id && $(json_field status <<<"$body") == COMPLETED && $(json_field card_last_four <<<"$body") == 4242 ]] ||
+  fail "the charge should be COMPLETED, with the card's last four digits only"
+ok "charge $transaction_id of 19.99 COMPLETED (Idempotency-Key $key)"
+
+bold "8. gateway sees the order PAID"
+call gateway 200 https://localhost:9443/v1/orders -H "Authorization: Bearer $token"
+# the listed order whose order_id is ours: split the list at each "order_id"
+[[ $(awk -v RS='"order_id":' -v id="\"$order_id\"" 'index($0, id) == 1' <<<"$body" | json_field status) == PAID ]] ||
+  fail "order $order_id should be PAID"
+ok "order $order_id is PAID: payment had order mark it, over mTLS with its own certificate"
+
+bold "9. gateway repeats the charge with the same Idempotency-Key: the same charge, not a second one"
+charge gateway 200 "$key" 4242424242424242 -H "Authorization: Bearer $token"
+[[ $(json_field transaction_id <<<"$body") == "$transaction_id" ]] || fail "the replay should answer charge $transaction_id"
+grep -qi '^Idempotent-Replayed: true' "$logs/headers.txt" || fail "the replay should say Idempotent-Replayed: true"
+ok "200 with Idempotent-Replayed: true and the same transaction_id $transaction_id"
 
 if $postgres; then
-  bold "7b. PostgreSQL knows each service by its certificate (psql with the same files)"
+  bold "9b. PostgreSQL knows each service by its certificate (psql with the same files)"
   psql_as() { # psql_as SERVICE SQL: connects as SERVICE with certs/SERVICE-*.pem, like the service itself
     psql -X -A -t -v ON_ERROR_STOP=1 "host=127.0.0.1 port=55432 dbname=$1 user=$1 sslmode=verify-full \
 sslrootcert=certs/ca-cert.pem sslcert=certs/$1-cert.pem sslkey=certs/$1-key.pem" -c "$2"
   }
   sessions="SELECT DISTINCT a.usename || ' ' || s.version || ' ' || s.client_dn FROM pg_stat_ssl s
             JOIN pg_stat_activity a USING (pid) WHERE a.usename = current_user AND s.pid <> pg_backend_pid()"
-  for svc in auth order; do
+  for svc in auth order payment; do
     seen=$(psql_as "$svc" "$sessions") || fail "psql as $svc failed"
     printf '   %s\n' "$seen"
     grep -qF "$svc TLSv1.3 /O=TikTokMall/CN=$svc" <<<"$seen" || fail "$svc's connections should be TLS 1.3 with CN=$svc"
   done
   [[ $(psql_as order "SELECT status FROM orders WHERE order_id = '$order_id'") == PAID ]] ||
     fail "the order should be PAID in PostgreSQL"
-  ok "auth and order are connected as themselves over TLS 1.3; order $order_id is PAID in the order database"
+  [[ $(psql_as payment "SELECT status FROM charges WHERE transaction_id = '$transaction_id'") == COMPLETED ]] ||
+    fail "the charge should be COMPLETED in PostgreSQL"
+  ok "auth, order and payment are connected as themselves over TLS 1.3; order $order_id is PAID in the order database, charge $transaction_id COMPLETED in the payment database"
 fi
 
-bold "8. gateway may not mark orders paid: the identity in its certificate lacks that role"
+bold "10. payment's own certificate may not charge: the identity in it lacks the role charge"
+charge payment 403 "$(cat /proc/sys/kernel/random/uuid)" 4242424242424242 -H "Authorization: Bearer $token"
+grep -qF '"identity":"spiffe://tiktokmall.local/payment"' <<<"$body" || fail "the refusal should name the identity"
+ok "403 names spiffe://tiktokmall.local/payment and the missing role charge, whatever token it sends"
+
+bold "11. gateway may charge only for a user: without a bearer token payment refuses"
+charge gateway 401 "$(cat /proc/sys/kernel/random/uuid)" 4242424242424242
+ok "401: payment charges nobody that auth does not vouch for"
+
+bold "12. A card number that fails the Luhn check is refused before anything is charged"
+charge gateway 422 "$(cat /proc/sys/kernel/random/uuid)" 4242424242424241 -H "Authorization: Bearer $token"
+grep -q 'number[^"]*fails the Luhn check' <<<"$body" || fail "the refusal should name the card number and the Luhn check"
+ok "422 names the card number"
+
+bold "13. gateway may not mark orders paid: only payment holds that role at order"
 call gateway 403 -X POST "https://localhost:9443/v1/orders/$order_id/paid"
 grep -qF '"identity":"spiffe://tiktokmall.local/gateway"' <<<"$body" || fail "the refusal should name the identity"
 ok "403 names spiffe://tiktokmall.local/gateway and the missing role mark-orders-paid"
 
-bold "9. A caller without a client certificate is refused"
+bold "14. A caller without a client certificate is refused"
 if curl -sS --max-time 10 --cacert certs/ca-cert.pem -o /dev/null https://localhost:9443/v1/orders 2>"$logs/refused.txt"; then
   fail "order answered a caller without a certificate"
 fi
 ok "refused during the TLS handshake: $(head -c 120 "$logs/refused.txt")"
 
-bold "10. The admin port: health for any certificate of the CA, metrics and tasks for ops only"
+bold "15. The admin port: health for any certificate of the CA, metrics and tasks for ops only"
 call gateway 200 https://localhost:9444/healthcheck
 call gateway 403 https://localhost:9444/metrics
 grep -qF '"identity":"spiffe://tiktokmall.local/gateway"' <<<"$body" || fail "the refusal should name the identity"
@@ -178,7 +221,7 @@ call ops 200 -X POST 'https://localhost:9444/tasks/reload-tls'
 grep -q '^unchanged' <<<"$body" || fail "reload-tls of unchanged files should swap nothing"
 ok "gateway may read health only; ops may reload (unchanged files: no new handshakes)"
 
-bold "11. check-tls: order checks its tls block and shakes hands with auth, which must be spiffe://tiktokmall.local/auth"
+bold "16. check-tls: order checks its tls block and shakes hands with auth, which must be spiffe://tiktokmall.local/auth"
 java -jar order/target/order.jar check-tls config/order.yml --connect localhost:8443 \
   --expect spiffe://tiktokmall.local/auth >"$logs/check-tls.txt" 2>&1 ||
   { cat "$logs/check-tls.txt"; fail "check-tls failed"; }
@@ -191,7 +234,7 @@ grep -qF "the server presented spiffe://tiktokmall.local/order, but this client 
   "$logs/check-tls-wrong.txt" || { cat "$logs/check-tls-wrong.txt"; fail "the refusal should name both identities"; }
 ok "order's own port, presenting spiffe://tiktokmall.local/order, is refused as auth"
 
-bold "12. Fail closed: auth started with a key that does not match its certificate refuses to start"
+bold "17. Fail closed: auth started with a key that does not match its certificate refuses to start"
 set +e
 timeout 60 java -Ddw.tls.server_key=certs/order-key.pem '-Ddw.server.applicationConnectors[0].port=18443' \
   '-Ddw.server.adminConnectors[0].port=18444' -Ddw.logging.level=OFF \
@@ -204,7 +247,7 @@ printf '   %s\n' "$(cat "$logs/broken.txt")"
 ok "exit code $status: the service never started, and never fell back to plain HTTP"
 
 if $postgres; then
-  bold "12b. PostgreSQL refuses order's certificate as user auth; order says so in one line and stops"
+  bold "17b. PostgreSQL refuses order's certificate as user auth; order says so in one line and stops"
   set +e
   timeout 60 java -Ddw.database.driverClass=org.postgresql.Driver -Ddw.database.url=jdbc:postgresql://localhost:55432/auth \
     -Ddw.database.user=auth '-Ddw.server.applicationConnectors[0].port=19443' \
