@@ -109,7 +109,7 @@ final class DatabaseTls {
                     + certificate.getSerialNumber().toString(16) + ") for user \"" + user + "\": "
                     + firstLine(failure), "PostgreSQL takes the database user from the certificate's CN: set"
                     + " database.user to it, and allow it in pg_hba.conf with a hostssl ... cert line"
-                    + " (scripts/postgres.sh sets up auth and order)");
+                    + " (scripts/postgres.sh sets up auth, order and payment)");
         }
         if (has(failure, ConnectException.class)) {
             return new SettingException("database", "nothing answers at " + server() + ": " + firstLine(failure),

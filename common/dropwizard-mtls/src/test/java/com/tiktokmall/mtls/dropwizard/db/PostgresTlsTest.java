@@ -162,7 +162,7 @@ class PostgresTlsTest {
                 + auth.certificate().getSerialNumber().toString(16) + ") for user \"order\": FATAL: certificate"
                 + " authentication failed for user \"order\". Fix: PostgreSQL takes the database user from the"
                 + " certificate's CN: set database.user to it, and allow it in pg_hba.conf with a hostssl ... cert"
-                + " line (scripts/postgres.sh sets up auth and order).");
+                + " line (scripts/postgres.sh sets up auth, order and payment).");
     }
 
     @Test
