@@ -45,18 +45,23 @@ public class OrderService {
     }
 
     /**
+     * Marks the order paid by the charge {@code paidBy} (payment's transaction id, or null); the
+     * same charge asking again gets the order back, as its first answer may have been lost.
+     *
      * @throws NotFoundException for an unknown order
-     * @throws ClientErrorException 409 for an order that is not pending
+     * @throws ClientErrorException 409 for an order that is not pending, unless this charge paid it
      */
-    public Order markPaid(String orderId) {
+    public Order markPaid(String orderId, String paidBy) {
         if (!ORDER_ID.matcher(orderId).matches()) { // not one of ours; and not echoed, it is the caller's text
             throw new NotFoundException("no order has this id");
         }
-        if (orders.markPaid(orderId, clock.instant()) == 0) {
+        if (orders.markPaid(orderId, paidBy, clock.instant()) == 0) {
             Order existing = orders.find(orderId)
                     .orElseThrow(() -> new NotFoundException("order " + orderId + " does not exist"));
-            throw new ClientErrorException("order " + orderId + " is " + existing.status() + ", not PENDING",
-                    Response.Status.CONFLICT);
+            if (paidBy == null || !orders.paidBy(orderId).filter(paidBy::equals).isPresent()) {
+                throw new ClientErrorException("order " + orderId + " is " + existing.status() + ", not PENDING",
+                        Response.Status.CONFLICT);
+            }
         }
         return orders.find(orderId).orElseThrow();
     }

@@ -42,8 +42,12 @@ public interface OrderDao {
     @SqlQuery("SELECT product_id, quantity, cost FROM order_items WHERE order_id = :orderId ORDER BY line_no")
     List<OrderItem> items(@Bind("orderId") String orderId);
 
-    @SqlUpdate("UPDATE orders SET status = 'PAID', paid_at = :now WHERE order_id = :orderId AND status = 'PENDING'")
-    int markPaid(@Bind("orderId") String orderId, @Bind("now") Instant now);
+    @SqlUpdate("UPDATE orders SET status = 'PAID', paid_at = :now, paid_by = :paidBy"
+            + " WHERE order_id = :orderId AND status = 'PENDING'")
+    int markPaid(@Bind("orderId") String orderId, @Bind("paidBy") String paidBy, @Bind("now") Instant now);
+
+    @SqlQuery("SELECT paid_by FROM orders WHERE order_id = :orderId AND paid_by IS NOT NULL")
+    Optional<String> paidBy(@Bind("orderId") String orderId);
 
     @Transaction
     default void insert(Order order) {

@@ -1,10 +1,11 @@
 package com.tiktokmall.order.resources;
 
 import com.codahale.metrics.annotation.Timed;
+import com.tiktokmall.authclient.AuthClient;
+import com.tiktokmall.order.api.MarkPaidRequest;
 import com.tiktokmall.order.api.Order;
 import com.tiktokmall.order.api.OrderList;
 import com.tiktokmall.order.api.PlaceOrderRequest;
-import com.tiktokmall.authclient.AuthClient;
 import com.tiktokmall.order.core.OrderService;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
@@ -61,7 +62,7 @@ public class OrderResource {
     @Path("/{order_id}/paid")
     @Timed
     @RolesAllowed(OrderRoles.MARK_ORDERS_PAID)
-    public Order markPaid(@PathParam("order_id") String orderId) {
-        return orders.markPaid(orderId);
+    public Order markPaid(@PathParam("order_id") String orderId, @Valid MarkPaidRequest request) {
+        return orders.markPaid(orderId, request == null ? null : request.transactionId());
     }
 }

@@ -8,6 +8,7 @@ import jakarta.ws.rs.core.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Map;
 import java.util.Optional;
 
 /** Reads orders and marks them paid at order, over mutual TLS with payment's own certificate. */
@@ -40,17 +41,22 @@ public class OrderClient {
     }
 
     /**
-     * Marks the order paid; an order already paid (409, as after a lost answer to an earlier call)
-     * counts as done.
+     * Marks the order paid by the charge {@code transactionId}: order answers 200 also when this
+     * charge paid it before (an earlier answer was lost), 409 when another charge did.
      *
-     * @throws OrderUnavailableException when order cannot be asked or does not confirm
+     * @return whether order marked it paid for this charge; false when it refuses for good (409
+     *         paid by another charge, 404 no such order)
+     * @throws OrderUnavailableException when order cannot be asked or answers anything else
      */
-    public void markPaid(String orderId) {
+    public boolean markPaid(String orderId, String transactionId) {
         WebTarget target = orders.path(orderId).path("paid");
-        try (Response response = target.request(MediaType.APPLICATION_JSON).post(Entity.json("{}"))) {
-            if (response.getStatus() != 409) {
-                expect(response, 200, target);
+        try (Response response = target.request(MediaType.APPLICATION_JSON)
+                .post(Entity.json(Map.of("transaction_id", transactionId)))) {
+            if (response.getStatus() == 409 || response.getStatus() == 404) {
+                return false;
             }
+            expect(response, 200, target);
+            return true;
         } catch (ProcessingException e) {
             throw unreachable(target, e);
         }

@@ -22,7 +22,9 @@ import java.util.UUID;
 /**
  * Charges orders (payment.proto's Charge): at most one charge per idempotency key of a user and
  * per order, recorded before order is told, so that a failure in between leaves a charge in
- * {@link ChargeStatus#CHARGED} that is completed later, never lost and never made twice.
+ * {@link ChargeStatus#CHARGED} that is completed later, never lost and never made twice. order
+ * records which charge paid an order, so a second charge of it (another replica with a database
+ * of its own) ends {@link ChargeStatus#REFUSED_BY_ORDER}, never COMPLETED.
  */
 public class ChargeService {
     private static final Logger LOG = LoggerFactory.getLogger(ChargeService.class);
@@ -61,14 +63,15 @@ public class ChargeService {
         expiry.check(request.creditCard());
         OrderView order = orders.find(request.orderId()).filter(o -> o.userId() == userId)
                 .orElseThrow(() -> new NotFoundException("no order of yours has this id"));
-        if (!order.isPending()) {
-            throw alreadyPaid(order.orderId());
+        if (!order.isPending()) { // a request with this key may have paid it since the lookup above
+            return charges.findByKey(userId, idempotencyKey).map(charge -> replay(charge, request))
+                    .orElseThrow(() -> alreadyPaid(order.orderId()));
         }
         if (request.amount().compareTo(order.total()) != 0) {
             throw Unprocessable.because("amount", "must be " + order.total() + ", the order's total");
         }
         Charge charge = new Charge(UUID.randomUUID().toString(), userId, idempotencyKey, order.orderId(),
-                request.amount(), order.currency(), request.creditCard().lastFour(), ChargeStatus.CHARGED,
+                request.amount().setScale(2), order.currency(), request.creditCard().lastFour(), ChargeStatus.CHARGED,
                 clock.instant().truncatedTo(ChronoUnit.MILLIS));
         try {
             charges.insert(charge);
@@ -97,9 +100,9 @@ public class ChargeService {
         }
     }
 
-    /** How many charges order has not confirmed yet (the gauge {@code charges.awaiting_order}). */
-    public long awaitingOrder() {
-        return charges.countAwaitingOrder();
+    /** How many charges are in {@code status} (the gauges {@code charges.awaiting_order}, {@code charges.refused_by_order}). */
+    public long count(ChargeStatus status) {
+        return charges.count(status);
     }
 
     private Outcome replay(Charge earlier, ChargeRequest request) {
@@ -109,20 +112,30 @@ public class ChargeService {
         return new Outcome(complete(earlier), true);
     }
 
-    /** Marks the order paid at order and the charge completed; on failure the charge stays as it is. */
+    /**
+     * Has order mark the order paid by this charge: then COMPLETED; refused for good (paid by another
+     * charge, or unknown): REFUSED_BY_ORDER; order away: still CHARGED, for the next attempt.
+     */
     private Charge complete(Charge charge) {
-        if (charge.status() == ChargeStatus.COMPLETED) {
+        if (charge.status() != ChargeStatus.CHARGED) {
             return charge;
         }
+        ChargeStatus settled;
         try {
-            orders.markPaid(charge.orderId());
+            settled = orders.markPaid(charge.orderId(), charge.transactionId())
+                    ? ChargeStatus.COMPLETED : ChargeStatus.REFUSED_BY_ORDER;
         } catch (OrderUnavailableException e) {
             LOG.warn("charge {}: order {} not yet marked paid ({}); it will be retried", charge.transactionId(),
                     charge.orderId(), e.getMessage());
+            charges.attempted(charge.transactionId(), clock.instant());
             return charge;
         }
-        charges.complete(charge.transactionId(), clock.instant());
-        return charge.withStatus(ChargeStatus.COMPLETED);
+        if (settled == ChargeStatus.REFUSED_BY_ORDER) {
+            LOG.error("charge {}: order refuses to mark order {} paid by it (paid by another charge, or unknown):"
+                    + " refund it", charge.transactionId(), charge.orderId());
+        }
+        charges.settle(charge.transactionId(), settled, clock.instant());
+        return charge.withStatus(settled);
     }
 
     private static ClientErrorException alreadyPaid(String orderId) {

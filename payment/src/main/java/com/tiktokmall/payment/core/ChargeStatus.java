@@ -5,5 +5,11 @@ public enum ChargeStatus {
     /** The card is charged, but order has not yet confirmed the order paid: retried until it does. */
     CHARGED,
     /** The card is charged and order has marked the order paid. */
-    COMPLETED
+    COMPLETED,
+    /**
+     * The card is charged, but order will not mark the order paid for this charge: another charge
+     * paid it, or order no longer knows the order. Never retried; the charge is to be refunded
+     * (the gauge {@code charges.refused_by_order} counts them).
+     */
+    REFUSED_BY_ORDER
 }

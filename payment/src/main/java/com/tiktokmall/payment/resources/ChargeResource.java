@@ -5,7 +5,6 @@ import com.tiktokmall.authclient.AuthClient;
 import com.tiktokmall.payment.api.ChargeRequest;
 import com.tiktokmall.payment.core.ChargeService;
 import com.tiktokmall.payment.core.ChargeService.Outcome;
-import com.tiktokmall.payment.core.ChargeStatus;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -19,12 +18,14 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
  * TikTokMall's payment.proto over HTTPS: Charge. 201 charged and the order marked paid; 202
- * charged, the order not yet marked paid (retried; ask again with the same key); 200 with
- * {@code Idempotent-Replayed: true} for a key already used.
+ * charged, the order not yet marked paid (retried; ask again with the same key); 409 with the
+ * charge when order refuses it for good; 200 with {@code Idempotent-Replayed: true} for a key
+ * already used.
  */
 @Path("/v1/charges")
 @Produces(MediaType.APPLICATION_JSON)
@@ -45,17 +46,19 @@ public class ChargeResource {
     @Timed
     @RolesAllowed(PaymentRoles.CHARGE)
     public Response charge(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                           @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+                           @HeaderParam(IDEMPOTENCY_KEY) List<String> idempotencyKeys,
                            @NotNull @Valid ChargeRequest request) {
         long user = auth.userOf(authorization);
-        if (idempotencyKey == null || !KEY.matcher(idempotencyKey).matches()) {
-            throw new BadRequestException("the Idempotency-Key header is required: 1 to 255 visible ASCII characters,"
+        if (idempotencyKeys.size() != 1 || !KEY.matcher(idempotencyKeys.get(0)).matches()) {
+            throw new BadRequestException("one Idempotency-Key header is required: 1 to 255 visible ASCII characters,"
                     + " the same for every attempt at one charge");
         }
-        Outcome outcome = charges.charge(user, idempotencyKey, request);
-        Response.ResponseBuilder response = outcome.charge().status() == ChargeStatus.CHARGED
-                ? Response.accepted()
-                : Response.status(outcome.replayed() ? Response.Status.OK : Response.Status.CREATED);
+        Outcome outcome = charges.charge(user, idempotencyKeys.get(0), request);
+        Response.ResponseBuilder response = switch (outcome.charge().status()) {
+            case CHARGED -> Response.accepted();
+            case REFUSED_BY_ORDER -> Response.status(Response.Status.CONFLICT);
+            case COMPLETED -> Response.status(outcome.replayed() ? Response.Status.OK : Response.Status.CREATED);
+        };
         if (outcome.replayed()) {
             response.header("Idempotent-Replayed", "true");
         }

@@ -19,7 +19,7 @@ class BackgroundRetryTest {
 
     @RegisterExtension
     static final Shop SHOP = Shop.of(PKI)
-            .withOrderSettings(OrderRowLock::orderSettings)
+            .withOrderSettings(OrderRowLock.orderWaits(300)) // order fails the call, the order stays pending
             .withPaymentSettings(settings -> settings.put("retry_interval", "1s"));
 
     @Test
@@ -31,6 +31,7 @@ class BackgroundRetryTest {
             first = SHOP.charge(token, UUID.randomUUID().toString(), PaymentTestApp.aCharge(orderId, "19.99"));
         }
         assertThat(first.status()).as(first.toString()).isEqualTo(202);
+        assertThat(SHOP.orderStatus(token, orderId)).as("order refused the first call").isEqualTo("PENDING");
 
         await().atMost(Duration.ofSeconds(30)).until(() -> SHOP.orderStatus(token, orderId), "PAID"::equals);
         await().atMost(Duration.ofSeconds(10)).until(() -> SHOP.paymentDatabase().withHandle(h -> h

@@ -28,7 +28,7 @@ class OrderStoppedTest {
 
     @RegisterExtension
     static final Shop SHOP = Shop.of(PKI)
-            .withOrderSettings(OrderRowLock::orderSettings)
+            .withOrderSettings(OrderRowLock.orderWaits(5000)) // longer than payment's 2 s for order's answer
             .withPaymentSettings(settings -> settings.put("retry_interval", "1h")); // only the client retries here
 
     @Test

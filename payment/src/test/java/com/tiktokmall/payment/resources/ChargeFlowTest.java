@@ -8,6 +8,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.UUID;
@@ -163,8 +172,53 @@ class ChargeFlowTest {
 
         assertThat(noToken.status()).isEqualTo(401);
         assertThat(noKey.status()).isEqualTo(400);
-        assertThat(noKey.text("message")).startsWith("the Idempotency-Key header is required");
+        assertThat(noKey.text("message")).startsWith("one Idempotency-Key header is required");
         assertThat(SHOP.chargesOf(orderId)).isZero();
+    }
+
+    @Test
+    void twoIdempotencyKeysAre400() {
+        String token = SHOP.token(USERS.incrementAndGet());
+        String orderId = SHOP.placeOrder(token);
+
+        Reply refused = SHOP.gateway().post(SHOP.paymentUrl("/v1/charges"), PaymentTestApp.aCharge(orderId, TOTAL),
+                "Authorization", "Bearer " + token, "Idempotency-Key", key(), "Idempotency-Key", key());
+
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+        assertThat(SHOP.chargesOf(orderId)).isZero();
+    }
+
+    @Test
+    void concurrentRequestsWithOneKeyAllGetTheOneCharge() throws Exception {
+        String token = SHOP.token(USERS.incrementAndGet());
+        String orderId = SHOP.placeOrder(token);
+        String key = key();
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch together = new CountDownLatch(1);
+            List<Future<Reply>> replies = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                replies.add(callers.submit(() -> {
+                    together.await();
+                    return SHOP.charge(token, key, PaymentTestApp.aCharge(orderId, TOTAL));
+                }));
+            }
+            together.countDown();
+            Set<String> transactions = new HashSet<>();
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Reply> reply : replies) {
+                Reply answer = reply.get(60, TimeUnit.SECONDS);
+                statuses.add(answer.status());
+                transactions.add(answer.text("transaction_id"));
+            }
+
+            assertThat(statuses).as("one charge made, the others given it back").containsOnly(201, 200)
+                    .containsOnlyOnce(201);
+            assertThat(transactions).hasSize(1);
+            assertThat(SHOP.chargesOf(orderId)).isEqualTo(1);
+        } finally {
+            callers.shutdownNow();
+        }
     }
 
     private static Map<String, Object> card(String number, int month, int year) {

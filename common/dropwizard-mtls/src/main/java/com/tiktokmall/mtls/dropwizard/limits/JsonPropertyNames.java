@@ -12,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Names properties in validation messages as they are written in JSON and YAML
  * ({@code credit_card.number}, {@code tls.server_cert}) rather than as Java fields, so that a
- * message names the key its reader wrote (after Hibernate Validator's documented example).
+ * message names the key its reader wrote (after Hibernate Validator's documented example). Names
+ * are looked up on the class that declares the constrained field or getter; a name given only by
+ * a subclass's override is not seen.
  */
 public final class JsonPropertyNames implements PropertyNodeNameProvider {
     private final ObjectMapper mapper;
