@@ -71,7 +71,8 @@ public class PaymentApplication extends Application<PaymentConfiguration> {
         environment.jersey().register(new ChargeResource(charges,
                 new AuthClient(auth, configuration.getAuth().getMaxTokenLength())));
         environment.metrics().gauge("charges.awaiting_order", () -> () -> charges.count(ChargeStatus.CHARGED));
-        environment.metrics().gauge("charges.refused_by_order", () -> () -> charges.count(ChargeStatus.REFUSED_BY_ORDER));
+        environment.metrics().gauge("charges.refused_by_order",
+                () -> () -> charges.count(ChargeStatus.REFUSED_BY_ORDER));
         long every = configuration.getRetryInterval().toMilliseconds();
         environment.lifecycle().scheduledExecutorService("charges-retry").build()
                 .scheduleWithFixedDelay(() -> charges.retryAwaiting(RETRY_BATCH), every, every, TimeUnit.MILLISECONDS);

@@ -77,7 +77,8 @@ class PostgresFlowTest {
         try (Connection observer = POSTGRES.connect("order", "order", PKI.ca().leaf("order").issue())) {
             assertThat(rows(observer, "SELECT status FROM orders WHERE order_id = ?", orderId)).containsExactly("PAID");
             assertThat(rows(observer, "SELECT count(*) FROM order_items WHERE order_id = ?", orderId)).containsExactly("1");
-            assertThat(rows(observer, "SELECT filename FROM databasechangelog", null)).containsExactly("migrations/order.xml");
+            assertThat(rows(observer, "SELECT filename || '#' || id FROM databasechangelog ORDER BY orderexecuted", null))
+                    .containsExactly("migrations/order.xml#1", "migrations/order.xml#2");
             assertThat(rows(observer, "SELECT DISTINCT s.version || ' ' || s.client_dn FROM pg_stat_ssl s"
                     + " JOIN pg_stat_activity a USING (pid) WHERE a.usename = 'order' AND s.pid <> pg_backend_pid()", null))
                     .containsExactly("TLSv1.3 /CN=order");

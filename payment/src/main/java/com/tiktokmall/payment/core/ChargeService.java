@@ -89,7 +89,7 @@ public class ChargeService {
     }
 
     /**
-     * Tells order about charges it has not confirmed yet, oldest first; what still fails stays
+     * Tells order about charges it has not confirmed yet, the longest unattempted first; what still fails stays
      * {@link ChargeStatus#CHARGED} for the next round. Run on a schedule: it never throws.
      */
     public void retryAwaiting(int atMost) {
