@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 public final class SpiffeId {
     private static final String SCHEME = "spiffe://";
     private static final Pattern TRUST_DOMAIN = Pattern.compile("[a-z0-9._-]+");
-    private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9._-]+)+");
+    /** Segments of letters, digits, '.', '-', '_', but never "." or ".." (the SPIFFE ID standard, 2.2). */
+    private static final Pattern PATH = Pattern.compile("(/(?!\\.\\.?(/|$))[A-Za-z0-9._-]+)+");
 
     private final String trustDomain;
     private final String path;
@@ -32,7 +33,8 @@ public final class SpiffeId {
 
     /**
      * Parses {@code spiffe://<trust domain>/<path>}: a lowercase trust domain, and a path of one or
-     * more non-empty segments of letters, digits, dots, dashes and underscores.
+     * more non-empty segments of letters, digits, dots, dashes and underscores, none of them
+     * {@code .} or {@code ..}.
      *
      * @throws TlsException saying what is wrong with {@code value}
      */
@@ -46,7 +48,7 @@ public final class SpiffeId {
         String path = slash < 0 ? "" : rest.substring(slash);
         if (!TRUST_DOMAIN.matcher(domain).matches() || !PATH.matcher(path).matches()) {
             throw TlsException.invalid("'" + value + "' is not a valid SPIFFE ID (trust domain: lowercase letters,"
-                    + " digits, '.', '-', '_'; path: one or more /segments)", "write spiffe://<trust domain>/<service>");
+                    + " digits, '.', '-', '_'; path: one or more /segments, none of them . or ..)", "write spiffe://<trust domain>/<service>");
         }
         return new SpiffeId(domain, path.substring(1));
     }

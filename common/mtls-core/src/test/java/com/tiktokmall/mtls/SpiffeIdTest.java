@@ -23,7 +23,9 @@ class SpiffeIdTest {
     @ParameterizedTest
     @ValueSource(strings = {"order", "https://tiktokmall.local/order", "spiffe://tiktokmall.local",
         "spiffe://tiktokmall.local/", "spiffe://TikTokMall.local/order", "spiffe://tiktokmall.local//order",
-        "spiffe://tiktokmall.local/order?x=1", "spiffe://user@tiktokmall.local/order", "spiffe://tiktokmall.local:8443/order"})
+        "spiffe://tiktokmall.local/order?x=1", "spiffe://user@tiktokmall.local/order", "spiffe://tiktokmall.local:8443/order",
+        "spiffe://tiktokmall.local/.", "spiffe://tiktokmall.local/..", "spiffe://tiktokmall.local/ns/../order",
+        "spiffe://tiktokmall.local/order/."})
     void refusesWhatIsNotASpiffeId(String value) {
         assertThatThrownBy(() -> SpiffeId.parse(value))
                 .isInstanceOf(TlsException.class)
@@ -47,6 +49,12 @@ class SpiffeIdTest {
     void theCommonNameNeverMakesAnIdentity() {
         assertThat(SpiffeId.fromCertificate(CA.leaf("spiffe://tiktokmall.local/gateway").sans("DNS:x").issue()
                 .certificate(), "tiktokmall.local")).isEmpty();
+    }
+
+    @Test
+    void dotsWithinASegmentAreFine() {
+        assertThat(SpiffeId.parse("spiffe://tiktokmall.local/ns/.hidden/order...v2").path())
+                .isEqualTo("ns/.hidden/order...v2");
     }
 
     @Test

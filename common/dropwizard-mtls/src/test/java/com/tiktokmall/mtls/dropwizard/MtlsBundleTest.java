@@ -70,6 +70,8 @@ class MtlsBundleTest {
         RawHttps.Response health = RawHttps.answer(context, "localhost", APP.getAdminPort(), "/healthcheck");
         assertThat(health.status()).as(health.toString()).isEqualTo(200);
         assertThat(health.json().path("tls").path("healthy").asBoolean()).as(health.toString()).isTrue();
+        assertThat(whoami.header("Server")).as("no Server header, application port").isEmpty();
+        assertThat(health.header("Server")).as("no Server header, admin port").isEmpty();
     }
 
     @Test

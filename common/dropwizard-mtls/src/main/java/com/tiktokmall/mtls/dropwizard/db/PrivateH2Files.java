@@ -31,8 +31,9 @@ public final class PrivateH2Files {
 
     /**
      * For a {@code jdbc:h2:} file URL: creates the database's directory mode 0700 if it is missing,
-     * creates the database file empty and mode 0600 if it is missing (H2 fills it in place), and
-     * makes the database's existing files 0600. Any other URL is left alone.
+     * creates the database file and the trace file empty and mode 0600 if they are missing (H2
+     * fills the one in place and appends to the other), and makes the database's existing files
+     * 0600. Any other URL is left alone.
      */
     public static void prepare(String jdbcUrl) {
         Path base = baseOf(jdbcUrl);
@@ -46,9 +47,13 @@ public final class PrivateH2Files {
             } else if (!Files.getPosixFilePermissions(directory).equals(OWNER_DIRECTORY)) {
                 LOG.warn("{} holds the database and others may list it: chmod 700 {}", directory, directory);
             }
-            Path database = Path.of(base + ".mv.db");
-            if (Files.notExists(database)) {
-                Files.createFile(database, PosixFilePermissions.asFileAttribute(OWNER_FILE));
+            // H2 fills the database in place and appends to its trace (SQL errors), so files made
+            // owner-only now stay so; made by H2, they would be readable by anyone.
+            for (String suffix : List.of(".mv.db", ".trace.db")) {
+                Path file = Path.of(base + suffix);
+                if (Files.notExists(file)) {
+                    Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_FILE));
+                }
             }
             try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, base.getFileName() + ".*.db")) {
                 for (Path file : files) {

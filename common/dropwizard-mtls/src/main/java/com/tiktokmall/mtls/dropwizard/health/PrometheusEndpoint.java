@@ -19,7 +19,7 @@ public final class PrometheusEndpoint {
 
     public static void register(Environment environment) {
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(new DropwizardExports(environment.metrics()));
+        registry.register(new DropwizardExports(new PrometheusNames(environment.metrics())));
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(registry)).addMapping(PATH);
     }
 }

@@ -6,8 +6,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** H2 would create its directory 0755 and its files 0644: the service's data, readable by anyone. */
 class PrivateH2FilesTest {
@@ -23,6 +27,21 @@ class PrivateH2FilesTest {
         assertThat(mode(data)).isEqualTo("rwx------");
         assertThat(mode(data.resolve("order.mv.db"))).isEqualTo("rw-------");
         assertThat(Files.size(data.resolve("order.mv.db"))).isZero();
+    }
+
+    @Test
+    void theTraceWhereH2WritesSqlErrorsStaysOwnerOnly() throws Exception {
+        String url = "jdbc:h2:" + dir.resolve("auth") + ";DB_CLOSE_ON_EXIT=FALSE";
+        PrivateH2Files.prepare(url);
+
+        try (Connection connection = DriverManager.getConnection(url, "sa", "")) {
+            assertThatThrownBy(() -> connection.createStatement().execute("SELECT * FROM no_such_table"))
+                    .isInstanceOf(SQLException.class);
+        }
+
+        Path trace = dir.resolve("auth.trace.db");
+        assertThat(Files.readString(trace)).as("what H2 wrote to its trace").contains("NO_SUCH_TABLE");
+        assertThat(mode(trace)).isEqualTo("rw-------");
     }
 
     @Test

@@ -56,6 +56,7 @@ class ProbesTest {
         assertThat(live.body()).isEmpty();
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(ready.body()).isEmpty();
+        assertThat(live.headers().firstValue("Server")).as("no Server header").isEmpty();
     }
 
     @Test
