@@ -136,6 +136,14 @@ public final class MtlsContext {
                 Objects.requireNonNull(expected, "expected"));
     }
 
+    /**
+     * This context with a TLS session cache of its own: a session made through one is never
+     * resumed through the other. A server gives each port that authorizes differently its own.
+     */
+    public MtlsContext withOwnSessions() {
+        return new MtlsContext(role, identity, trust, options, expectedServer);
+    }
+
     /** The JSSE context, holding this identity and trusting only this bundle. */
     public SSLContext sslContext() {
         return sslContext;

@@ -52,6 +52,8 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
     private TlsSource material;
     private boolean plain;
     private PeerTrustEnforcer enforcer;
+    /** This connector's server context: its own TLS sessions, never resumed on another port. */
+    private volatile MtlsContext serving;
     private Duration handshakeTimeout;
     private int maxConnections;
 
@@ -70,7 +72,7 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
      */
     public void use(TlsSource source, Duration handshakeTimeout, int maxConnections) {
         this.material = Objects.requireNonNull(source, "source");
-        this.enforcer = new PeerTrustEnforcer(source);
+        this.enforcer = new PeerTrustEnforcer(source, () -> serving == null ? null : serving.sslContext());
         this.handshakeTimeout = Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
         this.maxConnections = maxConnections;
     }
@@ -166,13 +168,15 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
     @Override
     protected SslContextFactory.Server configureSslContextFactory(SslContextFactory ignored) {
         SslContextFactory.Server factory = new SslContextFactory.Server();
-        apply(factory, material.current().server());
+        serving = material.current().server().withOwnSessions();
+        apply(factory, serving);
         factory.setNeedClientAuth(true);
         factory.setRenegotiationAllowed(false);
         factory.setEndpointIdentificationAlgorithm(null);
         // Jetty first, so that a peer whose connection is closed below cannot reconnect under the old trust.
         material.onChange(next -> {
-            reload(factory, next.server());
+            serving = next.server().withOwnSessions();
+            reload(factory, serving);
             enforcer.enforce(next);
         });
         return factory;

@@ -24,6 +24,8 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -44,10 +46,13 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
     private static final Logger LOG = LoggerFactory.getLogger(PeerTrustEnforcer.class);
 
     private final TlsSource material;
+    private final Supplier<SSLContext> serving;
     private final Map<SSLEngine, Tracked> open = new ConcurrentHashMap<>();
 
-    PeerTrustEnforcer(TlsSource material) {
+    /** @param serving the connector's current server context, whose sessions are its own; null before it has one */
+    PeerTrustEnforcer(TlsSource material, Supplier<SSLContext> serving) {
         this.material = material;
+        this.serving = serving;
         material.afterEveryCheck(this::endExpired);
     }
 
@@ -119,7 +124,11 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
     private void endExpired() {
         open.values().stream().filter(connection -> !connection.retired && expired(connection))
                 .forEach(connection -> retire(connection, "its client certificate is no longer valid"));
-        SSLSessionContext sessions = material.current().server().sslContext().getServerSessionContext();
+        SSLContext context = serving.get();
+        if (context == null) {
+            return;
+        }
+        SSLSessionContext sessions = context.getServerSessionContext();
         for (byte[] id : Collections.list(sessions.getIds())) {
             SSLSession session = sessions.getSession(id);
             if (session != null && !validNow(peerLeaf(session))) {
