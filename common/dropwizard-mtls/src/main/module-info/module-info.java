@@ -46,6 +46,7 @@ module com.tiktokmall.mtls.dropwizard {
     requires org.apache.httpcomponents.core5.httpcore5;
     requires io.prometheus.metrics.exporter.servlet.jakarta;
     requires io.prometheus.metrics.instrumentation.dropwizard;
+    requires io.prometheus.metrics.instrumentation.dropwizard5;
     requires io.prometheus.metrics.model;
     requires liquibase.core;
     requires net.sourceforge.argparse4j;

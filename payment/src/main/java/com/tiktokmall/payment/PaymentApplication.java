@@ -6,6 +6,7 @@ import com.tiktokmall.authclient.AuthUnavailableExceptionMapper;
 import com.tiktokmall.mtls.dropwizard.MtlsBundle;
 import com.tiktokmall.payment.client.OrderClient;
 import com.tiktokmall.payment.client.OrderUnavailableExceptionMapper;
+import com.tiktokmall.payment.core.ChargeCount;
 import com.tiktokmall.payment.core.ChargeService;
 import com.tiktokmall.payment.core.ChargeStatus;
 import com.tiktokmall.payment.db.ChargeDao;
@@ -70,9 +71,9 @@ public class PaymentApplication extends Application<PaymentConfiguration> {
         environment.jersey().register(new OrderUnavailableExceptionMapper());
         environment.jersey().register(new ChargeResource(charges,
                 new AuthClient(auth, configuration.getAuth().getMaxTokenLength())));
-        environment.metrics().gauge("charges.awaiting_order", () -> () -> charges.count(ChargeStatus.CHARGED));
-        environment.metrics().gauge("charges.refused_by_order",
-                () -> () -> charges.count(ChargeStatus.REFUSED_BY_ORDER));
+        environment.metrics().register("charges.awaiting_order", new ChargeCount(charges, ChargeStatus.CHARGED));
+        environment.metrics().register("charges.refused_by_order",
+                new ChargeCount(charges, ChargeStatus.REFUSED_BY_ORDER));
         long every = configuration.getRetryInterval().toMilliseconds();
         environment.lifecycle().scheduledExecutorService("charges-retry").build()
                 .scheduleWithFixedDelay(() -> charges.retryAwaiting(RETRY_BATCH), every, every, TimeUnit.MILLISECONDS);

@@ -44,15 +44,17 @@ public class OrderClient {
      * Marks the order paid by the charge {@code transactionId}: order answers 200 also when this
      * charge paid it before (an earlier answer was lost), 409 when another charge did.
      *
-     * @return whether order marked it paid for this charge; false when it refuses for good (409
-     *         paid by another charge, 404 no such order)
-     * @throws OrderUnavailableException when order cannot be asked or answers anything else
+     * @return whether order marked it paid for this charge; false when it refuses for good: 409, paid
+     *         by another charge
+     * @throws OrderUnavailableException when order cannot be asked or answers anything else (a 404
+     *         too: orders are never deleted and payment has just read this one, so a 404 is a
+     *         misrouted call, worth another try rather than a refund)
      */
     public boolean markPaid(String orderId, String transactionId) {
         WebTarget target = orders.path(orderId).path("paid");
         try (Response response = target.request(MediaType.APPLICATION_JSON)
                 .post(Entity.json(Map.of("transaction_id", transactionId)))) {
-            if (response.getStatus() == 409 || response.getStatus() == 404) {
+            if (response.getStatus() == 409) {
                 return false;
             }
             expect(response, 200, target);

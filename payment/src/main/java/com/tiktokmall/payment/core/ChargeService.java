@@ -114,7 +114,7 @@ public class ChargeService {
 
     /**
      * Has order mark the order paid by this charge: then COMPLETED; refused for good (paid by another
-     * charge, or unknown): REFUSED_BY_ORDER; order away: still CHARGED, for the next attempt.
+     * charge): REFUSED_BY_ORDER; order away or answering otherwise: still CHARGED, for the next attempt.
      */
     private Charge complete(Charge charge) {
         if (charge.status() != ChargeStatus.CHARGED) {
@@ -131,8 +131,8 @@ public class ChargeService {
             return charge;
         }
         if (settled == ChargeStatus.REFUSED_BY_ORDER) {
-            LOG.error("charge {}: order refuses to mark order {} paid by it (paid by another charge, or unknown):"
-                    + " refund it", charge.transactionId(), charge.orderId());
+            LOG.error("charge {}: order {} is paid by another charge: refund this one", charge.transactionId(),
+                    charge.orderId());
         }
         charges.settle(charge.transactionId(), settled, clock.instant());
         return charge.withStatus(settled);

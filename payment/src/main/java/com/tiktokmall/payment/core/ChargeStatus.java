@@ -8,7 +8,7 @@ public enum ChargeStatus {
     COMPLETED,
     /**
      * The card is charged, but order will not mark the order paid for this charge: another charge
-     * paid it, or order no longer knows the order. Never retried; the charge is to be refunded
+     * paid it. Never retried; the charge is to be refunded
      * (the gauge {@code charges.refused_by_order} counts them).
      */
     REFUSED_BY_ORDER

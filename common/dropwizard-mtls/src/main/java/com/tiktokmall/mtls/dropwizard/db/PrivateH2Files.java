@@ -55,7 +55,8 @@ public final class PrivateH2Files {
                     Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_FILE));
                 }
             }
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, base.getFileName() + ".*.db")) {
+            // *.db and H2's rotated trace, *.trace.db.old
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, base.getFileName() + ".*.db{,.old}")) {
                 for (Path file : files) {
                     Files.setPosixFilePermissions(file, OWNER_FILE);
                 }

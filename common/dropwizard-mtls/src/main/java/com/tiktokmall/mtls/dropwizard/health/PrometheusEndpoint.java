@@ -4,6 +4,8 @@ import io.dropwizard.core.setup.Environment;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /prometheus} on the admin port: every metric of the service's registry in Prometheus
@@ -11,15 +13,24 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * rest of the admin port beyond health, only {@code authorization.admin} may read it.
  */
 public final class PrometheusEndpoint {
+    private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
+
     /** The admin path Prometheus scrapes. */
     public static final String PATH = "/prometheus";
 
     private PrometheusEndpoint() {
     }
 
+    /** A metric that cannot be read now (a gauge whose database is away) is left out of this scrape, not the scrape. */
+    private static boolean leaveOut(String name, Exception e) {
+        LOG.warn("metric {} left out of this scrape: {}", name, e.toString());
+        return true;
+    }
+
     public static void register(Environment environment) {
         PrometheusRegistry registry = new PrometheusRegistry();
-        registry.register(new DropwizardExports(new PrometheusNames(environment.metrics())));
+        DropwizardExports.builder().dropwizardRegistry(new PrometheusNames(environment.metrics()))
+                .invalidMetricHandler(PrometheusEndpoint::leaveOut).register(registry);
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(registry)).addMapping(PATH);
     }
 }

@@ -175,8 +175,9 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
         factory.setEndpointIdentificationAlgorithm(null);
         // Jetty first, so that a peer whose connection is closed below cannot reconnect under the old trust.
         material.onChange(next -> {
-            serving = next.server().withOwnSessions();
-            reload(factory, serving);
+            MtlsContext context = next.server().withOwnSessions();
+            reload(factory, context);
+            serving = context; // once Jetty serves it: the enforcer sweeps the cache in use
             enforcer.enforce(next);
         });
         return factory;

@@ -1,5 +1,6 @@
 package com.tiktokmall.mtls.dropwizard.health;
 
+import com.codahale.metrics.Gauge;
 import com.tiktokmall.mtls.testing.EchoApplication;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
@@ -34,6 +35,21 @@ class PrometheusEndpointTest {
         assertThat(reply.body()).contains("# TYPE tls_server_cert_seconds_until_expiry gauge")
                 .containsPattern("(?m)^tls_reloads_succeeded_total 0")
                 .containsPattern("(?m)^tls_handshakes_succeeded_total [1-9]");
+    }
+
+    @Test
+    void aMetricThatCannotBeReadIsLeftOutNotTheScrape() {
+        APP.getEnvironment().metrics().register("broken.gauge", (Gauge<Long>) () -> {
+            throw new IllegalStateException("database away");
+        });
+        try {
+            Reply reply = MtlsTestClient.as(PKI.issue("ops"), PKI.ca()).get(prometheus());
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.body()).contains("tls_handshakes_succeeded_total").doesNotContain("broken_gauge");
+        } finally {
+            APP.getEnvironment().metrics().remove("broken.gauge");
+        }
     }
 
     @Test
