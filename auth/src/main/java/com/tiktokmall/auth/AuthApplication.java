@@ -1,5 +1,6 @@
 package com.tiktokmall.auth;
 
+import com.codahale.metrics.Meter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.tiktokmall.auth.core.CallerRateLimiter;
 import com.tiktokmall.auth.core.TokenService;
@@ -76,7 +77,7 @@ public class AuthApplication extends Application<AuthConfiguration> {
         environment.jersey().register(new TokenResource(tokenService, limiter,
                 environment.metrics().meter("tokens.rate_limited")));
 
-        var purged = environment.metrics().meter("tokens.revocations_purged");
+        Meter purged = environment.metrics().meter("tokens.revocations_purged");
         long every = tokens.getPurgeInterval().toMillis();
         environment.lifecycle().scheduledExecutorService("revocations-purge").build().scheduleWithFixedDelay(() -> {
             try {
