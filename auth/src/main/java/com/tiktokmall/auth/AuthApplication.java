@@ -1,6 +1,8 @@
 package com.tiktokmall.auth;
 
+import com.codahale.metrics.Meter;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.tiktokmall.auth.core.CallerRateLimiter;
 import com.tiktokmall.auth.core.TokenService;
 import com.tiktokmall.auth.core.TokenSigningKey;
 import com.tiktokmall.auth.db.RevocationDao;
@@ -11,15 +13,34 @@ import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 /** auth: issues, verifies and revokes user tokens, over mutual TLS only. */
 public class AuthApplication extends Application<AuthConfiguration> {
+    /** Revocations deleted per statement, and statements per purge: at most 100,000 rows a round. */
+    static final int PURGE_BATCH = 1_000;
+    static final int PURGE_BATCHES = 100;
+    private static final Logger LOG = LoggerFactory.getLogger(AuthApplication.class);
+
     private final MtlsBundle<AuthConfiguration> mtls =
             MtlsBundle.withDatabase(AuthConfiguration::getDatabase, "migrations/auth.xml");
+    private final Clock clock;
+
+    public AuthApplication() {
+        this(Clock.systemUTC());
+    }
+
+    /** @param clock what "now" is for tokens, rate limits and certificates' validity alike */
+    public AuthApplication(Clock clock) {
+        this.clock = clock;
+        mtls.clock(clock);
+    }
 
     public static void main(String[] args) throws Exception {
         new AuthApplication().run(args);
@@ -50,7 +71,20 @@ public class AuthApplication extends Application<AuthConfiguration> {
                 .mapToObj(i -> TokenSigningKey.previousFromPem(tokens.getPreviousKeys().get(i), i)).toList();
         TokenService tokenService = new TokenService(TokenSigningKey.fromPem(tokens.getSigningKey()), previousKeys,
                 tokens.getIssuer(), tokens.getLifetime(), tokens.getMaxLength(), jdbi.onDemand(RevocationDao.class),
-                Clock.systemUTC());
-        environment.jersey().register(new TokenResource(tokenService));
+                clock);
+        CallerRateLimiter limiter = new CallerRateLimiter(tokens.getRateLimit().getPerSecond(),
+                tokens.getRateLimit().getBurst(), clock);
+        environment.jersey().register(new TokenResource(tokenService, limiter,
+                environment.metrics().meter("tokens.rate_limited")));
+
+        Meter purged = environment.metrics().meter("tokens.revocations_purged");
+        long every = tokens.getPurgeInterval().toMillis();
+        environment.lifecycle().scheduledExecutorService("revocations-purge").build().scheduleWithFixedDelay(() -> {
+            try {
+                purged.mark(tokenService.purgeExpiredRevocations(PURGE_BATCH, PURGE_BATCHES));
+            } catch (RuntimeException e) { // an exception would end the schedule; the next round tries again
+                LOG.warn("Purging the revocations of expired tokens failed: {}", e.toString());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MaxDuration;
 import io.dropwizard.validation.MinDuration;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -39,6 +40,19 @@ public class TokensConfiguration {
     @JsonProperty("previous_keys")
     private List<@NotBlank String> previousKeys = List.of();
 
+    /** How fast one caller may mint and revoke tokens. */
+    @Valid
+    @NotNull
+    @JsonProperty("rate_limit")
+    private RateLimitConfiguration rateLimit = new RateLimitConfiguration();
+
+    /** How often revocations of tokens that have expired are deleted. */
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+    @MaxDuration(value = 1, unit = TimeUnit.DAYS)
+    @JsonProperty("purge_interval")
+    private Duration purgeInterval = Duration.minutes(10);
+
     public Path getSigningKey() {
         return Path.of(signingKey);
     }
@@ -58,5 +72,37 @@ public class TokensConfiguration {
 
     public List<Path> getPreviousKeys() {
         return previousKeys.stream().map(Path::of).toList();
+    }
+
+    public RateLimitConfiguration getRateLimit() {
+        return rateLimit;
+    }
+
+    public java.time.Duration getPurgeInterval() {
+        return purgeInterval.toJavaDuration();
+    }
+
+    /**
+     * {@code tokens.rate_limit}: a token bucket per caller identity, shared by minting and revoking.
+     * A caller may make {@code burst} such requests at once, then {@code per_second} a second.
+     */
+    public static class RateLimitConfiguration {
+        @Min(1)
+        @Max(100_000)
+        @JsonProperty("per_second")
+        private int perSecond = 50;
+
+        @Min(1)
+        @Max(100_000)
+        @JsonProperty
+        private int burst = 100;
+
+        public int getPerSecond() {
+            return perSecond;
+        }
+
+        public int getBurst() {
+            return burst;
+        }
     }
 }

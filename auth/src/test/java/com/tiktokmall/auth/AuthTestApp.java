@@ -8,6 +8,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.tiktokmall.auth.core.TokenSigningKey;
 import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.ServerCommand;
 import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Map;
@@ -56,6 +58,22 @@ public final class AuthTestApp {
     public static DropwizardAppExtension<AuthConfiguration> extension(Map<String, String> settings) {
         return new DropwizardAppExtension<>(AuthApplication.class, CONFIG, PREFIX, ServerCommand::new,
                 TestPki.overrides(PREFIX, settings));
+    }
+
+    /** auth for a test class, its time told by {@code clock} (tokens, rate limits, certificates). */
+    public static DropwizardAppExtension<AuthConfiguration> extension(Map<String, String> settings, Clock clock) {
+        return new DropwizardAppExtension<>(new DropwizardTestSupport<>(AuthApplication.class, CONFIG, PREFIX,
+                ServerCommand::new, TestPki.overrides(PREFIX, settings)) {
+            @Override
+            public Application<AuthConfiguration> newApplication() {
+                return new AuthApplication(clock);
+            }
+        });
+    }
+
+    /** auth's database, read directly (H2 lets a second connection in from the same JVM). */
+    public static org.jdbi.v3.core.Jdbi database(Map<String, String> settings) {
+        return org.jdbi.v3.core.Jdbi.create(settings.get("database.url"), "sa", "");
     }
 
     /** auth for tests that stop and start it themselves. */

@@ -149,8 +149,25 @@ public class TokenService {
     }
 
     /**
-     * Revokes a token this service signed (with the current or a previous key), even an expired
-     * one; revoking twice is fine.
+     * Deletes the revocations of tokens that have expired, {@code batch} rows at a time and at most
+     * {@code maxBatches} batches; returns how many were deleted.
+     */
+    public int purgeExpiredRevocations(int batch, int maxBatches) {
+        Instant now = clock.instant();
+        int purged = 0;
+        for (int i = 0; i < maxBatches; i++) {
+            int deleted = revocations.purge(now, batch);
+            purged += deleted;
+            if (deleted < batch) {
+                break;
+            }
+        }
+        return purged;
+    }
+
+    /**
+     * Revokes a token this service signed (with the current or a previous key); revoking twice is
+     * fine, and revoking an expired one too, though it records nothing: it is refused anyway.
      *
      * @throws InvalidTokenException when the token is not one of ours
      */
@@ -164,7 +181,11 @@ public class TokenService {
             if (!signedByOurKey(jwt) || claims.getJWTID() == null || claims.getExpirationTime() == null) {
                 throw new InvalidTokenException("the token is not signed by this auth service");
             }
-            revocations.revoke(claims.getJWTID(), claims.getExpirationTime().toInstant(), clock.instant());
+            Instant now = clock.instant();
+            Instant expiresAt = claims.getExpirationTime().toInstant();
+            if (now.isBefore(expiresAt)) {
+                revocations.revoke(claims.getJWTID(), expiresAt, now);
+            }
         } catch (ParseException | JOSEException e) {
             throw new InvalidTokenException("the token is not a signed JWT");
         }
