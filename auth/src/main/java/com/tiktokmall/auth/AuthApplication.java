@@ -13,8 +13,6 @@ import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import org.jdbi.v3.core.Jdbi;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.List;
@@ -26,7 +24,6 @@ public class AuthApplication extends Application<AuthConfiguration> {
     /** Revocations deleted per statement, and statements per purge: at most 100,000 rows a round. */
     static final int PURGE_BATCH = 1_000;
     static final int PURGE_BATCHES = 100;
-    private static final Logger LOG = LoggerFactory.getLogger(AuthApplication.class);
 
     private final MtlsBundle<AuthConfiguration> mtls =
             MtlsBundle.withDatabase(AuthConfiguration::getDatabase, "migrations/auth.xml");
@@ -79,12 +76,8 @@ public class AuthApplication extends Application<AuthConfiguration> {
 
         Meter purged = environment.metrics().meter("tokens.revocations_purged");
         long every = tokens.getPurgeInterval().toMillis();
-        environment.lifecycle().scheduledExecutorService("revocations-purge").build().scheduleWithFixedDelay(() -> {
-            try {
-                purged.mark(tokenService.purgeExpiredRevocations(PURGE_BATCH, PURGE_BATCHES));
-            } catch (RuntimeException e) { // an exception would end the schedule; the next round tries again
-                LOG.warn("Purging the revocations of expired tokens failed: {}", e.toString());
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
+        environment.lifecycle().scheduledExecutorService("revocations-purge").build().scheduleWithFixedDelay(
+                () -> purged.mark(tokenService.purgeExpiredRevocations(PURGE_BATCH, PURGE_BATCHES)),
+                every, every, TimeUnit.MILLISECONDS);
     }
 }

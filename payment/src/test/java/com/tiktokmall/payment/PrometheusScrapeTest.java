@@ -2,19 +2,15 @@ package com.tiktokmall.payment;
 
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
+import com.tiktokmall.mtls.testing.Promtool;
 import com.tiktokmall.mtls.testing.TestPki;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -53,7 +49,7 @@ class PrometheusScrapeTest {
         assertThat(scrape.status()).as(scrape.body().lines().limit(3).toList().toString()).isEqualTo(200);
         assertThat(scrape.body()).containsPattern("(?m)^" + resourceMetric + "_count [1-9]")
                 .contains(resourceMetric + "_with_filters");
-        promtoolAccepts(scrape.body());
+        Promtool.assertAccepts(scrape.body());
     }
 
     private static int adminPort(String service) {
@@ -62,19 +58,5 @@ class PrometheusScrapeTest {
             case "order" -> SHOP.authAndOrder().order().getAdminPort();
             default -> SHOP.payment().getAdminPort();
         };
-    }
-
-    /** promtool check metrics: exit 0 clean, 3 naming advice only; a parse error is exit 1. */
-    private static void promtoolAccepts(String exposition) throws IOException, InterruptedException {
-        if (System.getenv("MTLS_REQUIRE_PROMTOOL") == null && !Files.isExecutable(Path.of("/usr/bin/promtool"))) {
-            return; // .ci/run installs promtool and requires this check
-        }
-        Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
-        promtool.getOutputStream().write(exposition.getBytes(StandardCharsets.UTF_8));
-        promtool.getOutputStream().close();
-        String verdict = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(promtool.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(verdict).doesNotContain("error while linting", "parsing error");
-        assertThat(promtool.exitValue()).as(verdict).isIn(0, 3);
     }
 }

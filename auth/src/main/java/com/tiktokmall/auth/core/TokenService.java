@@ -20,6 +20,8 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import com.tiktokmall.auth.api.IssuedToken;
 import com.tiktokmall.auth.api.TokenVerification;
 import com.tiktokmall.auth.db.RevocationDao;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.text.ParseException;
 import java.time.Clock;
@@ -44,6 +46,8 @@ import java.util.stream.Stream;
  * until they expire); the {@code kid} header picks the key.
  */
 public class TokenService {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenService.class);
+
     public static final String MALFORMED = "malformed";
     public static final String TOO_LONG = "too long";
     public static final String BAD_SIGNATURE = "bad signature";
@@ -150,17 +154,22 @@ public class TokenService {
 
     /**
      * Deletes the revocations of tokens that have expired, {@code batch} rows at a time and at most
-     * {@code maxBatches} batches; returns how many were deleted.
+     * {@code maxBatches} batches; returns how many were deleted. Run on a schedule: it never throws
+     * (an exception would end the schedule); the next round tries again.
      */
     public int purgeExpiredRevocations(int batch, int maxBatches) {
         Instant now = clock.instant();
         int purged = 0;
-        for (int i = 0; i < maxBatches; i++) {
-            int deleted = revocations.purge(now, batch);
-            purged += deleted;
-            if (deleted < batch) {
-                break;
+        try {
+            for (int i = 0; i < maxBatches; i++) {
+                int deleted = revocations.purge(now, batch);
+                purged += deleted;
+                if (deleted < batch) {
+                    break;
+                }
             }
+        } catch (RuntimeException e) { // the database is away
+            LOG.warn("Purging the revocations of expired tokens failed: {}", e.toString());
         }
         return purged;
     }

@@ -26,10 +26,8 @@ class BackgroundRetryTest {
     void aChargedChargeIsCompletedOnceOrderAnswers() {
         String token = SHOP.token(51);
         String orderId = SHOP.placeOrder(token);
-        Reply first;
-        try (OrderRowLock lock = OrderRowLock.hold(SHOP, orderId)) {
-            first = SHOP.charge(token, UUID.randomUUID().toString(), PaymentTestApp.aCharge(orderId, "19.99"));
-        }
+        Reply first = OrderRowLock.whileHeld(SHOP, orderId,
+                () -> SHOP.charge(token, UUID.randomUUID().toString(), PaymentTestApp.aCharge(orderId, "19.99")));
         assertThat(first.status()).as(first.toString()).isEqualTo(202);
         assertThat(SHOP.orderStatus(token, orderId)).as("order refused the first call").isEqualTo("PENDING");
 

@@ -6,6 +6,7 @@ import org.jdbi.v3.core.Jdbi;
 
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A lock on one order's row in order's H2 database, held until closed: order's {@code UPDATE} of
@@ -22,6 +23,13 @@ final class OrderRowLock implements AutoCloseable {
     /** For {@link Shop#withOrderSettings}: order waits {@code millis} on a lock before it gives up. */
     static Consumer<Map<String, String>> orderWaits(int millis) {
         return settings -> settings.put("database.url", settings.get("database.url") + ";LOCK_TIMEOUT=" + millis);
+    }
+
+    /** What {@code action} returns, done while order's row of the order is locked. */
+    static <T> T whileHeld(Shop shop, String orderId, Supplier<T> action) {
+        try (OrderRowLock lock = hold(shop, orderId)) {
+            return action.get();
+        }
     }
 
     static OrderRowLock hold(Shop shop, String orderId) {

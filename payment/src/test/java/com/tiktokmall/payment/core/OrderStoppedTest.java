@@ -66,10 +66,9 @@ class OrderStoppedTest {
         String token = SHOP.token(42);
         String orderId = SHOP.placeOrder(token);
         String key = UUID.randomUUID().toString();
-        Reply first;
-        try (OrderRowLock lock = OrderRowLock.hold(SHOP, orderId)) {
-            first = charge(token, key, orderId); // payment stops waiting for order's answer (order.client.timeout, 2s)
-        } // order's UPDATE, no longer waiting, now marks the order paid: the answer payment waited for is lost
+        // payment stops waiting for order's answer (order.client.timeout, 2s); once the lock is released,
+        // order's UPDATE, still waiting, marks the order paid: the answer payment waited for is lost
+        Reply first = OrderRowLock.whileHeld(SHOP, orderId, () -> charge(token, key, orderId));
         assertThat(first.status()).as(first.toString()).isEqualTo(202);
         assertThat(first.text("status")).isEqualTo("CHARGED");
         await().atMost(Duration.ofSeconds(20)).until(() -> SHOP.orderStatus(token, orderId), "PAID"::equals);

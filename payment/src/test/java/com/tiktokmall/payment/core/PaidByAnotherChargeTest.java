@@ -31,10 +31,8 @@ class PaidByAnotherChargeTest {
         String token = SHOP.token(81);
         String orderId = SHOP.placeOrder(token);
         String key = UUID.randomUUID().toString();
-        Reply first;
-        try (OrderRowLock lock = OrderRowLock.hold(SHOP, orderId)) {
-            first = SHOP.charge(token, key, PaymentTestApp.aCharge(orderId, "19.99"));
-        }
+        Reply first = OrderRowLock.whileHeld(SHOP, orderId,
+                () -> SHOP.charge(token, key, PaymentTestApp.aCharge(orderId, "19.99")));
         assertThat(first.status()).as(first.toString()).isEqualTo(202);
         MtlsTestClient otherPayment = MtlsTestClient.as(PKI.issue("payment"), PKI.ca());
         Reply paidByOther = otherPayment.post(SHOP.orderUrl("/v1/orders/" + orderId + "/paid"),
