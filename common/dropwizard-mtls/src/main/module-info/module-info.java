@@ -44,6 +44,7 @@ module com.tiktokmall.mtls.dropwizard {
     requires org.eclipse.jetty.util;
     requires org.apache.httpcomponents.client5.httpclient5;
     requires org.apache.httpcomponents.core5.httpcore5;
+    requires io.prometheus.metrics.core;
     requires io.prometheus.metrics.exporter.servlet.jakarta;
     requires io.prometheus.metrics.instrumentation.dropwizard;
     requires io.prometheus.metrics.instrumentation.dropwizard5;

@@ -36,6 +36,7 @@ import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jersey.validation.Validators;
 import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.migrations.MigrationsBundle;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.ws.rs.client.WebTarget;
 import org.jdbi.v3.core.Jdbi;
@@ -109,6 +110,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
     private Environment environment;
     private TlsSource source;
     private AdminAuthorizationFilter admin;
+    private PrometheusRegistry prometheus;
 
     private MtlsBundle(Function<C, DataSourceFactory> databaseOf, String migrations) {
         this.databaseOf = databaseOf;
@@ -189,7 +191,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
         this.environment = environment;
         TlsConfiguration tls = configuration.getTls();
         RequestLimits.register(environment, configuration.getLimits());
-        PrometheusEndpoint.register(environment);
+        prometheus = PrometheusEndpoint.register(environment);
         if (tls.isEnabled()) {
             secure(environment, tls, MtlsConnectors.requireMtls(configuration.getServerFactory()));
         } else {

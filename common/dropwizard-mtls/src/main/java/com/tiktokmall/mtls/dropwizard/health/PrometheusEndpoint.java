@@ -27,10 +27,12 @@ public final class PrometheusEndpoint {
         return true;
     }
 
-    public static void register(Environment environment) {
+    /** Serves the service's metrics; returns the registry where metrics with labels are added too. */
+    public static PrometheusRegistry register(Environment environment) {
         PrometheusRegistry registry = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(new PrometheusNames(environment.metrics()))
                 .invalidMetricHandler(PrometheusEndpoint::leaveOut).register(registry);
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(registry)).addMapping(PATH);
+        return registry;
     }
 }
