@@ -21,6 +21,8 @@ import com.tiktokmall.mtls.dropwizard.limits.RequestLimits;
 import com.tiktokmall.mtls.dropwizard.probes.ProbeServer;
 import com.tiktokmall.mtls.dropwizard.server.MtlsConnectorFactory;
 import com.tiktokmall.mtls.dropwizard.server.MtlsConnectors;
+import com.tiktokmall.mtls.dropwizard.server.PeerMetrics;
+import com.tiktokmall.mtls.dropwizard.server.SaturationHealthCheck;
 import com.tiktokmall.mtls.source.TlsSource;
 import io.dropwizard.client.JerseyClientBuilder;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
@@ -49,10 +51,12 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Mutual TLS for a whole Dropwizard service, driven by the blocks of its {@link MtlsConfiguration}
@@ -222,8 +226,10 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
         environment.admin().addFilter("mtls-admin-authorization", admin)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
         Duration handshakeTimeout = tls.getHandshakeTimeout().toJavaDuration();
-        int maxConnections = configuration.getLimits().getMaxConnections();
-        connectors.forEach(connector -> connector.use(source, handshakeTimeout, maxConnections));
+        PeerMetrics peers = new PeerMetrics(environment.metrics(), prometheus);
+        connectors.forEach(connector -> connector.use(source, tls.getTrustDomain(), handshakeTimeout,
+                configuration.getLimits(), peers));
+        environment.healthChecks().register("connections", new SaturationHealthCheck(connectors));
     }
 
     /** Installs {@code tls.provider} in this JVM once per start-up, and says which. */
@@ -299,6 +305,11 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
         TlsConfiguration tls = ran().getTls();
         PeerAuthorization.register(environment.jersey(), tls.isEnabled(), tls.getTrustDomain(),
                 configuration.getAuthorization(), roles, admin);
+        if (tls.isEnabled()) {
+            Set<SpiffeId> withRoles = configuration.getAuthorization().grants(tls.getTrustDomain(), roles).entrySet()
+                    .stream().filter(grant -> !grant.getValue().isEmpty()).map(Map.Entry::getKey).collect(Collectors.toSet());
+            MtlsConnectors.application(configuration.getServerFactory()).forEach(c -> c.onlyWithRoles(withRoles));
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.IO;
 
 import java.nio.channels.SelectableChannel;
+import java.util.concurrent.Executor;
 
 /**
  * At most {@code limits.max_connections} open connections on one connector: at the limit the
@@ -64,6 +65,23 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
             open--;
             check();
         }
+    }
+
+    synchronized boolean limiting() {
+        return limiting;
+    }
+
+    /** What an operator reads when the limit is reached. */
+    String describe() {
+        return "all " + max + " connections of " + where() + " are open (limits.max_connections): new ones wait";
+    }
+
+    String where() {
+        return connector.getName() + " port " + connector.getLocalPort();
+    }
+
+    Executor executor() {
+        return connector.getExecutor();
     }
 
     /** True when this connection goes past the limit (accepted before the connector stopped accepting). */

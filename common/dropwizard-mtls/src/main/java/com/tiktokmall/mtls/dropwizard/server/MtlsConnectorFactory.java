@@ -4,6 +4,8 @@ import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.tiktokmall.mtls.MtlsContext;
+import com.tiktokmall.mtls.SpiffeId;
+import com.tiktokmall.mtls.dropwizard.config.LimitsConfiguration;
 import com.tiktokmall.mtls.source.TlsMaterial;
 import com.tiktokmall.mtls.source.TlsSource;
 import io.dropwizard.jetty.HttpsConnectorFactory;
@@ -27,6 +29,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code type: mtls}: an HTTPS connector whose TLS comes from the {@code tls} block instead of a
@@ -55,7 +59,13 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
     /** This connector's server context: its own TLS sessions, never resumed on another port. */
     private volatile MtlsContext serving;
     private Duration handshakeTimeout;
-    private int maxConnections;
+    private String trustDomain;
+    private LimitsConfiguration limits;
+    private PeerMetrics peers;
+    private Set<SpiffeId> withRoles;
+    private volatile PeerShares shares;
+    private volatile SlowRequests slowRequests;
+    private volatile ConnectionCap cap;
 
     public MtlsConnectorFactory() {
         // Clients check who the server is (its SPIFFE ID, or the host name in its SANs); Jetty's
@@ -67,14 +77,49 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
      * Serves mTLS with the material of {@code source} (the bundle calls this in its run, before
      * the server is built).
      *
+     * @param trustDomain      whose SPIFFE IDs name peers
      * @param handshakeTimeout how long a TLS handshake may take from the moment the connection opens
-     * @param maxConnections   how many connections may be open at once
+     * @param limits           the connection limits: in all, per peer, per address, slow requests
+     * @param peers            where refusals are counted per peer
      */
-    public void use(TlsSource source, Duration handshakeTimeout, int maxConnections) {
+    public void use(TlsSource source, String trustDomain, Duration handshakeTimeout, LimitsConfiguration limits,
+                    PeerMetrics peers) {
         this.material = Objects.requireNonNull(source, "source");
+        this.trustDomain = Objects.requireNonNull(trustDomain, "trustDomain");
         this.enforcer = new PeerTrustEnforcer(source, () -> serving == null ? null : serving.sslContext());
         this.handshakeTimeout = Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
-        this.maxConnections = maxConnections;
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.peers = Objects.requireNonNull(peers, "peers");
+    }
+
+    /**
+     * Makes this an application port of {@code identities}: a peer that holds no role here gets
+     * one request, answered with {@code Connection: close} (the bundle's authorize calls this).
+     */
+    public void onlyWithRoles(Set<SpiffeId> identities) {
+        this.withRoles = Set.copyOf(identities);
+        if (shares != null) {
+            shares.onlyWithRoles(withRoles);
+        }
+    }
+
+    /**
+     * What keeps the built connector from taking more work, if anything: all its connections in
+     * use ({@code limits.max_connections}), or its server's threads nearly all busy.
+     */
+    public Optional<String> saturation() {
+        ConnectionCap built = cap;
+        if (built == null) {
+            return Optional.empty();
+        }
+        if (built.limiting()) {
+            return Optional.of(built.describe());
+        }
+        if (built.executor() instanceof ThreadPool pool && pool.isLowOnThreads()) {
+            return Optional.of("the threads serving " + built.where() + " are nearly all busy (" + pool.getThreads()
+                    + " threads, " + pool.getIdleThreads() + " idle)");
+        }
+        return Optional.empty();
     }
 
     /** Serves plain HTTP: what the bundle says with {@code tls.enabled: false}, and one WARN tells. */
@@ -110,8 +155,19 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
         connector.addBean(new HandshakeMonitor(connector, metrics, handshakes));
         connector.addBean(new HandshakeDeadline(connector, handshakeTimeout, metrics.meter("tls.handshakes.timed-out"),
                 handshakes));
-        connector.addBean(new ConnectionCap(connector, maxConnections, metrics.meter("connections.limit-reached"),
-                connections));
+        cap = new ConnectionCap(connector, limits.getMaxConnections(), metrics.meter("connections.limit-reached"),
+                connections);
+        connector.addBean(cap);
+        PeerShares fairShares = new PeerShares(connector, trustDomain, limits.getMaxHandshakesPerAddress(),
+                limits.getMaxConnectionsPerPeer(), handshakeTimeout, peers, connections);
+        if (withRoles != null) {
+            fairShares.onlyWithRoles(withRoles);
+        }
+        shares = fairShares;
+        connector.addBean(fairShares);
+        SlowRequests slow = new SlowRequests(connector, limits.getRequestReadTimeout(), trustDomain, peers, connections);
+        slowRequests = slow;
+        connector.addBean(slow);
         connector.reportAcceptFailures(metrics.meter("connections.accept-failures"), connections);
         connector.addBean(new SummaryFlusher(connector.getScheduler(), SUMMARY_INTERVAL, handshakes, connections));
         connector.addBean(enforcer);
@@ -149,6 +205,10 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
         HttpConfiguration configuration = super.buildHttpConfiguration();
         if (enforcer != null) {
             configuration.addCustomizer(enforcer);
+            // Built with the connector, after this configuration: found through the fields.
+            configuration.addCustomizer((request, headers) -> shares == null ? request : shares.customize(request, headers));
+            configuration.addCustomizer((request, headers) -> slowRequests == null ? request
+                    : slowRequests.customize(request, headers));
         }
         return configuration;
     }

@@ -39,6 +39,18 @@ public final class MtlsConnectors {
                 .map(MtlsConnectorFactory.class::cast).toList();
     }
 
+    /**
+     * The {@code type: mtls} application connectors: the ports where peers need a role. A
+     * {@code simple} server serves the admin paths on its one port too, so it has none.
+     */
+    public static List<MtlsConnectorFactory> application(ServerFactory server) {
+        if (server instanceof DefaultServerFactory factory) {
+            return factory.getApplicationConnectors().stream().filter(MtlsConnectorFactory.class::isInstance)
+                    .map(MtlsConnectorFactory.class::cast).toList();
+        }
+        return List.of();
+    }
+
     /** The connectors by the setting that declares them, e.g. {@code server.adminConnectors[0]}. */
     private static Map<String, ConnectorFactory> bySetting(ServerFactory server) {
         Map<String, ConnectorFactory> connectors = new LinkedHashMap<>();

@@ -50,6 +50,8 @@ class ConnectionLimitsTest {
         Map<String, String> settings = new HashMap<>(PKI.tlsSettings("echo"));
         settings.put("tls.handshake_timeout", DEADLINE.toSeconds() + "s");
         settings.put("limits.max_connections", Integer.toString(MAX_CONNECTIONS));
+        // All from one address here: the per-address share is FairSharesTest's.
+        settings.put("limits.max_handshakes_per_address", Integer.toString(MAX_CONNECTIONS));
         return settings;
     }
 

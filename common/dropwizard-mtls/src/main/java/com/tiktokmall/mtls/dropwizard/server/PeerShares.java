@@ -1,0 +1,224 @@
+package com.tiktokmall.mtls.dropwizard.server;
+
+import com.tiktokmall.mtls.SpiffeId;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Fair shares of one connector, so that no peer can shut out the others:
+ * <ul>
+ * <li>before the handshake, by address: at most {@code limits.max_handshakes_per_address}
+ *     handshakes in progress from one IP address; the next connection from it is closed at once;</li>
+ * <li>after it, by identity: at most {@code limits.max_connections_per_peer} connections per
+ *     SPIFFE ID; the next one is closed before it serves a request;</li>
+ * <li>on an application port, a peer that holds no role there gets one request, answered (403,
+ *     by the resources) with {@code Connection: close}, and must send it within
+ *     {@code tls.handshake_timeout}: it cannot sit on connections it has no use for.</li>
+ * </ul>
+ * Each refusal is counted per peer ({@link PeerMetrics}) and logged summarized.
+ */
+final class PeerShares implements Connection.Listener, SslHandshakeListener, HttpConfiguration.Customizer {
+    static final String NO_SPIFFE_ID = "none";
+
+    private final ServerConnector connector;
+    private final String trustDomain;
+    private final int perAddress;
+    private final int perPeer;
+    private final Duration firstRequestDeadline;
+    private final PeerMetrics metrics;
+    private final SummarizedLog log;
+    private final Map<SSLEngine, Tracked> connections = new ConcurrentHashMap<>();
+    private final Map<InetAddress, Integer> handshaking = new HashMap<>();
+    private final Map<String, Integer> established = new HashMap<>();
+    /** The identities holding a role on this connector; null where every peer may use it (the admin port). */
+    private volatile Set<String> withRoles;
+
+    PeerShares(ServerConnector connector, String trustDomain, int perAddress, int perPeer, Duration firstRequestDeadline,
+               PeerMetrics metrics, SummarizedLog log) {
+        this.connector = connector;
+        this.trustDomain = trustDomain;
+        this.perAddress = perAddress;
+        this.perPeer = perPeer;
+        this.firstRequestDeadline = firstRequestDeadline;
+        this.metrics = metrics;
+        this.log = log;
+    }
+
+    /** From now on, a peer not among {@code identities} holds no role on this connector. */
+    void onlyWithRoles(Set<SpiffeId> identities) {
+        withRoles = identities.stream().map(SpiffeId::toString).collect(Collectors.toUnmodifiableSet());
+    }
+
+    @Override
+    public void onOpened(Connection connection) {
+        if (!(connection instanceof SslConnection ssl)) {
+            return;
+        }
+        InetAddress address = address(ssl.getEndPoint().getRemoteSocketAddress());
+        boolean over;
+        synchronized (this) {
+            int count = handshaking.getOrDefault(address, 0);
+            over = count >= perAddress;
+            if (!over) {
+                handshaking.put(address, count + 1);
+            }
+        }
+        if (over) {
+            metrics.refused(connector.getName(), "", "handshakes_per_address");
+            log.warn(String.valueOf(address), "connection from " + address + " to " + where() + " closed: " + perAddress
+                    + " TLS handshakes from that address are in progress (limits.max_handshakes_per_address)");
+            ssl.getEndPoint().close();
+            return;
+        }
+        connections.put(ssl.getSSLEngine(), new Tracked(ssl, address));
+    }
+
+    @Override
+    public void handshakeSucceeded(Event event) {
+        Tracked connection = connections.get(event.getSSLEngine());
+        if (connection == null) {
+            return;
+        }
+        String peer = identity(event.getSSLEngine());
+        boolean over;
+        synchronized (this) {
+            handshakeEnded(connection);
+            int count = established.getOrDefault(peer, 0);
+            over = count >= perPeer;
+            if (!over) {
+                established.put(peer, count + 1);
+                connection.peer = peer;
+            }
+        }
+        if (over) {
+            metrics.refused(connector.getName(), peer, "connections_per_peer");
+            log.warn(peer, "connection of " + peer + " from " + connection.address + " to " + where() + " closed: it"
+                    + " holds " + perPeer + " connections already (limits.max_connections_per_peer)");
+            connection.ssl.getEndPoint().close();
+            return;
+        }
+        Set<String> roles = withRoles;
+        if (roles != null && !roles.contains(peer)) {
+            connection.roleless = true;
+            connection.deadline = connector.getScheduler().schedule(() -> closeIfNoRequest(connection),
+                    firstRequestDeadline.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void handshakeFailed(Event event, Throwable failure) {
+        Tracked connection = connections.get(event.getSSLEngine());
+        if (connection != null) {
+            synchronized (this) {
+                handshakeEnded(connection);
+            }
+        }
+    }
+
+    @Override
+    public void onClosed(Connection connection) {
+        if (!(connection instanceof SslConnection ssl)) {
+            return;
+        }
+        Tracked closed = connections.remove(ssl.getSSLEngine());
+        if (closed == null) {
+            return;
+        }
+        if (closed.deadline != null) {
+            closed.deadline.cancel();
+        }
+        synchronized (this) {
+            handshakeEnded(closed);
+            if (closed.peer != null) {
+                established.computeIfPresent(closed.peer, (peer, count) -> count == 1 ? null : count - 1);
+            }
+        }
+    }
+
+    /** A peer without a role here: its one request is answered, then the connection closes. */
+    @Override
+    public Request customize(Request request, HttpFields.Mutable responseHeaders) {
+        if (request.getConnectionMetaData().getConnection().getEndPoint() instanceof SslConnection.SslEndPoint endPoint) {
+            Tracked connection = connections.get(endPoint.getSslConnection().getSSLEngine());
+            if (connection != null && connection.roleless) {
+                connection.requested = true;
+                responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            }
+        }
+        return request;
+    }
+
+    private void closeIfNoRequest(Tracked connection) {
+        if (connection.requested || !connection.ssl.getEndPoint().isOpen()) {
+            return;
+        }
+        metrics.closed(connector.getName(), connection.peer, "no_role");
+        log.warn(connection.peer, "connection of " + connection.peer + " from " + connection.address + " to " + where()
+                + " closed: that peer holds no role here (authorization.peers) and sent no request within "
+                + firstRequestDeadline.toSeconds() + " s (tls.handshake_timeout)");
+        connection.ssl.getEndPoint().close();
+    }
+
+    /** Once per connection: its handshake no longer counts against its address. */
+    private void handshakeEnded(Tracked connection) {
+        if (connection.handshaking) {
+            connection.handshaking = false;
+            handshaking.computeIfPresent(connection.address, (address, count) -> count == 1 ? null : count - 1);
+        }
+    }
+
+    private String identity(SSLEngine engine) {
+        try {
+            X509Certificate leaf = (X509Certificate) engine.getSession().getPeerCertificates()[0];
+            return SpiffeId.fromCertificate(leaf, trustDomain).map(SpiffeId::toString).orElse(NO_SPIFFE_ID);
+        } catch (SSLPeerUnverifiedException | RuntimeException noCertificate) {
+            return NO_SPIFFE_ID;
+        }
+    }
+
+    private String where() {
+        return connector.getName() + " port " + connector.getLocalPort();
+    }
+
+    private static InetAddress address(SocketAddress remote) {
+        return remote instanceof InetSocketAddress inet ? inet.getAddress() : InetAddress.getLoopbackAddress();
+    }
+
+    /** One connection: where from, whose, and whether it still counts as a handshake in progress. */
+    private static final class Tracked {
+        private final SslConnection ssl;
+        private final InetAddress address;
+        private boolean handshaking = true;
+        private volatile String peer;
+        private volatile boolean roleless;
+        private volatile boolean requested;
+        private volatile Scheduler.Task deadline;
+
+        Tracked(SslConnection ssl, InetAddress address) {
+            this.ssl = ssl;
+            this.address = address;
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package com.tiktokmall.mtls.dropwizard.server;
+
+import com.tiktokmall.mtls.SpiffeId;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Closes a connection whose request is still arriving {@code limits.request_read_timeout} after
+ * it began: headers not complete, or a body the service has not read to its end. Jetty's idle
+ * timeout cannot do it, as every byte restarts it: a peer sending a byte every few seconds would
+ * hold the connection, and in a body a thread, for as long as it liked. Once a second it looks at
+ * every open connection: bytes received since its last request ended, with no request begun,
+ * are headers arriving; a request being handled whose body has not been read to the end is a
+ * body arriving. A connection between requests is left to the idle timeout.
+ */
+final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.Customizer {
+    private static final Duration SWEEP = Duration.ofSeconds(1);
+
+    private final ServerConnector connector;
+    private final Duration timeout;
+    private final String trustDomain;
+    private final PeerMetrics metrics;
+    private final SummarizedLog log;
+    private final Map<EndPoint, Arrivals> connections = new ConcurrentHashMap<>();
+    private volatile Scheduler.Task next;
+
+    SlowRequests(ServerConnector connector, Duration timeout, String trustDomain, PeerMetrics metrics, SummarizedLog log) {
+        this.connector = connector;
+        this.timeout = timeout;
+        this.trustDomain = trustDomain;
+        this.metrics = metrics;
+        this.log = log;
+    }
+
+    @Override
+    protected void doStart() {
+        schedule();
+    }
+
+    @Override
+    protected void doStop() {
+        Scheduler.Task task = next;
+        if (task != null) {
+            task.cancel();
+        }
+        connections.clear();
+    }
+
+    /** A request whose headers are complete: from now on its body, if it has one, is watched until read. */
+    @Override
+    public Request customize(Request request, HttpFields.Mutable responseHeaders) {
+        if (!(request.getConnectionMetaData().getConnection().getEndPoint() instanceof SslConnection.SslEndPoint plain)) {
+            return request;
+        }
+        EndPoint network = plain.getSslConnection().getEndPoint();
+        Connection http = request.getConnectionMetaData().getConnection();
+        Arrivals arrivals = connections.computeIfAbsent(network, endPoint -> new Arrivals());
+        boolean body = request.getLength() > 0
+                || request.getLength() < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        Handled handled = new Handled(System.nanoTime(), !body);
+        arrivals.handled = handled;
+        arrivals.headersSince = 0;
+        Request.addCompletionListener(request, failure -> {
+            arrivals.bytesWhenIdle = http.getBytesIn();
+            arrivals.handled = null;
+        });
+        long length = request.getLength();
+        return body ? new Request.Wrapper(request) {
+            private long received;
+
+            @Override
+            public Content.Chunk read() {
+                Content.Chunk chunk = super.read();
+                if (chunk != null) {
+                    received += chunk.remaining();
+                    // Read to its end, or every declared byte read (a parser need not ask for the end).
+                    handled.read = chunk.isLast() || length > 0 && received >= length;
+                }
+                return chunk;
+            }
+        } : request;
+    }
+
+    private void schedule() {
+        next = connector.getScheduler().schedule(this::sweep, SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void sweep() {
+        try {
+            long now = System.nanoTime();
+            connections.keySet().removeIf(endPoint -> !endPoint.isOpen());
+            for (EndPoint endPoint : connector.getConnectedEndPoints()) {
+                if (endPoint.getConnection() instanceof SslConnection ssl && ssl.getSslEndPoint().getConnection() != null) {
+                    check(endPoint, ssl, now);
+                }
+            }
+        } finally {
+            if (isRunning()) {
+                schedule();
+            }
+        }
+    }
+
+    private void check(EndPoint endPoint, SslConnection ssl, long now) {
+        Arrivals arrivals = connections.computeIfAbsent(endPoint, e -> new Arrivals());
+        Handled handled = arrivals.handled;
+        long since;
+        if (handled != null) {
+            if (handled.read) {
+                return;
+            }
+            since = handled.since;
+        } else if (ssl.getSslEndPoint().getConnection().getBytesIn() > arrivals.bytesWhenIdle) {
+            if (arrivals.headersSince == 0) {
+                arrivals.headersSince = now;
+            }
+            since = arrivals.headersSince;
+        } else {
+            arrivals.headersSince = 0;
+            return;
+        }
+        if (now - since >= timeout.toNanos()) {
+            connections.remove(endPoint);
+            String peer = peer(ssl);
+            metrics.closed(connector.getName(), peer, "slow_request");
+            log.warn(peer, "request of " + peer + " from " + endPoint.getRemoteSocketAddress() + " on "
+                    + connector.getName() + " port " + connector.getLocalPort() + " still arriving after "
+                    + timeout.toSeconds() + " s (limits.request_read_timeout): connection closed");
+            endPoint.close();
+        }
+    }
+
+    private String peer(SslConnection ssl) {
+        try {
+            X509Certificate leaf = (X509Certificate) ssl.getSSLEngine().getSession().getPeerCertificates()[0];
+            return SpiffeId.fromCertificate(leaf, trustDomain).map(SpiffeId::toString).orElse(PeerShares.NO_SPIFFE_ID);
+        } catch (SSLPeerUnverifiedException | RuntimeException noCertificate) {
+            return PeerShares.NO_SPIFFE_ID;
+        }
+    }
+
+    /** What arrives on one connection: the request being handled, or bytes of the next one since when. */
+    private static final class Arrivals {
+        private volatile Handled handled;
+        private volatile long bytesWhenIdle;
+        private volatile long headersSince;
+    }
+
+    /** A request being handled: since when, and whether its body has been read to the end. */
+    private static final class Handled {
+        private final long since;
+        private volatile boolean read;
+
+        Handled(long since, boolean read) {
+            this.since = since;
+            this.read = read;
+        }
+    }
+}
