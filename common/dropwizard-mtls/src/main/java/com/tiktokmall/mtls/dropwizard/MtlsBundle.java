@@ -204,7 +204,8 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
             MtlsConnectors.mtls(configuration.getServerFactory()).forEach(MtlsConnectorFactory::plain);
         }
         if (configuration.getProbes().isEnabled()) {
-            environment.lifecycle().manage(new ProbeServer(configuration.getProbes(), environment.healthChecks(), source));
+            environment.lifecycle().manage(new ProbeServer(configuration.getProbes(), environment.healthChecks(),
+                    environment.metrics(), source));
         }
     }
 

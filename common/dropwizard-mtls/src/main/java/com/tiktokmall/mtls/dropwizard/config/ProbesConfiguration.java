@@ -1,19 +1,28 @@
 package com.tiktokmall.mtls.dropwizard.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MaxDuration;
+import io.dropwizard.validation.MinDuration;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * The optional {@code probes:} block: a plain-HTTP port for kubelet, which cannot present a client
  * certificate (kubernetes#60952), serving only {@code GET /livez} and {@code GET /readyz} as bare
- * status codes.
+ * status codes, one request per connection.
  *
  * <pre>
  * probes:
- *   port: 8445          # absent or 0: no probe port
- *   bind_host: 0.0.0.0  # default: every interface, as kubelet probes the pod's address
- *   max_connections: 64 # open at once; past it new connections wait in the backlog
+ *   port: 8445                      # absent or 0: no probe port
+ *   bind_host: 0.0.0.0              # default: every interface, as kubelet probes the pod's address
+ *   max_connections: 64             # open at once; past it a new connection is closed at once
+ *   max_connections_per_address: 8  # open at once from one address; past it likewise
+ *   header_timeout: 3s              # a connection without a complete request by then is closed
+ *   check_interval: 1s              # the health checks run at most once per interval
  * </pre>
  */
 public class ProbesConfiguration {
@@ -30,6 +39,23 @@ public class ProbesConfiguration {
     @JsonProperty("max_connections")
     private int maxConnections = 64;
 
+    @Min(1)
+    @Max(1024)
+    @JsonProperty("max_connections_per_address")
+    private int maxConnectionsPerAddress = 8;
+
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+    @MaxDuration(value = 1, unit = TimeUnit.MINUTES)
+    @JsonProperty("header_timeout")
+    private Duration headerTimeout = Duration.seconds(3);
+
+    @NotNull
+    @MinDuration(value = 100, unit = TimeUnit.MILLISECONDS)
+    @MaxDuration(value = 1, unit = TimeUnit.MINUTES)
+    @JsonProperty("check_interval")
+    private Duration checkInterval = Duration.seconds(1);
+
     public int getPort() {
         return port;
     }
@@ -40,12 +66,37 @@ public class ProbesConfiguration {
     }
 
     /**
-     * How many connections may be open at once. Kubelet needs one or two per probe period; the
-     * bound keeps a flood from costing a file descriptor each, but whoever holds them all makes
-     * probes wait, so only the node (or localhost) should reach this port.
+     * How many connections may be open at once. Past it a new connection is closed at once (not
+     * left waiting in the backlog), so a prober is refused rather than made to wait while others
+     * hold the port. Kubelet opens one connection per probe and closes it after the answer.
      */
     public int getMaxConnections() {
         return maxConnections;
+    }
+
+    /**
+     * How many of them one remote address may hold. Kubelet probes from the node's address, so an
+     * attacker at another address cannot shut its probes out; past the share a new connection from
+     * that address is closed at once.
+     */
+    public int getMaxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    /**
+     * How long a connection has, from opening, to deliver a complete request header, however its
+     * bytes trickle in (every byte would restart the idle timeout); then it is closed.
+     */
+    public Duration getHeaderTimeout() {
+        return headerTimeout;
+    }
+
+    /**
+     * The health checks (the database's among them) run at most once per interval: probes within
+     * it share the last verdict, and probes during a run wait for that run.
+     */
+    public Duration getCheckInterval() {
+        return checkInterval;
     }
 
     /** Whether a probe port is wanted. */
