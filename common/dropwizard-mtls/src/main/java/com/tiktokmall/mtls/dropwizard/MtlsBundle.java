@@ -18,6 +18,7 @@ import com.tiktokmall.mtls.dropwizard.health.PrometheusEndpoint;
 import com.tiktokmall.mtls.dropwizard.health.TlsHealth;
 import com.tiktokmall.mtls.dropwizard.limits.JsonPropertyNames;
 import com.tiktokmall.mtls.dropwizard.limits.RequestLimits;
+import com.tiktokmall.mtls.dropwizard.probes.Drain;
 import com.tiktokmall.mtls.dropwizard.probes.ProbeServer;
 import com.tiktokmall.mtls.dropwizard.server.MtlsConnectorFactory;
 import com.tiktokmall.mtls.dropwizard.server.MtlsConnectors;
@@ -92,7 +93,9 @@ import java.util.stream.Collectors;
  * (also on demand with {@code POST /tasks/reload-tls}). The {@code tls} health check and
  * {@code tls.*} metrics report expiry, reloads and refused handshakes; every metric is also served
  * in Prometheus text exposition at {@code /prometheus} on the admin port. The probe port
- * ({@code probes.port}) serves {@code /livez} and {@code /readyz} in plain HTTP for kubelet.
+ * ({@code probes.port}) serves {@code /livez} and {@code /readyz} in plain HTTP for kubelet; on
+ * stop, readiness turns 503 and answers close their connections for {@code probes.drain_delay}
+ * before the connectors stop ({@link Drain}).
  *
  * <p>Whatever comes from outside is bounded by the {@code limits} block: request bodies, JSON
  * depth and lengths, open connections per connector; and handshakes by
@@ -203,9 +206,14 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
                     + " unauthenticated and unencrypted");
             MtlsConnectors.mtls(configuration.getServerFactory()).forEach(MtlsConnectorFactory::plain);
         }
+        Drain drain = new Drain(configuration.getProbes().getDrainDelay().toJavaDuration());
+        environment.lifecycle().addEventListener(drain);
+        EnumSet<DispatcherType> requests = EnumSet.of(DispatcherType.REQUEST);
+        environment.servlets().addFilter("mtls-drain", drain.closingConnections()).addMappingForUrlPatterns(requests, false, "/*");
+        environment.admin().addFilter("mtls-drain", drain.closingConnections()).addMappingForUrlPatterns(requests, false, "/*");
         if (configuration.getProbes().isEnabled()) {
             environment.lifecycle().manage(new ProbeServer(configuration.getProbes(), environment.healthChecks(),
-                    environment.metrics(), source));
+                    environment.metrics(), source, drain));
         }
     }
 

@@ -22,8 +22,16 @@ import java.util.concurrent.TimeUnit;
  *   max_connections: 64             # open at once; past it a new connection is closed at once
  *   max_connections_per_address: 8  # open at once from one address; past it likewise
  *   header_timeout: 3s              # a connection without a complete request by then is closed
- *   check_interval: 1s              # the health checks run at most once per interval
+ *   check_interval: 1s              # the readiness checks run at most once per interval
+ *   drain_delay: 0s                 # on stop: /readyz 503 and connections closed after each answer, this long
+ *                                   # before the connectors stop accepting
  * </pre>
+ *
+ * <p>{@code /readyz} judges this replica alone: the TLS material it serves with and the
+ * {@code connections} saturation check. A dependency every replica shares, the database above all,
+ * stays in the admin port's {@code /healthcheck} and out of readiness: its outage would take every
+ * replica out of the Service at once, and callers would get refused connections instead of an
+ * answer, while no other replica could serve them any better.
  */
 public class ProbesConfiguration {
     @Min(0)
@@ -55,6 +63,11 @@ public class ProbesConfiguration {
     @MaxDuration(value = 1, unit = TimeUnit.MINUTES)
     @JsonProperty("check_interval")
     private Duration checkInterval = Duration.seconds(1);
+
+    @NotNull
+    @MaxDuration(value = 2, unit = TimeUnit.MINUTES)
+    @JsonProperty("drain_delay")
+    private Duration drainDelay = Duration.seconds(0);
 
     public int getPort() {
         return port;
@@ -92,11 +105,23 @@ public class ProbesConfiguration {
     }
 
     /**
-     * The health checks (the database's among them) run at most once per interval: probes within
-     * it share the last verdict, and probes during a run wait for that run.
+     * The readiness checks ({@code tls}, {@code connections}) run at most once per interval: probes
+     * within it share the last verdict, and probes during a run wait for that run.
      */
     public Duration getCheckInterval() {
         return checkInterval;
+    }
+
+    /**
+     * How long a stopping service keeps serving after it has begun answering {@code /readyz} with
+     * 503 and closing every connection after its answer, before its connectors stop accepting and
+     * the requests in flight are given {@code server.shutdownGracePeriod} to finish. Long enough for
+     * whoever routes by readiness to stop sending new calls here, and for callers' pooled
+     * connections to be closed by an answer rather than under a request. 0 (the default): the
+     * connectors stop at once.
+     */
+    public Duration getDrainDelay() {
+        return drainDelay;
     }
 
     /** Whether a probe port is wanted. */

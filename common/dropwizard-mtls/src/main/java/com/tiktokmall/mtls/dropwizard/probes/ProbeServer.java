@@ -58,9 +58,17 @@ import java.util.function.BooleanSupplier;
 /**
  * A small Jetty server of its own on the probe port, apart from the application and admin ports:
  * {@code /livez} is 200 unless the process is wedged (deadlocked threads); {@code /readyz} is 200
- * only while the TLS material in use is valid and being watched, and every other health check
- * (the database's among them) passes. Everything else is 404. No body ever says why: the admin
- * port does, to those allowed to ask.
+ * only while this replica can serve: the TLS material in use is valid and being watched, the
+ * {@code connections} check finds its connectors not saturated, and the service is not stopping
+ * ({@link Drain}). Everything else is 404. No body ever says why: the admin port does, to those
+ * allowed to ask.
+ *
+ * <p>Readiness judges the replica, not what every replica shares: the database's health check
+ * (and any other but {@code tls} and {@code connections}) stays in {@code /healthcheck} on the
+ * admin port and out of {@code /readyz}. A database outage would otherwise take every replica out
+ * of the Service at once, turning answers (a 503 from the resource, which a caller can handle and
+ * retry) into refused connections, and bring them all back at once when it ends; taking one
+ * replica out cannot help when the others reach the same database.
  *
  * <p>Anyone who reaches the port can connect, so it holds under a flood (step 16):
  * <ul>
@@ -82,7 +90,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class ProbeServer implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(ProbeServer.class);
-    private static final String TLS_CHECK = "tls";
+    /** The health checks of this replica's own state that readiness includes, besides its TLS material. */
+    static final Set<String> READINESS_CHECKS = Set.of("connections");
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(5);
     /** How long a probe waits for a run of the health checks before it is answered 503: below the idle timeout. */
     static final Duration CHECKS_WAIT = Duration.ofSeconds(4);
@@ -91,6 +100,7 @@ public final class ProbeServer implements Managed {
     private final ProbesConfiguration probes;
     private final HealthCheckRegistry healthChecks;
     private final TlsSource source;
+    private final Drain drain;
     private final ThreadDeadlockDetector deadlocks = new ThreadDeadlockDetector();
     private final Meter rejected;
     private final Meter slow;
@@ -110,12 +120,14 @@ public final class ProbeServer implements Managed {
      * @param metrics where {@code probes.connections.rejected}, {@code probes.requests.slow},
      *     {@code probes.checks.timed-out} and {@code probes.connections.open} go
      * @param source the TLS material to judge readiness by; {@code null} without TLS
+     * @param drain tells when the service has begun to stop: {@code /readyz} is 503 from then on
      */
     public ProbeServer(ProbesConfiguration probes, HealthCheckRegistry healthChecks, MetricRegistry metrics,
-            TlsSource source) {
+            TlsSource source, Drain drain) {
         this.probes = probes;
         this.healthChecks = healthChecks;
         this.source = source;
+        this.drain = drain;
         this.rejected = metrics.meter("probes.connections.rejected");
         this.slow = metrics.meter("probes.requests.slow");
         this.checksTimedOut = metrics.meter("probes.checks.timed-out");
@@ -194,6 +206,9 @@ public final class ProbeServer implements Managed {
 
     /** Answers from the verdict, once known: no thread waits for a run of the checks. */
     private boolean respondWhenReady(Request request, Response response, Callback callback) {
+        if (drain.draining()) {
+            return respond(response, callback, HttpStatus.SERVICE_UNAVAILABLE_503); // at once, whatever the last verdict
+        }
         CompletableFuture<Boolean> verdict = readiness.now();
         if (verdict.isDone()) {
             return respond(response, callback, status(verdict.getNow(false)));
@@ -233,7 +248,7 @@ public final class ProbeServer implements Managed {
         if (source != null && !tlsReady()) {
             return false;
         }
-        return healthChecks.getNames().stream().filter(name -> !TLS_CHECK.equals(name))
+        return healthChecks.getNames().stream().filter(READINESS_CHECKS::contains)
                 .allMatch(name -> healthChecks.runHealthCheck(name).isHealthy());
     }
 
@@ -276,7 +291,7 @@ public final class ProbeServer implements Managed {
      * A verdict (live, ready) computed at most once per interval: requests within it share the
      * last one, requests while it is being computed share that computation. Liveness is computed
      * in the asking thread (a look at the threads' locks); readiness on the checks thread, as a
-     * health check may wait for the database.
+     * health check may take its time.
      */
     private final class Verdict {
         private final long intervalNanos;

@@ -2,6 +2,7 @@ package com.tiktokmall.mtls.dropwizard.probes;
 
 import com.codahale.metrics.health.HealthCheck;
 import com.tiktokmall.mtls.testing.EchoApplication;
+import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.MutableClock;
 import com.tiktokmall.mtls.testing.Ports;
 import com.tiktokmall.mtls.testing.TestPki;
@@ -84,22 +85,80 @@ class ProbesTest {
     }
 
     @Test
-    void notReadyWhileAnotherHealthCheckFailsSuchAsTheDatabase() throws Exception {
-        start(pki.tlsSettings("echo"));
-        assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    void aFailingDatabaseShowsInTheHealthCheckButLeavesReadinessAlone() throws Exception {
+        Map<String, String> settings = pki.tlsSettings("echo");
+        settings.put("probes.check_interval", "100ms");
+        start(settings);
+        AtomicInteger readinessRuns = countReadinessRuns();
         app.getEnvironment().healthChecks().register("database", new HealthCheck() {
             @Override
             protected Result check() {
                 return Result.unhealthy("the database cannot be reached");
             }
         });
+        int before = readinessRuns.get();
+
+        // A verdict computed after the failing check was registered (the verdict is reused for
+        // probes.check_interval): readiness ran its checks again since, and still says 200.
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        int status = get("/readyz").statusCode();
+        while (readinessRuns.get() < before + 2 && System.nanoTime() < end) {
+            Thread.sleep(50);
+            status = get("/readyz").statusCode();
+        }
+
+        assertThat(readinessRuns.get()).as("readiness verdicts computed since the database check failed").isGreaterThanOrEqualTo(before + 2);
+        assertThat(status).as("ready: every replica shares the database, taking them all out helps no one").isEqualTo(200);
+        MtlsTestClient.Reply health = MtlsTestClient.as(pki.issue("ops"), pki.ca())
+                .get("https://localhost:" + app.getAdminPort() + "/healthcheck");
+        assertThat(health.status()).as("the admin port's health check tells it").isEqualTo(500);
+        assertThat(health.body()).contains("database").contains("the database cannot be reached");
+    }
+
+    @Test
+    void notReadyWhileTheConnectionsCheckFails() throws Exception {
+        start(pki.tlsSettings("echo"));
+        assertThat(get("/readyz").statusCode()).isEqualTo(200);
+        app.getEnvironment().healthChecks().unregister("connections");
+        app.getEnvironment().healthChecks().register("connections", new HealthCheck() {
+            @Override
+            protected Result check() {
+                return Result.unhealthy("all of limits.max_connections open");
+            }
+        });
 
         // The verdict is reused for probes.check_interval (1 s): it turns within it, not at once.
-        assertThat(awaitStatus("/readyz", 503)).as("red once the check fails").isEqualTo(503);
+        assertThat(awaitStatus("/readyz", 503)).as("red while this replica cannot take more").isEqualTo(503);
         assertThat(get("/livez").statusCode()).as("alive all the same").isEqualTo(200);
 
-        app.getEnvironment().healthChecks().unregister("database");
+        app.getEnvironment().healthChecks().unregister("connections");
         assertThat(awaitStatus("/readyz", 200)).as("green again").isEqualTo(200);
+    }
+
+    @Test
+    void readinessTurns503AtOnceWhenTheServiceBeginsToStopWhileItStillServes() throws Exception {
+        Map<String, String> settings = pki.tlsSettings("echo");
+        settings.put("probes.drain_delay", "3s");
+        start(settings);
+        MtlsTestClient gateway = MtlsTestClient.as(pki.issue("gateway"), pki.ca());
+        String whoAmI = "https://localhost:" + app.getLocalPort() + "/whoami";
+        assertThat(gateway.get(whoAmI).response().headers().firstValue("Connection")).as("kept alive while serving").isEmpty();
+        DropwizardTestSupport<EchoApplication.EchoConfiguration> stopping = app;
+        app = null; // stopped here, not by stop()
+        Thread stopper = new Thread(stopping::after, "stopper");
+        stopper.start();
+        try {
+            assertThat(awaitStatus("/readyz", 503)).as("not ready from the start of the stop").isEqualTo(503);
+            assertThat(get("/livez").statusCode()).as("alive: kubelet must not restart a pod that drains").isEqualTo(200);
+
+            MtlsTestClient.Reply reply = gateway.get(whoAmI);
+
+            assertThat(reply.status()).as("still served during probes.drain_delay").isEqualTo(200);
+            assertThat(reply.response().headers().firstValue("Connection")).as("and the connection closed after the answer")
+                    .hasValue("close");
+        } finally {
+            stopper.join(60_000);
+        }
     }
 
     @Test
@@ -120,7 +179,7 @@ class ProbesTest {
         Map<String, String> settings = pki.tlsSettings("echo");
         start(settings);
         java.nio.file.Files.writeString(pki.keyFile("echo"), "not a key\n");
-        String answer = com.tiktokmall.mtls.testing.MtlsTestClient.as(pki.issue("ops"), pki.ca())
+        String answer = MtlsTestClient.as(pki.issue("ops"), pki.ca())
                 .post("https://localhost:" + app.getAdminPort() + "/tasks/reload-tls").body();
         assertThat(answer).startsWith("reload failed");
 
@@ -224,11 +283,12 @@ class ProbesTest {
         settings.put("probes.check_interval", "1m"); // far longer than the flood: one run serves it all
         start(settings);
         AtomicInteger runs = new AtomicInteger();
-        app.getEnvironment().healthChecks().register("database", new HealthCheck() {
+        app.getEnvironment().healthChecks().unregister("connections");
+        app.getEnvironment().healthChecks().register("connections", new HealthCheck() {
             @Override
             protected Result check() throws InterruptedException {
                 runs.incrementAndGet();
-                Thread.sleep(200); // a database round trip
+                Thread.sleep(200); // a slow check
                 return Result.healthy();
             }
         });
@@ -259,10 +319,11 @@ class ProbesTest {
     void aHealthCheckThatHangsAnswersReadinessWith503AndLeavesLivenessAlone() throws Exception {
         start(pki.tlsSettings("echo"));
         CountDownLatch release = new CountDownLatch(1);
-        app.getEnvironment().healthChecks().register("database", new HealthCheck() {
+        app.getEnvironment().healthChecks().unregister("connections");
+        app.getEnvironment().healthChecks().register("connections", new HealthCheck() {
             @Override
             protected Result check() throws InterruptedException {
-                release.await(30, TimeUnit.SECONDS); // a database that never answers
+                release.await(30, TimeUnit.SECONDS); // a check that never returns
                 return Result.healthy();
             }
         });
@@ -275,6 +336,21 @@ class ProbesTest {
             release.countDown();
         }
         assertThat(meter("probes.checks.timed-out")).isGreaterThanOrEqualTo(1);
+    }
+
+    /** Wraps the {@code connections} check so that each run of it (each readiness verdict) is counted. */
+    private AtomicInteger countReadinessRuns() {
+        AtomicInteger runs = new AtomicInteger();
+        HealthCheck connections = new HealthCheck() {
+            @Override
+            protected Result check() {
+                runs.incrementAndGet();
+                return Result.healthy();
+            }
+        };
+        app.getEnvironment().healthChecks().unregister("connections");
+        app.getEnvironment().healthChecks().register("connections", connections);
+        return runs;
     }
 
     private void start(Map<String, String> settings) throws Exception {
