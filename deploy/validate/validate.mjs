@@ -7,16 +7,19 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildContext } from "./lib/context.mjs";
 import { loadMatrix, matrixProblems } from "./lib/matrix.mjs";
-import { render } from "./lib/render.mjs";
+import { loadCluster, RELOCATED, render } from "./lib/render.mjs";
 import { runChecks } from "./lib/run.mjs";
+import { sourceProblems } from "./lib/sources.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-const USAGE = `Usage: node validate.mjs [--deploy-dir DIR] [--only TARGET]... [--service-jars ROOT]
+const USAGE = `Usage: node validate.mjs [--deploy-dir DIR] [--only TARGET]... [--service-jars ROOT] [--relocate NS:PREFIX]
 
-Renders DIR/base and every DIR/overlays/<name> (kubectl kustomize, no cluster needed) and checks
-every rendered object: its schema (kubernetes-models, cert-manager and Prometheus Operator CRDs;
-an unknown kind fails), and the invariants of this project: tls paths = mounted files, certificate
+Renders DIR/base and every DIR/overlays/<name> (kubectl kustomize, no cluster needed) twice: as they
+are (namespace ${"tiktokmall"}) and under another namespace with a name prefix (a kustomization
+over them with namespace: and namePrefix:, default ${RELOCATED.namespace}:${RELOCATED.prefix}), and checks
+every rendered object: its schema (kubernetes-models, cert-manager and Prometheus Operator CRDs,
+strict: an unknown field or kind fails), and the invariants of this project: tls paths = mounted files, certificate
 URIs = authorization identities = access matrix, probe ports = container ports = config,
 NetworkPolicies = access matrix (both ways), non-root read-only containers, no embedded secrets.
 
@@ -25,12 +28,14 @@ NetworkPolicies = access matrix (both ways), non-root read-only containers, no e
   --service-jars ROOT
                      also run each rendered config through its service's own parser:
                      java -jar ROOT/<svc>/target/<svc>.jar check <config> (needs built jars)
+  --relocate NS:PREFIX
+                     the second namespace and name prefix (default ${RELOCATED.namespace}:${RELOCATED.prefix})
   -h, --help         this text
 
 Exit status: 0 all checks passed, 1 a check failed, 2 bad usage or a missing tool.`;
 
 function parseArgs(argv) {
-  const options = { deployDir: path.resolve(HERE, ".."), only: [], serviceJars: null };
+  const options = { deployDir: path.resolve(HERE, ".."), only: [], serviceJars: null, relocated: { ...RELOCATED } };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "-h" || arg === "--help") {
@@ -42,6 +47,9 @@ function parseArgs(argv) {
       options.only.push(argv[++i].replace(/\/+$/, ""));
     } else if (arg === "--service-jars" && argv[i + 1]) {
       options.serviceJars = path.resolve(argv[++i]);
+    } else if (arg === "--relocate" && /^[a-z0-9-]+:[a-z0-9-]*$/.test(argv[i + 1] ?? "")) {
+      const [namespace, prefix] = argv[++i].split(":");
+      options.relocated = { namespace, prefix };
     } else {
       console.error(`validate: unknown argument ${arg}\n\n${USAGE}`);
       process.exit(2);
@@ -85,39 +93,59 @@ function main() {
   console.log(`${ownProblems.length ? "FAIL" : "ok  "}  access-matrix.json is consistent`);
   ownProblems.forEach((problem) => console.log(`        - ${problem}`));
   record(ownProblems.length ? "fail" : "pass");
+  const sources = sourceProblems(matrix, path.resolve(options.deployDir, ".."));
+  for (const [what, problems] of [["config/*.yml authorization blocks = access matrix", sources.configs],
+    ["docs/security.md access matrix table = access matrix", sources.docs]]) {
+    console.log(`${problems.length ? "FAIL" : "ok  "}  ${what}`);
+    problems.forEach((problem) => console.log(`        - ${problem}`));
+    record(problems.length ? "fail" : "pass");
+  }
 
   for (const target of targets) {
     const dir = path.join(options.deployDir, target);
-    console.log(`\n${target}  (kubectl kustomize ${path.relative(process.cwd(), dir) || "."})`);
     const expect = expectations[target];
     if (!expect) {
-      console.log(`FAIL  ${target} is not described in targets.json`);
+      console.log(`\n${target}\nFAIL  ${target} is not described in targets.json`);
       record("fail");
       continue;
     }
-    let objects;
+    let cluster = [];
     try {
-      objects = render(dir);
+      cluster = loadCluster(dir, expect.cluster);
     } catch (error) {
-      console.log(`FAIL  render: ${error.message}`);
+      console.log(`\n${target}\nFAIL  cluster resources: ${error.message}`);
       record("fail");
-      if (/cannot run kubectl/.test(error.message)) process.exit(2);
       continue;
     }
-    console.log(`ok    render: ${objects.length} objects`);
-    record("pass");
-    const context = buildContext({ target, dir, objects, matrix, expect });
-    context.serviceJars = options.serviceJars;
-    for (const result of runChecks(context)) {
-      record(result.status);
-      const mark = { pass: "ok  ", fail: "FAIL", skip: "skip" }[result.status];
-      const notes = result.warnings.length ? `  (${result.warnings.length} warning${result.warnings.length > 1 ? "s" : ""})` : "";
-      console.log(`${mark}  ${result.name}${result.status === "skip" ? " (not part of this run)" : notes}`);
-      result.failures.forEach((failure) => console.log(`        - ${failure}`));
-      result.warnings.forEach((warning) => console.log(`        warning: ${warning}`));
+    const placements = [{ namespace: matrix.namespace, prefix: "" }, options.relocated];
+    for (const { namespace, prefix } of placements) {
+      const relocated = namespace !== matrix.namespace || prefix !== "";
+      const how = relocated ? `under namespace: ${namespace}, namePrefix: ${prefix}` : `namespace ${namespace}`;
+      console.log(`\n${target}  (kubectl kustomize ${path.relative(process.cwd(), dir) || "."}, ${how})`);
+      let objects;
+      try {
+        objects = render(dir, relocated ? { namespace, prefix } : {});
+      } catch (error) {
+        console.log(`FAIL  render: ${error.message}`);
+        record("fail");
+        if (/cannot run kubectl/.test(error.message)) process.exit(2);
+        continue;
+      }
+      console.log(`ok    render: ${objects.length} objects${cluster.length ? ` (and ${cluster.length} cluster-wide, installed once: ${expect.cluster.join(", ")})` : ""}`);
+      record("pass");
+      const context = buildContext({ target, dir, objects: [...objects, ...cluster], matrix, expect, namespace, prefix });
+      context.serviceJars = options.serviceJars;
+      for (const result of runChecks(context)) {
+        record(result.status);
+        const mark = { pass: "ok  ", fail: "FAIL", skip: "skip" }[result.status];
+        const notes = result.warnings.length ? `  (${result.warnings.length} warning${result.warnings.length > 1 ? "s" : ""})` : "";
+        console.log(`${mark}  ${result.name}${result.status === "skip" ? " (not part of this run)" : notes}`);
+        result.failures.forEach((failure) => console.log(`        - ${failure}`));
+        result.warnings.forEach((warning) => console.log(`        warning: ${warning}`));
+      }
     }
   }
-  console.log(`\n${failed ? "FAILED" : "OK"}: ${targets.length} kustomizations rendered and checked offline; no cluster was contacted.`);
+  console.log(`\n${failed ? "FAILED" : "OK"}: ${targets.length} kustomizations rendered in two namespaces and checked offline; no cluster was contacted.`);
   console.log(`validate: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(failed ? 1 : 0);
 }

@@ -6,9 +6,18 @@ import { find, ofKind } from "./k8s.mjs";
 import { parseOne } from "./render.mjs";
 import { CSI_SPIFFE_DRIVER, describeServices, TLS_FILES } from "./services.mjs";
 
-export function buildContext({ target, dir, objects, matrix, expect }) {
-  const context = { target, dir, objects, matrix, expect: expect ?? {}, problems: [] };
-  context.services = describeServices(objects, matrix);
+/**
+ * @param namespace the namespace the target was rendered into (default: the matrix's, the one its
+ *     kustomization names); the matrix is read as if it named this one
+ * @param prefix the namePrefix it was rendered with ("" when none)
+ */
+export function buildContext({ target, dir, objects, matrix, expect, namespace = matrix.namespace, prefix = "" }) {
+  const context = { target, dir, objects, expect: expect ?? {}, problems: [], namespace, prefix,
+    defaultNamespace: matrix.namespace, relocated: namespace !== matrix.namespace || prefix !== "" };
+  context.matrix = relocate(matrix, namespace);
+  /** A rendered name without the prefix: what the manifests call it. */
+  context.baseName = (name) => (prefix && name?.startsWith(prefix) ? name.slice(prefix.length) : name);
+  context.services = describeServices(objects, context.matrix, prefix);
   if (context.expect.helmValues) {
     const file = path.join(dir, context.expect.helmValues);
     if (existsSync(file)) {
@@ -25,6 +34,19 @@ export function buildContext({ target, dir, objects, matrix, expect }) {
   const names = context.helmValues?.app?.driver?.volumeFileName ?? {};
   context.csiFiles = [names.cert ?? "tls.crt", names.key ?? "tls.key", names.ca ?? "ca.crt"];
   return context;
+}
+
+/**
+ * The matrix as it reads for a render into `namespace`: its namespace, and that of every workload
+ * it places in the services' namespace (those without a namespace of their own).
+ */
+export function relocate(matrix, namespace) {
+  const copy = structuredClone(matrix);
+  copy.namespace = namespace;
+  for (const workload of Object.values(copy.workloads)) {
+    workload.namespace ??= namespace;
+  }
+  return copy;
 }
 
 /** The SPIFFE ID a workload (a service of the matrix or one of its workloads) has in this target. */

@@ -1,17 +1,63 @@
 // Rendering with the kustomize built into kubectl, and YAML parsing that refuses what the
 // services' own parser would silently accept (duplicate keys).
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { parseAllDocuments, parse } from "yaml";
 
-export function render(dir) {
+/** The second place every target is rendered into, as a user's kustomization over it would: another namespace, a name prefix. */
+export const RELOCATED = { namespace: "mall-two", prefix: "two-" };
+
+/**
+ * Renders a kustomization; with `namespace` (and `prefix`), through a kustomization of its own
+ * over it that sets `namespace:` and `namePrefix:`, the way someone installs it elsewhere.
+ */
+export function render(dir, { namespace, prefix } = {}) {
+  if (namespace === undefined && !prefix) {
+    return renderDirectory(dir);
+  }
+  const over = mkdtempSync(path.join(tmpdir(), "deploy-relocated-"));
+  try {
+    writeFileSync(path.join(over, "kustomization.yaml"), [
+      "apiVersion: kustomize.config.k8s.io/v1beta1",
+      "kind: Kustomization",
+      ...(namespace !== undefined ? [`namespace: ${namespace}`] : []),
+      ...(prefix ? [`namePrefix: ${prefix}`] : []),
+      "resources:",
+      `  - ${path.relative(over, path.resolve(dir))}`,
+      "",
+    ].join("\n"));
+    return renderDirectory(over, dir);
+  } finally {
+    rmSync(over, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What a target needs installed cluster-wide, once, apart from itself (targets.json "cluster": files
+ * or kustomization directories beside it): read as they are, never relocated, since a namespace of
+ * the user's over the target must not move them (a ClusterIssuer's CA lives in cert-manager's).
+ */
+export function loadCluster(dir, entries = []) {
+  const objects = [];
+  for (const entry of entries) {
+    const where = path.join(dir, entry);
+    if (!existsSync(where)) throw new Error(`cluster resource ${entry} is missing beside ${dir}`);
+    objects.push(...(statSync(where).isDirectory() ? renderDirectory(where) : parseStream(readFileSync(where, "utf8"), where)));
+  }
+  return objects;
+}
+
+function renderDirectory(dir, shownAs = dir) {
   const result = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.error) {
     throw new Error(`cannot run kubectl (${result.error.code ?? result.error.message}): install kubectl 1.27 or later, which has kustomize built in`);
   }
   if (result.status !== 0) {
-    throw new Error(`kubectl kustomize ${dir} failed: ${result.stderr.trim()}`);
+    throw new Error(`kubectl kustomize ${shownAs} failed: ${result.stderr.trim()}`);
   }
-  return parseStream(result.stdout, `kubectl kustomize ${dir}`);
+  return parseStream(result.stdout, `kubectl kustomize ${shownAs}`);
 }
 
 export function parseStream(text, source) {

@@ -8,14 +8,14 @@ export const CSI_SPIFFE_DRIVER = "spiffe.csi.cert-manager.io";
 /** The files cert-manager writes into a Certificate's Secret and csi-driver-spiffe into its volume. */
 export const TLS_FILES = ["tls.crt", "tls.key", "ca.crt"];
 
-export function describeServices(objects, matrix) {
+export function describeServices(objects, matrix, prefix = "") {
   const services = new Map();
   for (const [name, expected] of Object.entries(matrix.services)) {
-    const deployment = find(objects, "Deployment", name, matrix.namespace);
+    const deployment = find(objects, "Deployment", `${prefix}${name}`, matrix.namespace);
     const service = { name, expected, deployment, problems: [] };
     services.set(name, service);
     if (!deployment) {
-      service.problems.push(`no Deployment ${matrix.namespace}/${name}`);
+      service.problems.push(`no Deployment ${matrix.namespace}/${prefix}${name}`);
       continue;
     }
     const pod = deployment.spec?.template?.spec ?? {};
@@ -29,7 +29,7 @@ export function describeServices(objects, matrix) {
     service.ports = new Map((service.container.ports ?? []).map((p) => [p.name, p]));
     service.volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
     service.mounts = service.container.volumeMounts ?? [];
-    service.k8sService = find(objects, "Service", name, matrix.namespace);
+    service.k8sService = find(objects, "Service", `${prefix}${name}`, matrix.namespace);
     loadConfig(objects, matrix, service);
     service.tls = tlsSource(service);
   }
@@ -90,11 +90,46 @@ function loadConfig(objects, matrix, service) {
   }
   service.configMap = configMap;
   service.configKey = key;
+  const substituted = substituteEnvironment(text, service.container, service.deployment, service.pod);
+  service.configText = substituted.text;
+  for (const variable of substituted.undefined) {
+    service.problems.push(`${key} uses \${${variable}}, which container ${service.name}'s environment does not set`);
+  }
   try {
-    service.config = parseOne(text) ?? {};
+    service.config = parseOne(substituted.text) ?? {};
   } catch (error) {
     service.problems.push(`ConfigMap ${configMap.metadata.name} ${key}: ${error.message}`);
   }
+}
+
+/**
+ * The config as the service reads it: Dropwizard replaces ${NAME} (and ${NAME:-default}) with the
+ * process's environment before parsing. Values set literally or from the pod's own fields
+ * (metadata.namespace, spec.serviceAccountName, ...) are known here; a variable whose value comes
+ * from a Secret or ConfigMap stays as written; one the container does not set at all is reported.
+ */
+export function substituteEnvironment(text, container, deployment, pod) {
+  const env = new Map();
+  const fields = {
+    "metadata.namespace": deployment?.metadata?.namespace,
+    "spec.serviceAccountName": pod?.serviceAccountName ?? "default",
+  };
+  for (const variable of container?.env ?? []) {
+    if (variable.value !== undefined) env.set(variable.name, String(variable.value));
+    else if (variable.valueFrom?.fieldRef && fields[variable.valueFrom.fieldRef.fieldPath] !== undefined) {
+      env.set(variable.name, fields[variable.valueFrom.fieldRef.fieldPath]);
+    } else env.set(variable.name, null);   // set, from somewhere this render cannot see
+  }
+  const missing = new Set();
+  const substituted = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, name, fallback) => {
+    if (!env.has(name)) {
+      if (fallback !== undefined) return fallback;
+      missing.add(name);
+      return whole;
+    }
+    return env.get(name) ?? whole;
+  });
+  return { text: substituted, undefined: [...missing] };
 }
 
 function tlsSource(service) {

@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { buildContext } from "../lib/context.mjs";
 import { loadMatrix } from "../lib/matrix.mjs";
-import { render } from "../lib/render.mjs";
+import { loadCluster, RELOCATED, render } from "../lib/render.mjs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { loadCustomSchemas } from "../lib/strict.mjs";
+import { configProblems, docsProblems } from "../lib/sources.mjs";
 import { runChecks } from "../lib/run.mjs";
 import { CHECKS } from "../lib/checks/index.mjs";
 
@@ -18,26 +22,36 @@ const matrix = loadMatrix(path.join(HERE, "../access-matrix.json"));
 const expectations = JSON.parse(readFileSync(path.join(HERE, "../targets.json"), "utf8"));
 const TARGETS = Object.keys(expectations).filter((key) => !key.startsWith("$"));
 const rendered = {};
+const relocated = {};
 
 before(() => {
   for (const target of TARGETS) {
-    rendered[target] = render(path.join(DEPLOY, target));
+    const dir = path.join(DEPLOY, target);
+    const cluster = loadCluster(dir, expectations[target].cluster);
+    rendered[target] = [...render(dir), ...cluster];
+    relocated[target] = [...render(dir, RELOCATED), ...cluster];
   }
 });
 
-/** Runs every check on a (possibly broken) copy of a target; returns {checkName: failures}. */
-function check(target, breakIt = () => {}, contextChange = () => {}) {
-  const objects = structuredClone(rendered[target]);
+/**
+ * Runs every check on a (possibly broken) copy of a target; returns {checkName: failures}. With
+ * `{ relocated: true }`, on its render under another namespace and name prefix (RELOCATED).
+ */
+function check(target, breakIt = () => {}, contextChange = () => {}, { relocated: elsewhere = false } = {}) {
+  const objects = structuredClone((elsewhere ? relocated : rendered)[target]);
   breakIt(objects);
-  const context = buildContext({ target, dir: path.join(DEPLOY, target), objects, matrix, expect: expectations[target] });
+  const placement = elsewhere ? RELOCATED : {};
+  const context = buildContext({ target, dir: path.join(DEPLOY, target), objects, matrix, expect: expectations[target], ...placement });
   contextChange(context);
   return Object.fromEntries(runChecks(context).map((r) => [r.name, r.failures]));
 }
 
 const named = (prefix) => CHECKS.find((c) => c.name.startsWith(prefix)).name;
-const get = (objects, kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+/** An object by its name as the manifests write it (a relocated render's prefix is found too). */
+const get = (objects, kind, name) => objects.find((o) => o.kind === kind && [name, `${RELOCATED.prefix}${name}`].includes(o.metadata.name));
 const container = (objects, name) => get(objects, "Deployment", name).spec.template.spec.containers[0];
-const configMapOf = (objects, name) => objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith(`${name}-config`));
+const configMapOf = (objects, name) => objects.find((o) => o.kind === "ConfigMap"
+  && [`${name}-config`, `${RELOCATED.prefix}${name}-config`].some((n) => o.metadata.name.startsWith(n)));
 function editConfig(objects, name, edit) {
   const configMap = configMapOf(objects, name);
   const key = `${name}.yml`;
@@ -64,6 +78,10 @@ describe("unbroken renders", () => {
       const failures = check(target);
       assert.deepEqual(Object.entries(failures).filter(([, list]) => list.length), []);
     });
+    test(`${target} passes every check under namespace ${RELOCATED.namespace} and prefix ${RELOCATED.prefix}`, () => {
+      const failures = check(target, () => {}, () => {}, { relocated: true });
+      assert.deepEqual(Object.entries(failures).filter(([, list]) => list.length), []);
+    });
   }
 });
 
@@ -75,6 +93,57 @@ describe("schema", () => {
   test("a wrongly typed field fails", () => {
     const failures = check("base", (objects) => { container(objects, "auth").ports[0].containerPort = "8443"; });
     assertFailsOnly(failures, named("schema"), /containerPort must be integer/, ["ports", "network"]);
+  });
+  test("a misspelled field fails: readinesProbe in a container", () => {
+    const failures = check("base", (objects) => { container(objects, "auth").readinesProbe = container(objects, "auth").readinessProbe; });
+    assertFailsOnly(failures, named("schema"), /Deployment tiktokmall\/auth: spec.template.spec.containers\[0\].readinesProbe: unknown field/);
+  });
+  test("an unknown field in metadata fails", () => {
+    const failures = check("base", (objects) => { get(objects, "Service", "order").metadata.lables = { a: "b" }; });
+    assertFailsOnly(failures, named("schema"), /metadata.lables: unknown field/);
+  });
+  test("a misspelled field in a custom resource fails against its vendored CRD schema", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.privateKey.rotatonPolicy = "Always"; });
+    assertFailsOnly(failures, named("schema"), /spec.privateKey.rotatonPolicy: unknown field \(schemas\/cert-manager.io\/v1\/Certificate.json\)/);
+  });
+  test("a misspelled field of a ServiceMonitor's endpoint fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "ServiceMonitor", "order").spec.endpoints[0].tlsConfig.severName = "order"; });
+    assertFailsOnly(failures, named("schema"), /spec.endpoints\[0\].tlsConfig.severName: unknown field/);
+  });
+  test("a map keeps any key and a free-form field anything (labels, a ConfigMap's data)", () => {
+    const failures = check("base", (objects) => {
+      get(objects, "Service", "auth").metadata.labels["example.com/anything"] = "x";
+      configMapOf(objects, "auth").data["extra.txt"] = "x";
+    });
+    assert.deepEqual(failures[named("schema")], []);
+  });
+  test("a kind with a model but no strict schema fails (nobody would see its misspellings)", () => {
+    const failures = check("base", (objects) => objects.push({ apiVersion: "acme.cert-manager.io/v1", kind: "Order",
+      metadata: { name: "o", namespace: "tiktokmall" }, spec: { request: "", issuerRef: { name: "x" } } }));
+    assertFailsOnly(failures, named("schema"), /no strict schema for acme.cert-manager.io\/v1\/Order/);
+  });
+  test("the loader: every schemas/<group>/<version>/<Kind>.json is a kind, closed where it names its fields", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "schemas-"));
+    try {
+      mkdirSync(path.join(dir, "example.com", "v1"), { recursive: true });
+      writeFileSync(path.join(dir, "example.com", "v1", "Widget.json"), JSON.stringify({
+        type: "object",
+        properties: {
+          apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" },
+          spec: { type: "object", properties: { size: { type: "integer" }, extra: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+            labels: { type: "object", additionalProperties: { type: "string" } } } },
+        },
+      }));
+      const widget = loadCustomSchemas(dir).get("example.com/v1/Widget");
+      const object = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" },
+        spec: { size: 1, extra: { anything: [1] }, labels: { a: "b" } } };
+      assert.equal(widget.validate(object), true, JSON.stringify(widget.validate.errors));
+      assert.equal(widget.validate({ ...object, spec: { ...object.spec, sise: 2 } }), false);
+      assert.equal(widget.validate.errors[0].params.additionalProperty, "sise");
+      assert.equal(widget.validate({ ...object, spec: { ...object.spec, size: "1" } }), false, "types too");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   test("a Certificate with an unknown usage fails its CRD schema", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "order").spec.usages.push("code signing please"); });
@@ -169,7 +238,7 @@ describe("identities", () => {
     assertFailsOnly(failures, named("identities"), /payment \(payment.yml\): order.identity/);
   });
   test("auth not granting payment verify-tokens fails", () => {
-    const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "auth", (c) => { delete c.authorization.peers["spiffe://tiktokmall.local/ns/tiktokmall/sa/payment"]; }));
+    const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "auth", (c) => { delete c.authorization.peers["spiffe://tiktokmall.local/ns/${POD_NAMESPACE}/sa/${PAYMENT_ACCOUNT}"]; }));
     assertFailsOnly(failures, named("identities"), /authorization.peers lacks spiffe:\/\/tiktokmall.local\/ns\/tiktokmall\/sa\/payment \["verify-tokens"\]/);
   });
   test("order without read-orders for payment fails", () => {
@@ -330,6 +399,106 @@ describe("certificates, scraping and the CSI driver", () => {
       volume.secret = { secretName: "order-tls" };
     });
     assertFailsOnly(failures, named("config files"), /expected csi-spiffe/, ["references", "csi-driver-spiffe"]);
+  });
+});
+
+describe("relocatable: another namespace, a name prefix", () => {
+  test("a service URL naming the default namespace fails where the manifests are rendered elsewhere", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.auth.url = "https://auth.tiktokmall.svc:8443"; }),
+      () => {}, { relocated: true });
+    assertFailsOnly(failures, named("relocatable"), /auth.url: "https:\/\/auth.tiktokmall.svc:8443" names the namespace tiktokmall/, ["ports"]);
+  });
+  test("the same URL passes where it is right (the default namespace)", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.auth.url = "https://auth.tiktokmall.svc:8443"; }));
+    assert.deepEqual(Object.entries(failures).filter(([, list]) => list.length), []);
+  });
+  test("an SVID identity written with the default namespace fails elsewhere", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "payment", (c) => {
+      c.order.identity = "spiffe://tiktokmall.local/ns/tiktokmall/sa/${ORDER_ACCOUNT}";
+    }), () => {}, { relocated: true });
+    assertFailsOnly(failures, named("relocatable"), /order.identity: .*names the namespace tiktokmall/, ["identities"]);
+  });
+  test("an SVID identity written without the prefix's service account fails under a prefix", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "order", (c) => {
+      c.auth.identity = "spiffe://tiktokmall.local/ns/${POD_NAMESPACE}/sa/auth";
+    }), () => {}, { relocated: true });
+    assertFailsOnly(failures, named("identities"), /order \(order.yml\): auth.identity is "spiffe:\/\/tiktokmall.local\/ns\/mall-two\/sa\/auth", expected "spiffe:\/\/tiktokmall.local\/ns\/mall-two\/sa\/two-auth"/);
+  });
+  test("a config variable the container does not set fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const env = container(objects, "order").env;
+      env.splice(env.findIndex((e) => e.name === "POD_NAMESPACE"), 1);
+    }, () => {}, { relocated: true });
+    assertFailsOnly(failures, named("references"), /uses \$\{POD_NAMESPACE\}, which container order's environment does not set/, ["identities"]);
+  });
+  test("a NetworkPolicy peer pinned to the default namespace fails elsewhere", () => {
+    const failures = check("base", (objects) => {
+      get(objects, "NetworkPolicy", "payment").spec.ingress[0].from[0].namespaceSelector = { matchLabels: { "kubernetes.io/metadata.name": "tiktokmall" } };
+    }, () => {}, { relocated: true });
+    assertFailsOnly(failures, named("relocatable"), /kubernetes.io\/metadata.name is tiktokmall/, ["network"]);
+  });
+  test("a ServiceMonitor selecting the default namespace fails elsewhere", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "ServiceMonitor", "auth").spec.namespaceSelector = { matchNames: ["tiktokmall"] };
+    }, () => {}, { relocated: true });
+    assertFailsOnly(failures, named("relocatable"), /matchNames\[0\] is tiktokmall/, ["service monitors"]);
+  });
+});
+
+describe("graceful shutdown", () => {
+  test("no preStop sleep fails", () => {
+    const failures = check("base", (objects) => { delete container(objects, "auth").lifecycle; });
+    assertFailsOnly(failures, named("graceful shutdown"), /auth: no preStop sleep/);
+  });
+  test("a termination grace period shorter than preStop + drain + shutdownGracePeriod fails", () => {
+    const failures = check("base", (objects) => { get(objects, "Deployment", "order").spec.template.spec.terminationGracePeriodSeconds = 40; });
+    assertFailsOnly(failures, named("graceful shutdown"), /terminationGracePeriodSeconds 40 is below preStop 10 s \+ probes.drain_delay 5 s \+ server.shutdownGracePeriod 30 s/);
+  });
+  test("no drain fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "payment", (c) => { c.probes.drain_delay = "0s"; }));
+    assertFailsOnly(failures, named("graceful shutdown"), /payment \(payment.yml\): probes.drain_delay is 0s/);
+  });
+  test("a rolling update that may take a replica away first fails", () => {
+    const failures = check("base", (objects) => { get(objects, "Deployment", "payment").spec.strategy.rollingUpdate.maxUnavailable = 1; });
+    assertFailsOnly(failures, named("graceful shutdown"), /maxUnavailable must be 0/);
+  });
+});
+
+describe("the access matrix, one source", () => {
+  const ROOT = path.resolve(DEPLOY, "..");
+  const configs = Object.fromEntries(Object.entries(matrix.services)
+    .map(([name, service]) => [name, readFileSync(path.join(ROOT, "config", service.config), "utf8")]));
+  const docs = readFileSync(path.join(ROOT, "docs", "security.md"), "utf8");
+  test("config/*.yml and docs/security.md agree with it", () => {
+    assert.deepEqual(configProblems(matrix, configs), []);
+    assert.deepEqual(docsProblems(matrix, docs), []);
+  });
+  test("a role config/payment.yml grants and the matrix does not fails", () => {
+    const broken = { ...configs, payment: configs.payment.replace("spiffe://tiktokmall.local/gateway: [charge]",
+      "spiffe://tiktokmall.local/gateway: [charge]\n    spiffe://tiktokmall.local/order: [charge]") };
+    assert.match(configProblems(matrix, broken).join("\n"), /config\/payment.yml: authorization.peers grants spiffe:\/\/tiktokmall.local\/order \["charge"\]/);
+  });
+  test("config/order.yml without payment's read-orders fails", () => {
+    const broken = { ...configs, order: configs.order.replace("[read-orders, mark-orders-paid]", "[mark-orders-paid]") };
+    assert.match(configProblems(matrix, broken).join("\n"), /config\/order.yml: spiffe:\/\/tiktokmall.local\/payment holds \["mark-orders-paid"\]/);
+  });
+  test("config/auth.yml with another admin fails", () => {
+    const broken = { ...configs, auth: configs.auth.replace("    - spiffe://tiktokmall.local/ops", "    - spiffe://tiktokmall.local/gateway") };
+    assert.match(configProblems(matrix, broken).join("\n"), /config\/auth.yml: authorization.admin/);
+  });
+  test("the docs table granting a role to another caller fails", () => {
+    const broken = docs.replace("| `charge` | gateway |", "| `charge` | gateway, order |");
+    assert.notEqual(broken, docs);
+    assert.match(docsProblems(matrix, broken).join("\n"), /payment's charge is granted to gateway, order there, to gateway in the matrix/);
+  });
+  test("the docs table without a role of the matrix fails", () => {
+    const broken = docs.split("\n").filter((line) => !line.includes("`revoke-tokens`")).join("\n");
+    assert.match(docsProblems(matrix, broken).join("\n"), /no row for auth's role revoke-tokens/);
+  });
+  test("the docs table with a role the matrix does not know fails", () => {
+    const broken = docs.replace("| payment | `POST /v1/charges` | `charge` | gateway |",
+      "| payment | `POST /v1/charges` | `charge` | gateway |\n| payment | `POST /v1/refunds` | `refund` | gateway |");
+    assert.match(docsProblems(matrix, broken).join("\n"), /role refund of payment is not in the matrix/);
   });
 });
 

@@ -33,14 +33,19 @@ export const certificates = {
         findings.fail(`${at}: needs exactly one URI SAN in spiffe://${matrix.trustDomain}/, has ${JSON.stringify(uris)}`);
       }
       findings.same([...(spec.usages ?? [])].sort(), USAGES, `${at}: usages`);
-      if (spec.secretName !== `${certificate.metadata.name}-tls`) {
-        findings.fail(`${at}: secretName ${spec.secretName}, expected ${certificate.metadata.name}-tls`);
+      // Secrets are not in the render, so a name prefix leaves their names alone (and both sides agree)
+      const name = context.baseName(certificate.metadata.name);
+      if (spec.secretName !== `${name}-tls`) {
+        findings.fail(`${at}: secretName ${spec.secretName}, expected ${name}-tls`);
       }
       const namespace = certificate.metadata.namespace;
       const hasService = ofKind(objects, "Service").some((s) => s.metadata.name === certificate.metadata.name && s.metadata.namespace === namespace)
-        || matrix.workloads[certificate.metadata.name]?.service === certificate.metadata.name;
-      if (hasService && !(spec.dnsNames ?? []).includes(`${certificate.metadata.name}.${namespace}.svc`)) {
-        findings.fail(`${at}: lacks the DNS name ${certificate.metadata.name}.${namespace}.svc of its Service`);
+        || matrix.workloads[name]?.service === name;
+      // callers in the namespace dial the Service's short name (the configs' urls); a name with the
+      // namespace in it would be wrong the moment the manifests are rendered into another one
+      const serviceName = hasService && !matrix.workloads[name]?.service ? certificate.metadata.name : name;
+      if (hasService && !(spec.dnsNames ?? []).includes(serviceName)) {
+        findings.fail(`${at}: lacks the DNS name ${serviceName} of its Service`);
       }
     }
   },

@@ -8,7 +8,8 @@ export const database = {
     const { matrix } = context;
     const postgres = matrix.workloads[matrix.database.workload];
     const port = postgres.ports.find((p) => p.name === matrix.database.port).port;
-    const host = `${postgres.service}.${postgres.namespace}.svc`;
+    const names = [postgres.service, `${postgres.service}.${postgres.namespace}`, `${postgres.service}.${postgres.namespace}.svc`,
+      `${postgres.service}.${postgres.namespace}.svc.cluster.local`];
     for (const service of context.services.values()) {
       const expected = service.expected.database;
       const config = service.config?.database;
@@ -23,7 +24,7 @@ export const database = {
       if (!match) {
         findings.fail(`${at}: database.url ${config.url} is not jdbc:postgresql://host:port/db?...`);
       } else {
-        findings.same(match[1], host, `${at}: database host`);
+        if (!names.includes(match[1])) findings.fail(`${at}: database host ${match[1]} is not the Service ${postgres.service} in ${postgres.namespace} (${names.join(", ")})`);
         findings.same(Number(match[2]), port, `${at}: database port`);
         findings.same(match[3], expected.name, `${at}: database name`);
         if (!new URLSearchParams(match[4]).getAll("sslmode").includes("verify-full")) {
@@ -39,11 +40,11 @@ export const database = {
         if (own && own.spec.commonName !== expected.user) {
           findings.fail(`${at}: Certificate ${own.metadata.name} has CN ${own.spec.commonName}; PostgreSQL maps the CN to the role ${expected.user}`);
         }
-        const server = leafCertificates(context).find((c) => c.metadata.name === matrix.database.workload);
+        const server = leafCertificates(context).find((c) => context.baseName(c.metadata.name) === matrix.database.workload);
         if (!server) {
           findings.fail(`no Certificate for ${matrix.database.workload}: verify-full needs its server certificate from the same CA`);
-        } else if (!(server.spec.dnsNames ?? []).includes(host)) {
-          findings.fail(`Certificate ${server.metadata.name} lacks the DNS name ${host} that verify-full checks`);
+        } else if (match && !(server.spec.dnsNames ?? []).includes(match[1])) {
+          findings.fail(`Certificate ${server.metadata.name} lacks the DNS name ${match[1]} that verify-full checks`);
         }
       }
     }

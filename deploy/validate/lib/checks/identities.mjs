@@ -63,7 +63,7 @@ function checkCertificates(context, used, findings) {
   }
   for (const certificate of leaves) {
     for (const uri of certificate.spec?.uris ?? []) {
-      if (!used.has(uri) && certificate.metadata.name !== context.matrix.database.workload) {
+      if (!used.has(uri) && context.baseName(certificate.metadata.name) !== context.matrix.database.workload) {
         findings.fail(`${describe(certificate)}: ${uri} is granted nothing by any authorization block`);
       }
     }

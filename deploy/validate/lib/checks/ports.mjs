@@ -85,9 +85,10 @@ function checkCalls(context, findings) {
       }
       const target = context.services.get(callee);
       const namespace = target?.deployment?.metadata?.namespace;
-      const hosts = [callee, `${callee}.${namespace}`, `${callee}.${namespace}.svc`, `${callee}.${namespace}.svc.cluster.local`];
+      const name = target?.k8sService?.metadata?.name ?? callee;   // with a name prefix, the prefixed one
+      const hosts = [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`];
       if (url.protocol !== "https:") findings.fail(`${at}: ${callee}.url is not https`);
-      if (!hosts.includes(url.hostname)) findings.fail(`${at}: ${callee}.url host ${url.hostname} is not the Service ${callee} (${hosts.join(", ")})`);
+      if (!hosts.includes(url.hostname)) findings.fail(`${at}: ${callee}.url host ${url.hostname} is not the Service ${name} (${hosts.join(", ")})`);
       const servicePort = target?.k8sService?.spec?.ports?.find((p) => p.name === "app");
       if (Number(url.port) !== servicePort?.port) {
         findings.fail(`${at}: ${callee}.url port ${url.port} is not the Service's app port ${servicePort?.port}`);

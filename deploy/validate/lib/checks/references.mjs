@@ -10,7 +10,7 @@ export const references = {
       service.problems.forEach((problem) => findings.fail(`${service.name}: ${problem}`));
     }
     for (const deployment of ofKind(objects, "Deployment")) {
-      if (!context.services.has(deployment.metadata.name)) {
+      if (!context.services.has(context.baseName(deployment.metadata.name))) {
         findings.fail(`${describe(deployment)} is not a service of the access matrix (access-matrix.json)`);
       }
     }
@@ -24,7 +24,7 @@ export const references = {
       if (!find(objects, "ServiceAccount", account, namespace)) {
         findings.fail(`${describe(owner)} runs as ServiceAccount ${account}, which is not in the render`);
       }
-      const operatorSecrets = matrix.services[owner.metadata.name]?.operatorSecrets ?? {};
+      const operatorSecrets = matrix.services[context.baseName(owner.metadata.name)]?.operatorSecrets ?? {};
       for (const volume of spec.volumes ?? []) {
         if (volume.configMap && !find(objects, "ConfigMap", volume.configMap.name, namespace)) {
           findings.fail(`${describe(owner)} volume ${volume.name}: ConfigMap ${volume.configMap.name} is not in the render`);
@@ -33,7 +33,7 @@ export const references = {
           const name = volume.secret.secretName;
           const fromCertificate = certificateSecrets.has(`${namespace}/${name}`);
           const fromOperator = Object.hasOwn(operatorSecrets, name);
-          const fromOverlay = !hasCertificates && context.expect.tls === "secret" && name === `${owner.metadata.name}-tls`;
+          const fromOverlay = !hasCertificates && context.expect.tls === "secret" && name === `${context.baseName(owner.metadata.name)}-tls`;
           if (!fromCertificate && !fromOperator && !fromOverlay) {
             findings.fail(`${describe(owner)} volume ${volume.name}: nothing writes Secret ${name} (no Certificate, not an operator Secret of access-matrix.json)`);
           }

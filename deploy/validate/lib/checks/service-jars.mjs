@@ -20,7 +20,7 @@ export const serviceJars = {
           continue;
         }
         const file = path.join(scratch, service.configKey);
-        writeFileSync(file, service.configMap.data[service.configKey]);
+        writeFileSync(file, service.configText);   // as the pod reads it: its environment substituted
         const result = spawnSync("java", ["-jar", jar, "check", file], { encoding: "utf8", timeout: 120_000 });
         if (result.error) {
           findings.fail(`${service.name}: cannot run java: ${result.error.message}`);
