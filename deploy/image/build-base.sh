@@ -1,35 +1,38 @@
 #!/usr/bin/env bash
-# Builds the services' base image from Debian packages alone: debootstrap minbase, the OpenJDK 17
-# headless JRE, a non-root user. Writes it as a docker-save tarball, the one format Jib's tar://
+# Builds the services' base image from Debian packages alone: debootstrap minbase, the OpenJDK 25
+# headless JRE (Debian 13 trixie packages it, with security updates), a non-root user. Writes it as a docker-save tarball, the one format Jib's tar://
 # base images read. Skipped when the tarball was built by this very script with the same inputs.
 set -euo pipefail
 
 usage() {
   cat <<'HELP'
-Usage: deploy/image/build-base.sh [--out DIR] [--suite SUITE] [--mirror URL] [--security-mirror URL] [--force]
+Usage: deploy/image/build-base.sh [--out DIR] [--suite SUITE] [--jdk N] [--mirror URL] [--security-mirror URL] [--force]
 
 Builds the base image of the auth, order and payment images, without a container engine:
 
   1. debootstrap --variant=minbase SUITE from MIRROR into a temporary root file system;
   2. apt sources SUITE, SUITE-updates, SUITE-security; security updates; then
-     openjdk-17-jre-headless (--no-install-recommends). Its dependency ca-certificates-java is
+     openjdk-N-jre-headless (--no-install-recommends). Its dependency ca-certificates-java is
      satisfied by an empty stand-in package: the services trust only the CA bundle of their tls
      block, so the image carries no Java trust store at all;
   3. the user and group app, uid/gid 10001, home /app, no login shell;
   4. no apt lists or caches, no documentation except copyright files, no man pages or
      translations, no logs; empty /etc/resolv.conf, /etc/hostname and /dev (the runtime provides them);
-  5. packed as one layer in a docker-save tarball: DIR/base.tar (tiktokmall/base:SUITE-jre17),
+  5. packed as one layer in a docker-save tarball: DIR/base.tar (tiktokmall/base:SUITE-jreN),
      with DIR/base-packages.txt listing the packages inside.
 
 The build takes minutes, so it is skipped when DIR/base.tar exists and DIR/base.stamp records
-the same script (SHA-256), suite, mirrors and architecture. --force rebuilds anyway, e.g. to pick
+the same script (SHA-256), suite, JDK, mirrors and architecture. --force rebuilds anyway, e.g. to pick
 up new security updates.
 
 Options:
   --out DIR               where base.tar goes (default: deploy/image/target, git-ignored)
-  --suite SUITE           Debian release (default: this machine's, from /etc/os-release)
-  --mirror URL            Debian mirror (default: the one this machine's apt sources use for SUITE)
-  --security-mirror URL   security mirror (default: the one apt uses for SUITE-security)
+  --suite SUITE           Debian release (default: trixie, the first to package OpenJDK 25; its
+                          security support covers openjdk-25)
+  --jdk N                 the OpenJDK major version, openjdk-N-jre-headless (default: 25)
+  --mirror URL            Debian mirror (default: the one this machine's apt sources use for SUITE,
+                          else the one they use for this machine's own release)
+  --security-mirror URL   security mirror (default: likewise, for SUITE-security)
   --force                 rebuild even if the stamp matches
   -h, --help              this text
 
@@ -41,11 +44,12 @@ die() { echo "build-base.sh: $*" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
 script="$here/$(basename "$0")"
-out="$here/target" suite='' mirror='' security_mirror='' force=false
+out="$here/target" suite=trixie jdk=25 mirror='' security_mirror='' force=false
 while (($#)); do
   case "$1" in
     --out) out=${2:?--out needs a directory}; shift 2 ;;
     --suite) suite=${2:?--suite needs a name}; shift 2 ;;
+    --jdk) jdk=${2:?--jdk needs a version}; shift 2 ;;
     --mirror) mirror=${2:?--mirror needs a URL}; shift 2 ;;
     --security-mirror) security_mirror=${2:?--security-mirror needs a URL}; shift 2 ;;
     --force) force=true; shift ;;
@@ -78,23 +82,24 @@ apt_sources() {
 }
 source_for() { apt_sources | awk -v s="$1" '$2 == s && !found { sub(/\/$/, "", $1); found = $1 } END { print found }'; }
 
-if [[ -z $suite ]]; then
-  # shellcheck disable=SC1091
-  suite=$(. /etc/os-release && [[ ${ID:-} == debian ]] && echo "${VERSION_CODENAME:-}") || true
-  [[ -n $suite ]] || die "this machine is not Debian; name the release with --suite (e.g. bookworm)"
-fi
+[[ $jdk =~ ^[0-9]+$ ]] || die "--jdk takes a major version, e.g. 25"
+# This machine's own release: its apt sources name the mirrors when they have none for SUITE.
+# shellcheck disable=SC1091
+host_suite=$(. /etc/os-release && [[ ${ID:-} == debian ]] && echo "${VERSION_CODENAME:-}") || true
 [[ -n $mirror ]] || mirror=$(source_for "$suite")
-[[ -n $mirror ]] || die "no apt source for '$suite' on this machine; pass --mirror URL"
+[[ -n $mirror || -z $host_suite ]] || mirror=$(source_for "$host_suite")
+[[ -n $mirror ]] || die "no apt source for '$suite' (nor for this machine's release) here; pass --mirror URL"
 [[ -n $security_mirror ]] || security_mirror=$(source_for "$suite-security")
-[[ -n $security_mirror ]] || die "no apt source for '$suite-security' on this machine; pass --security-mirror URL"
+[[ -n $security_mirror || -z $host_suite ]] || security_mirror=$(source_for "$host_suite-security")
+[[ -n $security_mirror ]] || die "no apt source for '$suite-security' here; pass --security-mirror URL"
 
 arch=$(dpkg --print-architecture)
 case "$arch" in
   amd64|arm64|ppc64le|s390x) oci_arch=$arch ;;
   *) die "architecture $arch is not supported by this script" ;;
 esac
-tag="tiktokmall/base:$suite-jre17"
-stamp="$(sha256sum "$script" | cut -d' ' -f1) $suite $mirror $security_mirror $arch"
+tag="tiktokmall/base:$suite-jre$jdk"
+stamp="$(sha256sum "$script" | cut -d' ' -f1) $suite jdk$jdk $mirror $security_mirror $arch"
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -121,7 +126,7 @@ trap cleanup EXIT
 rootfs="$work/rootfs"
 start=$SECONDS
 
-# An empty package that provides ca-certificates-java, which openjdk-17-jre-headless depends on.
+# An empty package that provides ca-certificates-java, which openjdk-N-jre-headless depends on.
 pkg="$work/no-java-cacerts"
 mkdir -p "$pkg/DEBIAN"
 cat >"$pkg/DEBIAN/control" <<'CONTROL'
@@ -140,7 +145,7 @@ dpkg-deb --root-owner-group --build "$pkg" "$work/no-java-cacerts.deb" >/dev/nul
 # namespace, so no mount outlives it and nothing of the host is ever exposed under $work.
 install_rootfs() {
   set -euo pipefail
-  local rootfs=$1 suite=$2 mirror=$3 security_mirror=$4 deb=$5
+  local rootfs=$1 suite=$2 mirror=$3 security_mirror=$4 deb=$5 jdk=$6
   debootstrap --variant=minbase --arch="$(dpkg --print-architecture)" \
     --keyring=/usr/share/keyrings/debian-archive-keyring.gpg "$suite" "$rootfs" "$mirror"
 
@@ -177,7 +182,7 @@ SOURCES
   in_root apt-get -q update
   in_root apt-get -q -y upgrade
   in_root dpkg -i /tmp/no-java-cacerts.deb
-  in_root apt-get -q -y install --no-install-recommends openjdk-17-jre-headless
+  in_root apt-get -q -y install --no-install-recommends "openjdk-$jdk-jre-headless"
   in_root groupadd --gid 10001 app
   in_root useradd --uid 10001 --gid 10001 --home-dir /app --no-create-home --no-log-init \
     --shell /usr/sbin/nologin app
@@ -187,10 +192,10 @@ SOURCES
   in_root apt-get -q clean
   umount "$rootfs/proc"
 }
-echo "== debootstrap $suite ($arch) from $mirror, then openjdk-17-jre-headless"
+echo "== debootstrap $suite ($arch) from $mirror, then openjdk-$jdk-jre-headless"
 unshare --mount --propagation private -- \
   bash -c "$(declare -f install_rootfs); install_rootfs \"\$@\"" install_rootfs \
-  "$rootfs" "$suite" "$mirror" "$security_mirror" "$work/no-java-cacerts.deb"
+  "$rootfs" "$suite" "$mirror" "$security_mirror" "$work/no-java-cacerts.deb" "$jdk"
 
 if findmnt -rn -o TARGET | grep -qF "$rootfs/"; then die "a mount under $rootfs survived the build"; fi
 mv "$rootfs/tmp/packages.txt" "$work/packages.txt"
@@ -206,7 +211,7 @@ mv "$rootfs/tmp/packages.txt" "$work/packages.txt"
   [[ ! -e etc/machine-id ]] || : >etc/machine-id
   printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >etc/hosts
 )
-java_home="/usr/lib/jvm/java-17-openjdk-$arch"
+java_home="/usr/lib/jvm/java-$jdk-openjdk-$arch"
 [[ -x $rootfs$java_home/bin/java ]] || die "no JRE at $java_home in the image"
 private_keys=$(grep -rlI --exclude-dir=proc -e '-----BEGIN [A-Z ]*PRIVATE KEY-----' "$rootfs" || true)
 [[ -z $private_keys ]] || die "private keys found in the base image: $private_keys"
@@ -220,10 +225,10 @@ tar -C "$rootfs" --sort=name --numeric-owner -cf "$work/layer.tar" -- "${top[@]}
 diff_id=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
 gzip -n -6 <"$work/layer.tar" >"$image/$diff_id.tar.gz"
 rm "$work/layer.tar"
-java_version=$(awk '$1 == "openjdk-17-jre-headless" { print $2 }' "$work/packages.txt")
+java_version=$(awk -v p="openjdk-$jdk-jre-headless" '$1 == p { print $2 }' "$work/packages.txt")
 created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 jq -n --arg arch "$oci_arch" --arg created "$created" --arg diff "sha256:$diff_id" --arg suite "$suite" \
-  --arg java "$java_version" --arg java_home "$java_home" '{
+  --arg java "$java_version" --arg java_home "$java_home" --arg jdk "$jdk" '{
     architecture: $arch, os: "linux", created: $created,
     config: {
       Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8",
@@ -233,7 +238,7 @@ jq -n --arg arch "$oci_arch" --arg created "$created" --arg diff "sha256:$diff_i
     },
     rootfs: {type: "layers", diff_ids: [$diff]},
     history: [{created: $created,
-               created_by: "deploy/image/build-base.sh: debootstrap --variant=minbase \($suite); openjdk-17-jre-headless \($java); user app 10001"}]
+               created_by: "deploy/image/build-base.sh: debootstrap --variant=minbase \($suite); openjdk-\($jdk)-jre-headless \($java); user app 10001"}]
   }' >"$image/config.json"
 jq -n --arg tag "$tag" --arg layer "$diff_id.tar.gz" \
   '[{Config: "config.json", RepoTags: [$tag], Layers: [$layer]}]' >"$image/manifest.json"
