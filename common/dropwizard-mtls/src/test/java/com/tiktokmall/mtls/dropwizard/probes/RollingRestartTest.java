@@ -65,6 +65,12 @@ class RollingRestartTest {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Queue<String> failures = new ConcurrentLinkedQueue<>();
     private final List<Thread> threads = new ArrayList<>();
+    /**
+     * The settings before: each replica's overrides are system properties (dw.*), and each
+     * DropwizardTestSupport puts back on stop what it found on start, so two replicas stopped in
+     * the order they started (a, then b) would leave a's settings behind for the next test class.
+     */
+    private final Map<String, String> settingsBefore = dropwizardSettings();
 
     @AfterEach
     void stop() throws InterruptedException {
@@ -76,6 +82,13 @@ class RollingRestartTest {
         for (Replica replica : replicas) {
             replica.stop();
         }
+        dropwizardSettings().keySet().forEach(System::clearProperty);
+        settingsBefore.forEach(System::setProperty);
+    }
+
+    private static Map<String, String> dropwizardSettings() {
+        return System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("dw."))
+                .collect(java.util.stream.Collectors.toMap(name -> name, System::getProperty));
     }
 
     @Test
