@@ -101,7 +101,7 @@ final class PeerShares implements Connection.Listener, SslHandshakeListener, Htt
         if (connection == null) {
             return;
         }
-        String peer = identity(event.getSSLEngine());
+        String peer = identity(event.getSSLEngine(), trustDomain);
         boolean over;
         synchronized (this) {
             handshakeEnded(connection);
@@ -189,7 +189,8 @@ final class PeerShares implements Connection.Listener, SslHandshakeListener, Htt
         }
     }
 
-    private String identity(SSLEngine engine) {
+    /** The peer's SPIFFE ID in {@code trustDomain}, or {@value #NO_SPIFFE_ID} when its certificate has none. */
+    static String identity(SSLEngine engine, String trustDomain) {
         try {
             X509Certificate leaf = (X509Certificate) engine.getSession().getPeerCertificates()[0];
             return SpiffeId.fromCertificate(leaf, trustDomain).map(SpiffeId::toString).orElse(NO_SPIFFE_ID);

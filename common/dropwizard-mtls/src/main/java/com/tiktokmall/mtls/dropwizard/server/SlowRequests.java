@@ -1,6 +1,5 @@
 package com.tiktokmall.mtls.dropwizard.server;
 
-import com.tiktokmall.mtls.SpiffeId;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
@@ -10,15 +9,10 @@ import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.component.AbstractLifeCycle;
-import org.eclipse.jetty.util.thread.Scheduler;
 
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * Closes a connection whose request is still arriving {@code limits.request_read_timeout} after
@@ -29,8 +23,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * are headers arriving; a request being handled whose body has not been read to the end is a
  * body arriving. A connection between requests is left to the idle timeout.
  */
-final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.Customizer {
-    private static final Duration SWEEP = Duration.ofSeconds(1);
+final class SlowRequests implements HttpConfiguration.Customizer {
+    /** How often {@link #sweep()} should run. */
+    static final Duration SWEEP = Duration.ofSeconds(1);
 
     private final ServerConnector connector;
     private final Duration timeout;
@@ -38,7 +33,6 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
     private final PeerMetrics metrics;
     private final SummarizedLog log;
     private final Map<EndPoint, Arrivals> connections = new ConcurrentHashMap<>();
-    private volatile Scheduler.Task next;
 
     SlowRequests(ServerConnector connector, Duration timeout, String trustDomain, PeerMetrics metrics, SummarizedLog log) {
         this.connector = connector;
@@ -46,20 +40,6 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
         this.trustDomain = trustDomain;
         this.metrics = metrics;
         this.log = log;
-    }
-
-    @Override
-    protected void doStart() {
-        schedule();
-    }
-
-    @Override
-    protected void doStop() {
-        Scheduler.Task task = next;
-        if (task != null) {
-            task.cancel();
-        }
-        connections.clear();
     }
 
     /** A request whose headers are complete: from now on its body, if it has one, is watched until read. */
@@ -97,22 +77,13 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
         } : request;
     }
 
-    private void schedule() {
-        next = connector.getScheduler().schedule(this::sweep, SWEEP.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void sweep() {
-        try {
-            long now = System.nanoTime();
-            connections.keySet().removeIf(endPoint -> !endPoint.isOpen());
-            for (EndPoint endPoint : connector.getConnectedEndPoints()) {
-                if (endPoint.getConnection() instanceof SslConnection ssl && ssl.getSslEndPoint().getConnection() != null) {
-                    check(endPoint, ssl, now);
-                }
-            }
-        } finally {
-            if (isRunning()) {
-                schedule();
+    /** Closes the connections whose request has been arriving for too long; run every {@link #SWEEP}. */
+    void sweep() {
+        long now = System.nanoTime();
+        connections.keySet().removeIf(endPoint -> !endPoint.isOpen());
+        for (EndPoint endPoint : connector.getConnectedEndPoints()) {
+            if (endPoint.getConnection() instanceof SslConnection ssl && ssl.getSslEndPoint().getConnection() != null) {
+                check(endPoint, ssl, now);
             }
         }
     }
@@ -137,21 +108,12 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
         }
         if (now - since >= timeout.toNanos()) {
             connections.remove(endPoint);
-            String peer = peer(ssl);
+            String peer = PeerShares.identity(ssl.getSSLEngine(), trustDomain);
             metrics.closed(connector.getName(), peer, "slow_request");
             log.warn(peer, "request of " + peer + " from " + endPoint.getRemoteSocketAddress() + " on "
                     + connector.getName() + " port " + connector.getLocalPort() + " still arriving after "
                     + timeout.toSeconds() + " s (limits.request_read_timeout): connection closed");
             endPoint.close();
-        }
-    }
-
-    private String peer(SslConnection ssl) {
-        try {
-            X509Certificate leaf = (X509Certificate) ssl.getSSLEngine().getSession().getPeerCertificates()[0];
-            return SpiffeId.fromCertificate(leaf, trustDomain).map(SpiffeId::toString).orElse(PeerShares.NO_SPIFFE_ID);
-        } catch (SSLPeerUnverifiedException | RuntimeException noCertificate) {
-            return PeerShares.NO_SPIFFE_ID;
         }
     }
 
