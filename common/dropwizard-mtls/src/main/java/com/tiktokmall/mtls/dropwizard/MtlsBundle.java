@@ -233,7 +233,9 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
         PeerMetrics peers = new PeerMetrics(environment.metrics(), prometheus);
         connectors.forEach(connector -> connector.use(source, tls.getTrustDomain(), handshakeTimeout,
                 configuration.getLimits(), peers));
-        environment.healthChecks().register("connections", new SaturationHealthCheck(connectors));
+        // The admin port is left out: ops saturating it does not stop the service serving.
+        environment.healthChecks().register("connections",
+                new SaturationHealthCheck(MtlsConnectors.serving(configuration.getServerFactory())));
     }
 
     /** Installs {@code tls.provider} in this JVM once per start-up, and says which. */

@@ -16,12 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Closes a connection whose request is still arriving {@code limits.request_read_timeout} after
- * it began: headers not complete, or a body the service has not read to its end. Jetty's idle
+ * it began: headers not complete, or a body the service began to read and has not read to its end. Jetty's idle
  * timeout cannot do it, as every byte restarts it: a peer sending a byte every few seconds would
  * hold the connection, and in a body a thread, for as long as it liked. Once a second it looks at
  * every open connection: bytes received since its last request ended, with no request begun,
- * are headers arriving; a request being handled whose body has not been read to the end is a
- * body arriving. A connection between requests is left to the idle timeout.
+ * are headers arriving; a request being handled whose body the service reads, not yet to the end, is
+ * a body arriving (the time counts from its first read). A connection between requests is left to the idle timeout.
  */
 final class SlowRequests implements HttpConfiguration.Customizer {
     /** How often {@link #sweep()} should run. */
@@ -53,7 +53,7 @@ final class SlowRequests implements HttpConfiguration.Customizer {
         Arrivals arrivals = connections.computeIfAbsent(network, endPoint -> new Arrivals());
         boolean body = request.getLength() > 0
                 || request.getLength() < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
-        Handled handled = new Handled(System.nanoTime(), !body);
+        Handled handled = new Handled(!body);
         arrivals.handled = handled;
         arrivals.headersSince = 0;
         Request.addCompletionListener(request, failure -> {
@@ -66,6 +66,7 @@ final class SlowRequests implements HttpConfiguration.Customizer {
 
             @Override
             public Content.Chunk read() {
+                handled.reading();
                 Content.Chunk chunk = super.read();
                 if (chunk != null) {
                     received += chunk.remaining();
@@ -93,10 +94,10 @@ final class SlowRequests implements HttpConfiguration.Customizer {
         Handled handled = arrivals.handled;
         long since;
         if (handled != null) {
-            if (handled.read) {
-                return;
+            if (handled.read || handled.readingSince == 0) {
+                return; // a body not asked for is the service's business, not the peer's
             }
-            since = handled.since;
+            since = handled.readingSince;
         } else if (ssl.getSslEndPoint().getConnection().getBytesIn() > arrivals.bytesWhenIdle) {
             if (arrivals.headersSince == 0) {
                 arrivals.headersSince = now;
@@ -124,14 +125,19 @@ final class SlowRequests implements HttpConfiguration.Customizer {
         private volatile long headersSince;
     }
 
-    /** A request being handled: since when, and whether its body has been read to the end. */
+    /** A request being handled: since when the service reads its body, and whether it has read it to the end. */
     private static final class Handled {
-        private final long since;
+        private volatile long readingSince;
         private volatile boolean read;
 
-        Handled(long since, boolean read) {
-            this.since = since;
+        Handled(boolean read) {
             this.read = read;
+        }
+
+        void reading() {
+            if (readingSince == 0) {
+                readingSince = System.nanoTime();
+            }
         }
     }
 }
