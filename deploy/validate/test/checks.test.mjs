@@ -450,7 +450,7 @@ describe("SPIRE", () => {
   });
   test("a ClusterSPIFFEID of another controller class fails (it would be ignored)", () => {
     const failures = check("overlays/spire", (objects) => { id(objects, "order").spec.className = "other"; });
-    assertFailsOnly(failures, named("SPIRE"), /className other is not the controller manager's class spire-system-spire/);
+    assertFailsOnly(failures, named("SPIRE"), /className other is not the controller manager's class spire-mgmt-spire/);
   });
   test("SPIRE installed for another trust domain fails", () => {
     const failures = check("overlays/spire", () => {}, (context) => { context.spireValues.global.spire.trustDomain = "example.org"; });
