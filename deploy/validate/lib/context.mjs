@@ -10,26 +10,36 @@ import { CSI_SPIFFE_DRIVER, describeServices, TLS_FILES } from "./services.mjs";
  * @param namespace the namespace the target was rendered into (default: the matrix's, the one its
  *     kustomization names); the matrix is read as if it named this one
  * @param prefix the namePrefix it was rendered with ("" when none)
+ * @param clusterObjects what the cluster kustomizations this one relies on (targets.json "with")
+ *     add: installed once, never relocated
  */
-export function buildContext({ target, dir, objects, matrix, expect, namespace = matrix.namespace, prefix = "" }) {
-  const context = { target, dir, objects, expect: expect ?? {}, problems: [], namespace, prefix,
+export function buildContext({ target, dir, objects, matrix, expect, clusterObjects = [], deployDir = path.resolve(dir, "..", ".."),
+  namespace = matrix.namespace, prefix = "" }) {
+  const context = { target, dir, objects, expect: expect ?? {}, problems: [], deployDir, namespace, prefix,
     defaultNamespace: matrix.namespace, relocated: namespace !== matrix.namespace || prefix !== "" };
   context.matrix = relocate(matrix, namespace);
   /** A rendered name without the prefix: what the manifests call it. */
   context.baseName = (name) => (prefix && name?.startsWith(prefix) ? name.slice(prefix.length) : name);
-  context.services = describeServices(objects, context.matrix, prefix);
-  if (context.expect.helmValues) {
-    const file = path.join(dir, context.expect.helmValues);
-    if (existsSync(file)) {
-      try {
-        context.helmValues = parseOne(readFileSync(file, "utf8")) ?? {};
-      } catch (error) {
-        context.problems.push(`${context.expect.helmValues}: ${error.message}`);
-      }
-    } else {
-      context.problems.push(`${context.expect.helmValues} is missing beside the kustomization`);
+  // What the cluster kustomizations this one relies on (targets.json "with") add: its issuers,
+  // bundles and policies resolve references, but are not this target's own objects.
+  context.clusterObjects = clusterObjects;
+  context.all = [...objects, ...clusterObjects];
+  context.services = context.expect.cluster ? new Map() : describeServices(objects, context.matrix, prefix);
+  const values = (file) => {
+    const where = path.join(dir, file);
+    if (!existsSync(where)) {
+      context.problems.push(`${file} is missing beside the kustomization`);
+      return undefined;
     }
-  }
+    try {
+      return parseOne(readFileSync(where, "utf8")) ?? {};
+    } catch (error) {
+      context.problems.push(`${file}: ${error.message}`);
+      return undefined;
+    }
+  };
+  if (context.expect.helmValues) context.helmValues = values(context.expect.helmValues);
+  if (context.expect.spireValues) context.spireValues = values(context.expect.spireValues);
   context.csiDriverName = context.helmValues?.app?.name ?? CSI_SPIFFE_DRIVER;
   const names = context.helmValues?.app?.driver?.volumeFileName ?? {};
   context.csiFiles = [names.cert ?? "tls.crt", names.key ?? "tls.key", names.ca ?? "ca.crt"];

@@ -1,7 +1,7 @@
 // Rendering with the kustomize built into kubectl, and YAML parsing that refuses what the
 // services' own parser would silently accept (duplicate keys).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseAllDocuments, parse } from "yaml";
@@ -32,21 +32,6 @@ export function render(dir, { namespace, prefix } = {}) {
   } finally {
     rmSync(over, { recursive: true, force: true });
   }
-}
-
-/**
- * What a target needs installed cluster-wide, once, apart from itself (targets.json "cluster": files
- * or kustomization directories beside it): read as they are, never relocated, since a namespace of
- * the user's over the target must not move them (a ClusterIssuer's CA lives in cert-manager's).
- */
-export function loadCluster(dir, entries = []) {
-  const objects = [];
-  for (const entry of entries) {
-    const where = path.join(dir, entry);
-    if (!existsSync(where)) throw new Error(`cluster resource ${entry} is missing beside ${dir}`);
-    objects.push(...(statSync(where).isDirectory() ? renderDirectory(where) : parseStream(readFileSync(where, "utf8"), where)));
-  }
-  return objects;
 }
 
 function renderDirectory(dir, shownAs = dir) {

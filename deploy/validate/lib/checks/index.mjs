@@ -12,8 +12,12 @@ import { network } from "./network.mjs";
 import { monitoring } from "./monitoring.mjs";
 import { csiDriver } from "./csi-driver.mjs";
 import { serviceJars } from "./service-jars.mjs";
+import { trustBundle } from "./trust-bundle.mjs";
+import { approverPolicy } from "./approver-policy.mjs";
+import { spire } from "./spire.mjs";
+import { vault } from "./vault.mjs";
 import { shutdown } from "./shutdown.mjs";
 import { relocation } from "./relocation.mjs";
 
 export const CHECKS = [schema, references, security, secrets, configFiles, ports, identities, database,
-  certificates, network, monitoring, csiDriver, serviceJars, shutdown, relocation];
+  certificates, network, monitoring, csiDriver, trustBundle, approverPolicy, spire, vault, serviceJars, shutdown, relocation];
