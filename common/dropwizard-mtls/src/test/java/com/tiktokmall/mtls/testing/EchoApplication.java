@@ -146,13 +146,5 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
             HELD.hold();
             return Map.of("held", true);
         }
-
-        /** The same as a POST, which a client never retries on its own (java.net.http retries an idempotent GET). */
-        @POST
-        @Path("/held")
-        @RolesAllowed(ROLE)
-        public Map<String, Object> heldPost() throws InterruptedException {
-            return held();
-        }
     }
 }
