@@ -22,7 +22,7 @@ export function matrixProblems(matrix) {
   const problems = [];
   const names = new Set([...Object.keys(matrix.services), ...Object.keys(matrix.workloads)]);
   for (const [name, service] of Object.entries(matrix.services)) {
-    for (const caller of [...Object.values(service.roles).flat(), ...service.admin]) {
+    for (const caller of [...Object.values(service.roles).flat(), ...service.admin, ...(service.metrics ?? [])]) {
       if (!names.has(caller)) problems.push(`${name}: caller ${caller} is neither a service nor a workload`);
     }
     for (const callee of service.calls ?? []) {
@@ -30,6 +30,10 @@ export function matrixProblems(matrix) {
         problems.push(`${name} calls ${callee}, but holds none of ${callee}'s roles`);
       }
     }
+  }
+  for (const [name, service] of Object.entries(matrix.services)) {
+    if (!(service.metrics ?? []).includes(matrix.scraper.identity)) problems.push(`${name}: metrics does not name the scraper ${matrix.scraper.identity}`);
+    if (service.admin.includes(matrix.scraper.identity)) problems.push(`${name}: the scraper ${matrix.scraper.identity} is in admin; it needs metrics only`);
   }
   for (const name of [matrix.scraper.workload, matrix.database.workload, matrix.dns.workload]) {
     if (!matrix.workloads[name]) problems.push(`workload ${name} is not defined`);
@@ -53,7 +57,7 @@ export function expectedConnections(matrix, workloads) {
   };
   for (const [name, service] of Object.entries(matrix.services)) {
     for (const caller of grantsOf(service).keys()) add(caller, name, "app");
-    for (const caller of new Set([...service.admin, matrix.scraper.workload])) add(caller, name, matrix.scraper.port);
+    for (const caller of new Set([...service.admin, ...(service.metrics ?? []), matrix.scraper.workload])) add(caller, name, matrix.scraper.port);
     if (service.database) add(name, matrix.database.workload, matrix.database.port);
   }
   for (const workload of workloads.filter((w) => w.namespace === matrix.namespace)) {

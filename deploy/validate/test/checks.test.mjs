@@ -291,11 +291,70 @@ describe("certificates, scraping and the CSI driver", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "ServiceMonitor", "auth").spec.endpoints[0].scheme = "http"; });
     assertFailsOnly(failures, named("service monitors"), /scheme/);
   });
-  test("a scraper certificate that the admin block does not admit fails", () => {
+  test("a scraper certificate that the metrics block does not admit fails", () => {
     const failures = check("overlays/cert-manager", (objects) => {
-      for (const name of Object.keys(matrix.services)) get(objects, "ServiceMonitor", name).spec.endpoints[0].tlsConfig.cert.secret.name = "gateway-tls";
+      for (const name of Object.keys(matrix.services)) get(objects, "ServiceMonitor", name).spec.endpoints[0].tlsConfig.cert.secret.name = "ops-tls";
     });
-    assertFailsOnly(failures, named("service monitors"), /Secret ops-tls/);
+    assertFailsOnly(failures, named("service monitors"), /Secret prometheus-tls/);
+  });
+  test("a config whose authorization.metrics lacks the scraper fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => editConfig(objects, "order", (c) => { c.authorization.metrics = []; }));
+    assertFailsOnly(failures, named("service monitors"), /order's authorization.metrics does not admit the scrape identity spiffe:\/\/tiktokmall.local\/prometheus/, ["identities"]);
+  });
+  test("the scrape identity given full admin fails (least privilege)", () => {
+    const failures = check("overlays/cert-manager", (objects) => editConfig(objects, "auth", (c) => { c.authorization.admin.push("spiffe://tiktokmall.local/prometheus"); }));
+    assertFailsOnly(failures, named("service monitors"), /is in auth's authorization.admin; it needs authorization.metrics only/, ["identities"]);
+  });
+  test("an authorization.metrics identity the matrix does not name fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "payment", (c) => { c.authorization.metrics.push("spiffe://tiktokmall.local/gateway"); }));
+    assertFailsOnly(failures, named("identities"), /payment \(payment.yml\): authorization.metrics/);
+  });
+  test("the SPIFFE overlay scraping with a Secret instead of Prometheus's SVID fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const tls = get(objects, "ServiceMonitor", "order").spec.endpoints[0].tlsConfig;
+      delete tls.certFile;
+      tls.cert = { secret: { name: "ops-tls", key: "tls.crt" } };
+    });
+    assertFailsOnly(failures, named("service monitors"), /order: tlsConfig certFile, keyFile/);
+  });
+  test("the SPIFFE overlay checking the server by name fails (an SVID has none: no scrape would succeed)", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const tls = get(objects, "ServiceMonitor", "auth").spec.endpoints[0].tlsConfig;
+      delete tls.insecureSkipVerify;
+      tls.serverName = "auth.tiktokmall.svc";
+    });
+    assertFailsOnly(failures, named("service monitors"), /auth: an SVID carries no DNS name/);
+  });
+  test("Prometheus without the right to request its SVID fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => {
+      context.scraperSvid = context.scraperSvid.filter((o) => o.kind !== "RoleBinding");
+    });
+    assertFailsOnly(failures, named("service monitors"), /ServiceAccount monitoring\/prometheus may not create CertificateRequests/);
+  });
+  test("a Prometheus SVID mounted elsewhere than the ServiceMonitors read fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => {
+      context.scraperSvid.find((o) => o.kind === "Prometheus").spec.volumeMounts[0].mountPath = "/etc/svid";
+    });
+    assertFailsOnly(failures, named("service monitors"), /\/etc\/svid\/tls.crt/);
+  });
+  test("a PrometheusRule that differs from the promtool-tested rules.yml fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups[0].rules.find((r) => r.alert === "MtlsCertificateExpiresSoon");
+      rule.expr = rule.expr.replace("600", "60");
+    });
+    assertFailsOnly(failures, named("alerts"), /differ from components\/alerts\/rules.yml/);
+  });
+  test("an overlay without its alerting rules fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.splice(objects.indexOf(get(objects, "PrometheusRule", "tiktokmall")), 1));
+    assertFailsOnly(failures, named("alerts"), /0 PrometheusRules in the render/);
+  });
+  test("an alert without a severity fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      for (const group of get(objects, "PrometheusRule", "tiktokmall").spec.groups) {
+        for (const rule of group.rules) if (rule.alert === "MtlsTlsReloadFailed") delete rule.labels;
+      }
+    }, (context) => { context.alertRules = get(context.objects, "PrometheusRule", "tiktokmall").spec.groups; });
+    assertFailsOnly(failures, named("alerts"), /MtlsTlsReloadFailed has no severity/);
   });
   test("a service without its ServiceMonitor fails", () => {
     const failures = check("overlays/cert-manager", (objects) => objects.splice(objects.indexOf(get(objects, "ServiceMonitor", "payment")), 1));

@@ -12,6 +12,7 @@ import { network } from "./network.mjs";
 import { monitoring } from "./monitoring.mjs";
 import { csiDriver } from "./csi-driver.mjs";
 import { serviceJars } from "./service-jars.mjs";
+import { alerts } from "./alerts.mjs";
 
 export const CHECKS = [schema, references, security, secrets, configFiles, ports, identities, database,
-  certificates, network, monitoring, csiDriver, serviceJars];
+  certificates, network, monitoring, alerts, csiDriver, serviceJars];
