@@ -255,12 +255,67 @@ describe("pod security and secrets", () => {
 
 describe("database and references", () => {
   test("payment logging in to order's database fails", () => {
-    const failures = check("base", (objects) => editConfig(objects, "payment", (c) => { c.database.url = c.database.url.replace("/payment?", "/order?"); }));
+    const failures = check("base", (objects) => editConfig(objects, "payment", (c) => { c.database.url = c.database.url.replace(/\/payment$/, "/order"); }));
     assertFailsOnly(failures, named("database"), /payment \(payment.yml\): database name/);
   });
-  test("a database URL without verify-full fails", () => {
-    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.database.url = c.database.url.replace("verify-full", "require"); }));
-    assertFailsOnly(failures, named("database"), /sslmode=verify-full/);
+  test("an sslmode in the database URL fails (the service refuses it at start-up: the tls block decides)", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.database.url += "?sslmode=require"; }));
+    assertFailsOnly(failures, named("database"), /database sets sslmode/);
+  });
+  test("a database URL at another host than the cluster's read-write Service fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "auth", (c) => { c.database.url = c.database.url.replace("tiktokmall-db-rw", "tiktokmall-db-ro"); }));
+    assertFailsOnly(failures, named("database"), /auth \(auth.yml\): database host/);
+  });
+  test("a password login left open in pg_hba fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "Cluster", "tiktokmall-db").spec.postgresql.pg_hba.splice(1, 0, "hostssl order order all scram-sha-256");
+    });
+    assertFailsOnly(failures, named("database"), /pg_hba/);
+  });
+  test("pg_hba without the final reject (CloudNativePG's password rule would follow) fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Cluster", "tiktokmall-db").spec.postgresql.pg_hba.pop(); });
+    assertFailsOnly(failures, named("database"), /pg_hba/);
+  });
+  test("a superuser role, or one with a password, fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const roles = get(objects, "Cluster", "tiktokmall-db").spec.managed.roles;
+      roles.find((r) => r.name === "payment").superuser = true;
+      delete roles.find((r) => r.name === "auth").disablePassword;
+    });
+    assertFailsOnly(failures, named("database"), /role payment must not have superuser/);
+    assert.ok(failures[named("database")].some((f) => /role auth must have no password/.test(f)));
+  });
+  test("a database nobody makes fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => objects.splice(objects.indexOf(get(objects, "Database", "tiktokmall-db-payment")), 1));
+    assertFailsOnly(failures, named("database"), /database payment must be made exactly once/);
+  });
+  test("a cluster trusting another client CA than the services' fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Cluster", "tiktokmall-db").spec.certificates.clientCASecret = "some-other-ca"; });
+    assertFailsOnly(failures, named("database"), /replicationTLSSecret, clientCASecret/);
+  });
+  test("the database's certificates from another issuer than the services' fail", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      get(objects, "Certificate", "postgres").spec.issuerRef = { kind: "ClusterIssuer", name: "tiktokmall-selfsigned", group: "cert-manager.io" };
+    });
+    assertFailsOnly(failures, named("database"), /Certificate tiktokmall\/postgres is issued by ClusterIssuer tiktokmall-selfsigned/);
+  });
+  test("a misspelled field of the CloudNativePG Cluster fails its vendored schema", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const spec = get(objects, "Cluster", "tiktokmall-db").spec;
+      spec.certificate = spec.certificates;
+      delete spec.certificates;
+    });
+    assertFailsOnly(failures, named("schema"), /must NOT have additional properties \(certificate\)/, ["database"]);
+  });
+  test("an ipBlock anywhere but the database's way to the API server fails", () => {
+    const failures = check("base", (objects) => {
+      get(objects, "NetworkPolicy", "order").spec.egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    });
+    assertFailsOnly(failures, named("network"), /NetworkPolicy tiktokmall\/order egress\[2\] uses ipBlock/);
+  });
+  test("the database cut off from the CloudNativePG operator fails", () => {
+    const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "tiktokmall-db").spec.ingress.pop(); });
+    assertFailsOnly(failures, named("network"), /matrix allows cnpg-operator -> postgres:status/);
   });
   test("a certificate CN that is not the database role fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.commonName = "auth-service"; });

@@ -28,6 +28,13 @@ export const certificates = {
       if (spec.isCA) continue;
       if (spec.privateKey?.rotationPolicy !== "Always") findings.fail(`${at}: privateKey.rotationPolicy must be Always (a new key on every renewal)`);
       if (!(duration <= 7 * 86400)) findings.fail(`${at}: duration ${spec.duration}: leaf certificates live at most 7 days here`);
+      if (certificate.metadata.name === matrix.database.replicationCertificate) {
+        // CloudNativePG's replicas log in as streaming_replica by CN; no SPIFFE identity, client only.
+        findings.same(spec.commonName, "streaming_replica", `${at}: commonName`);
+        findings.same([...(spec.usages ?? [])].sort(), ["client auth", "digital signature"], `${at}: usages`);
+        if ((spec.uris ?? []).length || (spec.dnsNames ?? []).length) findings.fail(`${at}: a replication login needs no URI or DNS name`);
+        continue;
+      }
       const uris = spec.uris ?? [];
       if (uris.length !== 1 || !uris[0].startsWith(`spiffe://${matrix.trustDomain}/`)) {
         findings.fail(`${at}: needs exactly one URI SAN in spiffe://${matrix.trustDomain}/, has ${JSON.stringify(uris)}`);

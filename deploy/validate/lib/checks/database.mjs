@@ -1,6 +1,12 @@
-// Each service reaches PostgreSQL by its Service over verify-full TLS, logs in as its own role by
-// client certificate (PostgreSQL maps the certificate's CN to the role), and has no password.
+// Each service reaches PostgreSQL by the CloudNativePG cluster's read-write Service, logs in as its
+// own role by client certificate (PostgreSQL maps the certificate's CN to the role), and has no
+// password; TLS settings stay out of the URL (the tls block makes every connection verify-full, and
+// the service refuses ssl* settings at start-up). The Cluster (components/postgres) admits exactly
+// those logins (hostssl <db> <role> all cert, everything else rejected), has each role without a
+// password or superuser, each database owned by its role, and its server and client trust from the
+// services' own issuer.
 import { leafCertificates } from "../context.mjs";
+import { describe, find, ofKind } from "../k8s.mjs";
 
 export const database = {
   name: "database: PostgreSQL over verify-full, certificate login",
@@ -19,15 +25,16 @@ export const database = {
         continue;
       }
       findings.same(config.driverClass, "org.postgresql.Driver", `${at}: database.driverClass`);
-      const match = /^jdbc:postgresql:\/\/([^/:]+):(\d+)\/([^?]+)\?(.*)$/.exec(config.url ?? "");
+      const match = /^jdbc:postgresql:\/\/([^/:?]+):(\d+)\/([^?]+)(?:\?(.*))?$/.exec(config.url ?? "");
       if (!match) {
-        findings.fail(`${at}: database.url ${config.url} is not jdbc:postgresql://host:port/db?...`);
+        findings.fail(`${at}: database.url ${config.url} is not jdbc:postgresql://host:port/db`);
       } else {
         findings.same(match[1], host, `${at}: database host`);
         findings.same(Number(match[2]), port, `${at}: database port`);
         findings.same(match[3], expected.name, `${at}: database name`);
-        if (!new URLSearchParams(match[4]).getAll("sslmode").includes("verify-full")) {
-          findings.fail(`${at}: database.url lacks sslmode=verify-full`);
+        const own = [...new URLSearchParams(match[4] ?? "").keys(), ...Object.keys(config.properties ?? {})].filter((k) => /^ssl/i.test(k));
+        if (own.length) {
+          findings.fail(`${at}: database sets ${own.join(", ")}: with tls.enabled the tls block decides (verify-full), and the service refuses them at start-up`);
         }
       }
       findings.same(config.user, expected.user, `${at}: database.user`);
@@ -39,13 +46,94 @@ export const database = {
         if (own && own.spec.commonName !== expected.user) {
           findings.fail(`${at}: Certificate ${own.metadata.name} has CN ${own.spec.commonName}; PostgreSQL maps the CN to the role ${expected.user}`);
         }
-        const server = leafCertificates(context).find((c) => c.metadata.name === matrix.database.workload);
-        if (!server) {
-          findings.fail(`no Certificate for ${matrix.database.workload}: verify-full needs its server certificate from the same CA`);
-        } else if (!(server.spec.dnsNames ?? []).includes(host)) {
-          findings.fail(`Certificate ${server.metadata.name} lacks the DNS name ${host} that verify-full checks`);
-        }
       }
+    }
+    const clusters = ofKind(context.objects, "Cluster").filter((c) => c.apiVersion?.startsWith("postgresql.cnpg.io/"));
+    if (context.expect.database === "cloudnative-pg" || clusters.length) {
+      checkCluster(context, clusters, host, findings);
     }
   },
 };
+
+function checkCluster(context, clusters, host, findings) {
+  const { matrix } = context;
+  const db = matrix.database;
+  const workload = matrix.workloads[db.workload];
+  const cluster = clusters.find((c) => c.metadata.name === db.cluster && c.metadata.namespace === workload.namespace);
+  if (!cluster || clusters.length !== 1) {
+    findings.fail(`expected exactly the CloudNativePG Cluster ${workload.namespace}/${db.cluster}, the render has ${JSON.stringify(clusters.map(describe))}`);
+    return;
+  }
+  const at = describe(cluster);
+  const spec = cluster.spec ?? {};
+  if (workload.service !== `${db.cluster}-rw`) findings.fail(`access-matrix.json: the database Service must be ${db.cluster}-rw (the primary), not ${workload.service}`);
+  findings.same(workload.labels, { "cnpg.io/cluster": db.cluster }, `access-matrix.json: the labels of ${db.workload} (CloudNativePG labels its instances cnpg.io/cluster)`);
+  if (!((spec.instances ?? 1) >= 2)) findings.fail(`${at}: ${spec.instances ?? 1} instance(s): a node drain would stop every service`);
+
+  const users = Object.values(matrix.services).filter((s) => s.database).map((s) => s.database);
+  const expectedHba = [...users.map((u) => `hostssl ${u.name} ${u.user} all cert`), "host all all all reject"];
+  const hba = (spec.postgresql?.pg_hba ?? []).map((line) => line.trim().split(/\s+/).join(" "));
+  findings.same(hba, expectedHba, `${at}: spec.postgresql.pg_hba (each role to its own database by certificate, then reject before CloudNativePG's password rule)`);
+
+  const roles = new Map((spec.managed?.roles ?? []).map((r) => [r.name, r]));
+  for (const { user } of users) {
+    const role = roles.get(user);
+    if (!role) {
+      findings.fail(`${at}: spec.managed.roles lacks ${user}`);
+      continue;
+    }
+    if (role.ensure === "absent" || role.login !== true) findings.fail(`${at}: role ${user} must be present with login`);
+    for (const power of ["superuser", "createdb", "createrole", "replication", "bypassrls"]) {
+      if (role[power]) findings.fail(`${at}: role ${user} must not have ${power}`);
+    }
+    if (role.disablePassword !== true || role.passwordSecret) findings.fail(`${at}: role ${user} must have no password (disablePassword: true, no passwordSecret)`);
+  }
+
+  const databases = ofKind(context.objects, "Database").filter((d) => d.apiVersion?.startsWith("postgresql.cnpg.io/"));
+  const initdb = spec.bootstrap?.initdb;
+  for (const { name, user } of users) {
+    const made = databases.filter((d) => d.spec?.cluster?.name === db.cluster && d.spec?.name === name && d.spec?.ensure !== "absent");
+    const bootstrapped = initdb?.database === name;
+    if (made.length + (bootstrapped ? 1 : 0) !== 1) {
+      findings.fail(`${at}: database ${name} must be made exactly once (bootstrap.initdb or a Database), found ${made.length + (bootstrapped ? 1 : 0)}`);
+      continue;
+    }
+    const owner = bootstrapped ? initdb.owner : made[0].spec.owner;
+    findings.same(owner, user, `${at}: owner of database ${name}`);
+  }
+
+  const certificates = leafCertificates(context);
+  const server = certificates.find((c) => c.metadata.name === db.serverCertificate);
+  const replication = certificates.find((c) => c.metadata.name === db.replicationCertificate);
+  const tls = spec.certificates ?? {};
+  if (!server) {
+    findings.fail(`no Certificate ${db.serverCertificate}: verify-full needs the server certificate from the services' CA`);
+  } else {
+    findings.same([tls.serverTLSSecret, tls.serverCASecret], [server.spec.secretName, server.spec.secretName], `${at}: certificates.serverTLSSecret, serverCASecret`);
+    if (!(server.spec.dnsNames ?? []).includes(host)) findings.fail(`Certificate ${server.metadata.name} lacks the DNS name ${host} that verify-full checks`);
+  }
+  if (!replication) {
+    findings.fail(`no Certificate ${db.replicationCertificate}: without replicationTLSSecret CloudNativePG needs the client CA's key`);
+  } else {
+    findings.same([tls.replicationTLSSecret, tls.clientCASecret], [replication.spec.secretName, replication.spec.secretName], `${at}: certificates.replicationTLSSecret, clientCASecret`);
+  }
+  // The services' CA must be the cluster's client CA and the issuer of its server certificate.
+  const issuerOf = (c) => `${c.spec?.issuerRef?.kind ?? "Issuer"} ${c.spec?.issuerRef?.name}`;
+  const servicesIssuer = context.expect.tls === "csi-spiffe"
+    ? `${context.helmValues?.app?.issuer?.kind} ${context.helmValues?.app?.issuer?.name}`
+    : [...new Set([...context.services.values()].map((s) => certificates.find((c) => c.spec?.secretName === s.tls?.secretName)).filter(Boolean).map(issuerOf))].join(", ");
+  for (const certificate of [server, replication].filter(Boolean)) {
+    if (issuerOf(certificate) !== servicesIssuer) {
+      findings.fail(`${describe(certificate)} is issued by ${issuerOf(certificate)}, the services' certificates by ${servicesIssuer}: the two would not trust each other`);
+    }
+  }
+  for (const name of [tls.serverTLSSecret, tls.replicationTLSSecret].filter(Boolean)) {
+    const writer = certificates.find((c) => c.spec?.secretName === name && c.metadata.namespace === cluster.metadata.namespace);
+    if (writer && writer.spec?.secretTemplate?.labels?.["cnpg.io/reload"] === undefined) {
+      findings.fail(`${describe(writer)}: its Secret needs the label cnpg.io/reload (secretTemplate), or renewals reach PostgreSQL only on a restart`);
+    }
+  }
+  if (!find(context.objects, "NetworkPolicy", db.cluster, workload.namespace)) {
+    findings.fail(`no NetworkPolicy ${workload.namespace}/${db.cluster} for the database pods`);
+  }
+}
