@@ -14,7 +14,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 const USAGE = `Usage: node validate.mjs [--deploy-dir DIR] [--only TARGET]... [--service-jars ROOT]
 
-Renders DIR/base and every DIR/overlays/<name> (kubectl kustomize, no cluster needed) and checks
+Renders DIR/base, every DIR/cluster/<name> and every DIR/overlays/<name> (kubectl kustomize, no cluster needed) and checks
 every rendered object: its schema (kubernetes-models, cert-manager and Prometheus Operator CRDs;
 an unknown kind fails), and the invariants of this project: tls paths = mounted files, certificate
 URIs = authorization identities = access matrix, probe ports = container ports = config,
@@ -51,11 +51,13 @@ function parseArgs(argv) {
 }
 
 function targetsIn(deployDir) {
-  const overlays = path.join(deployDir, "overlays");
-  const names = existsSync(overlays)
-    ? readdirSync(overlays, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `overlays/${e.name}`).sort()
-    : [];
-  return ["base", ...names];
+  const under = (parent) => {
+    const dir = path.join(deployDir, parent);
+    return existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${parent}/${e.name}`).sort()
+      : [];
+  };
+  return ["base", ...under("cluster"), ...under("overlays")];
 }
 
 function main() {
@@ -106,7 +108,15 @@ function main() {
     }
     console.log(`ok    render: ${objects.length} objects`);
     record("pass");
-    const context = buildContext({ target, dir, objects, matrix, expect });
+    let clusterObjects;
+    try {
+      clusterObjects = (expect.with ?? []).flatMap((other) => render(path.join(options.deployDir, other)));
+    } catch (error) {
+      console.log(`FAIL  render of what it relies on (${expect.with}): ${error.message}`);
+      record("fail");
+      continue;
+    }
+    const context = buildContext({ target, dir, objects, matrix, expect, clusterObjects, deployDir: options.deployDir });
     context.serviceJars = options.serviceJars;
     for (const result of runChecks(context)) {
       record(result.status);

@@ -6,21 +6,28 @@ import { find, ofKind } from "./k8s.mjs";
 import { parseOne, parseStream } from "./render.mjs";
 import { CSI_SPIFFE_DRIVER, describeServices, TLS_FILES } from "./services.mjs";
 
-export function buildContext({ target, dir, objects, matrix, expect }) {
-  const context = { target, dir, objects, matrix, expect: expect ?? {}, problems: [] };
-  context.services = describeServices(objects, matrix);
-  if (context.expect.helmValues) {
-    const file = path.join(dir, context.expect.helmValues);
-    if (existsSync(file)) {
-      try {
-        context.helmValues = parseOne(readFileSync(file, "utf8")) ?? {};
-      } catch (error) {
-        context.problems.push(`${context.expect.helmValues}: ${error.message}`);
-      }
-    } else {
-      context.problems.push(`${context.expect.helmValues} is missing beside the kustomization`);
+export function buildContext({ target, dir, objects, matrix, expect, clusterObjects = [], deployDir = path.resolve(dir, "..", "..") }) {
+  const context = { target, dir, objects, matrix, expect: expect ?? {}, problems: [], deployDir };
+  // What the cluster kustomizations this one relies on (targets.json "with") add: its issuers,
+  // bundles and policies resolve references, but are not this target's own objects.
+  context.clusterObjects = clusterObjects;
+  context.all = [...objects, ...clusterObjects];
+  context.services = context.expect.cluster ? new Map() : describeServices(objects, matrix);
+  const values = (file) => {
+    const where = path.join(dir, file);
+    if (!existsSync(where)) {
+      context.problems.push(`${file} is missing beside the kustomization`);
+      return undefined;
     }
-  }
+    try {
+      return parseOne(readFileSync(where, "utf8")) ?? {};
+    } catch (error) {
+      context.problems.push(`${file}: ${error.message}`);
+      return undefined;
+    }
+  };
+  if (context.expect.helmValues) context.helmValues = values(context.expect.helmValues);
+  if (context.expect.spireValues) context.spireValues = values(context.expect.spireValues);
   if (context.expect.scraperSvid) {
     // What the scraper's Prometheus needs to scrape with its own SVID: not applied by kustomize.
     const file = path.join(dir, context.expect.scraperSvid);

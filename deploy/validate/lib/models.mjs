@@ -4,7 +4,7 @@
 import * as kubernetes from "kubernetes-models";
 import * as certManager from "@kubernetes-models/cert-manager";
 import * as prometheusOperator from "@kubernetes-models/prometheus-operator";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv from "ajv";
@@ -27,12 +27,10 @@ function collect(namespace, seen = new Set()) {
 
 [kubernetes, certManager, prometheusOperator].forEach((module) => collect(module));
 
-// Vendored CRD schemas (schemas/<group>/<version>/<Kind>.json: a CRD's openAPIV3Schema, source and
-// release in schemas/README.md), for kinds no model package covers. Strict: an object schema with
-// properties and no additionalProperties (nor x-kubernetes-preserve-unknown-fields) admits no
-// other field, as the API server prunes unknown fields of a structural schema instead of keeping them.
+// Kinds no package covers: schemas/<group>/<version>/<Kind>.json (schemas/README.md says where each
+// comes from). An object schema with properties admits no other field unless it says otherwise.
 const SCHEMAS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "schemas");
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 
 function closed(schema) {
   if (Array.isArray(schema)) return schema.map(closed);
@@ -44,29 +42,29 @@ function closed(schema) {
   return copy;
 }
 
-function vendored(dir, parts = []) {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      vendored(file, [...parts, entry.name]);
-    } else if (entry.name.endsWith(".json") && parts.length === 2) {
-      const [group, version] = parts;
-      const kind = entry.name.slice(0, -".json".length);
-      const validate = ajv.compile(closed(JSON.parse(readFileSync(file, "utf8"))));
-      registry.set(`${group}/${version}/${kind}`, {
-        vendored: true,
-        errors: (object) => (validate(object) ? [] : validate.errors.map((e) => `${e.instancePath || "/"} ${e.message}${e.params?.additionalProperty ? ` (${e.params.additionalProperty})` : ""}`)),
-      });
+function vendoredKinds() {
+  if (!existsSync(SCHEMAS)) return;
+  for (const group of readdirSync(SCHEMAS, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    for (const version of readdirSync(path.join(SCHEMAS, group.name), { withFileTypes: true }).filter((e) => e.isDirectory())) {
+      for (const file of readdirSync(path.join(SCHEMAS, group.name, version.name)).filter((f) => f.endsWith(".json"))) {
+        const schema = JSON.parse(readFileSync(path.join(SCHEMAS, group.name, version.name, file), "utf8"));
+        const validate = ajv.compile(closed(schema));
+        const kind = file.slice(0, -".json".length);
+        const apiVersion = `${group.name}/${version.name}`;
+        registry.set(`${apiVersion}/${kind}`, class {
+          constructor(object) { this.object = object; }
+          validate() {
+            if (!validate(this.object)) {
+              throw new Error(validate.errors.map((e) => `${e.instancePath || "/"} ${e.message}${e.params?.additionalProperty ? ` (${e.params.additionalProperty})` : ""}`).join("; "));
+            }
+          }
+        });
+      }
     }
   }
 }
-vendored(SCHEMAS);
+
+vendoredKinds();
 
 export function knownKinds() {
   return registry.size;
@@ -77,9 +75,6 @@ export function schemaErrors(object) {
   const type = registry.get(`${object.apiVersion}/${object.kind}`);
   if (!type) {
     return [`unknown kind ${object.apiVersion}/${object.kind}: no schema to check it against`];
-  }
-  if (type.vendored) {
-    return type.errors(object);
   }
   try {
     new type(object).validate();

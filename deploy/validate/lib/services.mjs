@@ -5,6 +5,9 @@ import { find } from "./k8s.mjs";
 import { parseOne } from "./render.mjs";
 
 export const CSI_SPIFFE_DRIVER = "spiffe.csi.cert-manager.io";
+/** The SPIFFE CSI driver (spiffe/spiffe-csi): mounts the SPIRE agent's Workload API socket directory. */
+export const SPIFFE_CSI_DRIVER = "csi.spiffe.io";
+export const SPIFFE_ENDPOINT_SOCKET = "SPIFFE_ENDPOINT_SOCKET";
 /** The files cert-manager writes into a Certificate's Secret and csi-driver-spiffe into its volume. */
 export const TLS_FILES = ["tls.crt", "tls.key", "ca.crt"];
 
@@ -59,6 +62,15 @@ export function volumeFiles(volume, objects, namespace, csiFileNames = TLS_FILES
     if (volume.secret.items) return volume.secret.items.map((item) => item.path);
     return null;   // decided by whoever writes the Secret
   }
+  if (volume?.projected) {
+    const files = [];
+    for (const source of volume.projected.sources ?? []) {
+      const part = source.secret ?? source.configMap;
+      if (!part?.items) return null;   // a whole Secret or ConfigMap: decided by whoever writes it
+      files.push(...part.items.map((item) => item.path));
+    }
+    return files;
+  }
   if (volume?.csi?.driver === CSI_SPIFFE_DRIVER) {
     return csiFileNames;
   }
@@ -97,7 +109,30 @@ function loadConfig(objects, matrix, service) {
   }
 }
 
+/** Where a projected volume's file comes from: {secret | configMap, name, key} or null. */
+export function projectedSource(volume, file) {
+  for (const source of volume?.projected?.sources ?? []) {
+    for (const kind of ["secret", "configMap"]) {
+      const item = source[kind]?.items?.find((i) => i.path === file);
+      if (item) return { kind, name: source[kind].name, key: item.key };
+    }
+  }
+  return null;
+}
+
 function tlsSource(service) {
+  if (service.config?.tls?.source?.type === "workload_api") {
+    // No files: the socket of the Workload API, from tls.source.socket or SPIFFE_ENDPOINT_SOCKET.
+    const env = (service.container.env ?? []).find((e) => e.name === SPIFFE_ENDPOINT_SOCKET);
+    const address = service.config.tls.source.socket ?? env?.value;
+    const socket = typeof address === "string" && address.startsWith("unix://") ? address.slice("unix://".length) : null;
+    const where = socket ? resolvePath(service, socket) : null;
+    if (!where) {
+      service.problems.push(`tls.source.type workload_api, but the socket ${address ?? `(neither tls.source.socket nor ${SPIFFE_ENDPOINT_SOCKET} set)`} is not unix:// in a mounted volume`);
+      return null;
+    }
+    return { kind: "workload-api", socket, mount: where.mount, volume: where.volume, file: where.file };
+  }
   const mount = service.mounts.find((m) => m.name === "tls");
   const volume = service.volumes.get("tls");
   if (!mount || !volume) {
@@ -109,6 +144,14 @@ function tlsSource(service) {
   }
   if (volume.secret) {
     return { kind: "secret", secretName: volume.secret.secretName, mount, volume };
+  }
+  if (volume.projected) {
+    // The certificate and key of a Secret, the CA from a ConfigMap (a trust-manager bundle).
+    const certificate = projectedSource(volume, "tls.crt");
+    const key = projectedSource(volume, "tls.key");
+    if (certificate?.kind === "secret" && key?.kind === "secret" && certificate.name === key.name) {
+      return { kind: "secret", secretName: certificate.name, mount, volume, ca: projectedSource(volume, "ca.crt") };
+    }
   }
   return { kind: Object.keys(volume).filter((k) => k !== "name").join("+"), mount, volume };
 }

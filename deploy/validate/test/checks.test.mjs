@@ -25,11 +25,16 @@ before(() => {
   }
 });
 
-/** Runs every check on a (possibly broken) copy of a target; returns {checkName: failures}. */
+/**
+ * Runs every check on a (possibly broken) copy of a target; returns {checkName: failures}.
+ * breakIt(objects, clusterObjects) may break the target's objects or those of the cluster
+ * kustomizations it relies on (targets.json "with").
+ */
 function check(target, breakIt = () => {}, contextChange = () => {}) {
   const objects = structuredClone(rendered[target]);
-  breakIt(objects);
-  const context = buildContext({ target, dir: path.join(DEPLOY, target), objects, matrix, expect: expectations[target] });
+  const clusterObjects = structuredClone((expectations[target].with ?? []).flatMap((other) => rendered[other]));
+  breakIt(objects, clusterObjects);
+  const context = buildContext({ target, dir: path.join(DEPLOY, target), objects, matrix, expect: expectations[target], clusterObjects, deployDir: DEPLOY });
   contextChange(context);
   return Object.fromEntries(runChecks(context).map((r) => [r.name, r.failures]));
 }
@@ -131,7 +136,7 @@ describe("config files", () => {
       const mount = container(objects, "auth").volumeMounts.find((m) => m.name === "tls");
       mount.subPath = "tls.crt";
     });
-    assertFailsOnly(failures, named("config files"), /subPath/);
+    assertFailsOnly(failures, named("config files"), /subPath/, ["trust bundle"]);
   });
   test("a signing key path that is not in its Secret fails", () => {
     const failures = check("base", (objects) => editConfig(objects, "auth", (c) => { c.tokens.signing_key = "/config/token-signing-key.pem"; }));
@@ -182,7 +187,7 @@ describe("identities", () => {
   });
   test("an SVID identity for another service account fails", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => { get(objects, "Deployment", "order").spec.template.spec.serviceAccountName = "default"; });
-    assertFailsOnly(failures, named("identities"), /sa\/order/, ["references", "csi-driver-spiffe"]);
+    assertFailsOnly(failures, named("identities"), /sa\/order/, ["references", "csi-driver-spiffe", "approver-policy"]);
   });
 });
 
@@ -297,7 +302,7 @@ describe("database and references", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => {
       get(objects, "Certificate", "postgres").spec.issuerRef = { kind: "ClusterIssuer", name: "tiktokmall-selfsigned", group: "cert-manager.io" };
     });
-    assertFailsOnly(failures, named("database"), /Certificate tiktokmall\/postgres is issued by ClusterIssuer tiktokmall-selfsigned/);
+    assertFailsOnly(failures, named("database"), /Certificate tiktokmall\/postgres is issued by ClusterIssuer tiktokmall-selfsigned/, ["approver-policy"]);
   });
   test("a misspelled field of the CloudNativePG Cluster fails its vendored schema", () => {
     const failures = check("overlays/cert-manager", (objects) => {
@@ -327,7 +332,7 @@ describe("database and references", () => {
   });
   test("a Secret volume nothing writes fails", () => {
     const failures = check("overlays/cert-manager", (objects) => {
-      get(objects, "Deployment", "order").spec.template.spec.volumes.find((v) => v.name === "tls").secret.secretName = "order-tls-old";
+      get(objects, "Deployment", "order").spec.template.spec.volumes.find((v) => v.name === "tls").projected.sources[0].secret.name = "order-tls-old";
     });
     assertFailsOnly(failures, named("references"), /nothing writes Secret order-tls-old/, ["identities", "service monitors"]);
   });
@@ -386,11 +391,21 @@ describe("certificates, scraping and the CSI driver", () => {
     });
     assertFailsOnly(failures, named("service monitors"), /ServiceAccount monitoring\/prometheus may not create CertificateRequests/);
   });
+  test("Prometheus not bound to approver-policy's SVID policy fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => {
+      context.scraperSvid = context.scraperSvid.filter((o) => o.metadata?.name !== "tiktokmall-svids-policy");
+    });
+    assertFailsOnly(failures, named("service monitors"), /its SVID would never be approved/);
+  });
   test("a Prometheus SVID mounted elsewhere than the ServiceMonitors read fails", () => {
     const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => {
       context.scraperSvid.find((o) => o.kind === "Prometheus").spec.volumeMounts[0].mountPath = "/etc/svid";
     });
     assertFailsOnly(failures, named("service monitors"), /\/etc\/svid\/tls.crt/);
+  });
+  test("the database's certificates left unapproved in the SPIFFE overlay fail", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.splice(objects.indexOf(get(objects, "RoleBinding", "tiktokmall-database-policy")), 1));
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/postgres: no CertificateRequestPolicy approves its request/);
   });
   test("a PrometheusRule that differs from the promtool-tested rules.yml fails", () => {
     const failures = check("overlays/cert-manager", (objects) => {
@@ -444,6 +459,176 @@ describe("certificates, scraping and the CSI driver", () => {
       volume.secret = { secretName: "order-tls" };
     });
     assertFailsOnly(failures, named("config files"), /expected csi-spiffe/, ["references", "csi-driver-spiffe"]);
+  });
+});
+
+describe("trust-manager bundle", () => {
+  const tlsVolume = (objects, name) => get(objects, "Deployment", name).spec.template.spec.volumes.find((v) => v.name === "tls");
+  test("tls.ca_cert from the Secret's ca.crt instead of the bundle fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const sources = tlsVolume(objects, "payment").projected.sources;
+      sources[0].secret.items.push({ key: "ca.crt", path: "ca.crt" });
+      sources.pop();
+    });
+    assertFailsOnly(failures, named("trust bundle"), /payment \(payment.yml\): tls.ca_cert .* is not the key ca-cert.pem of the bundle ConfigMap tiktokmall-ca/);
+  });
+  test("a namespace the Bundle does not select fails (the ConfigMap would never appear)", () => {
+    const failures = check("overlays/cert-manager", (objects) => { delete get(objects, "Namespace", "tiktokmall").metadata.labels["tiktokmall.local/app-namespace"]; });
+    assertFailsOnly(failures, named("trust bundle"), /does not select the namespace tiktokmall/);
+  });
+  test("a bundle that lacks the issuing CA fails", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => { get(cluster, "Bundle", "tiktokmall-ca").spec.sources[0].secret.name = "some-other-ca"; });
+    assertFailsOnly(failures, named("trust bundle"), /lacks the CA of ClusterIssuer tiktokmall-ca/);
+  });
+  test("a Bundle that would copy the CA's private key fails", () => {
+    const failures = check("cluster/ca", (objects) => { get(objects, "Bundle", "tiktokmall-ca").spec.sources[0].secret.key = "tls.key"; });
+    assertFailsOnly(failures, named("trust bundle"), /takes the key tls.key: a private key must never be in a trust bundle/);
+  });
+  test("a Bundle without a namespaceSelector fails (every namespace of the cluster)", () => {
+    const failures = check("cluster/ca", (objects) => { delete get(objects, "Bundle", "tiktokmall-ca").spec.target.namespaceSelector; });
+    assertFailsOnly(failures, named("trust bundle"), /no namespaceSelector/);
+  });
+  test("a Certificate whose ClusterIssuer is not in the cluster kustomization fails", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => cluster.splice(cluster.indexOf(get(cluster, "ClusterIssuer", "tiktokmall-ca")), 1));
+    assertFailsOnly(failures, named("references"), /its issuer ClusterIssuer tiktokmall-ca is not in the render/);
+  });
+});
+
+describe("approver-policy", () => {
+  const policy = (objects) => get(objects, "CertificateRequestPolicy", "tiktokmall-svids");
+  test("without the rule that binds the URI to the requester, one account could get another's SVID", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => { policy(objects).spec.allowed.uris.validations.pop(); });
+    assertFailsOnly(failures, named("approver-policy"), /order in tiktokmall could get approved a request with another account's identity/);
+  });
+  test("a service account bound to the policy that no authorization block names fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      objects.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "intruder", namespace: "tiktokmall" } });
+      get(objects, "RoleBinding", "tiktokmall-svids-policy").subjects.push({ kind: "ServiceAccount", name: "intruder" });
+    });
+    assertFailsOnly(failures, named("approver-policy"), /would approve the SVID spiffe:\/\/tiktokmall.local\/ns\/tiktokmall\/sa\/intruder, which no authorization block names/);
+  });
+  test("an identity the authorization blocks name but the policy does not approve fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const binding = get(objects, "RoleBinding", "tiktokmall-svids-policy");
+      binding.subjects = binding.subjects.filter((s) => s.name !== "gateway");
+    });
+    assertFailsOnly(failures, named("approver-policy"), /the SVID spiffe:\/\/tiktokmall.local\/ns\/tiktokmall\/sa\/gateway \(gateway\) would not be approved/);
+  });
+  test("a policy that allows DNS names fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => { policy(objects).spec.allowed.dnsNames = { values: ["*"] }; });
+    assertFailsOnly(failures, named("approver-policy"), /could get approved a request with a DNS name/);
+  });
+  test("csi-driver-spiffe's own approver left running fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => { context.helmValues.app.approver.replicaCount = 1; });
+    assertFailsOnly(failures, named("approver-policy"), /app.approver.replicaCount must be 0/);
+  });
+  test("binding the policy cluster-wide fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding",
+      metadata: { name: "everyone" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tiktokmall-svids-policy" },
+      subjects: [{ kind: "Group", name: "system:serviceaccounts", apiGroup: "rbac.authorization.k8s.io" }] }));
+    assertFailsOnly(failures, named("approver-policy"), /ClusterRoleBinding lets its subjects use/);
+  });
+  test("a CEL rule the validator cannot evaluate fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => { policy(objects).spec.allowed.uris.validations.push({ rule: "size(self) < 200" }); });
+    assertFailsOnly(failures, named("approver-policy"), /is not one this validator can evaluate/);
+  });
+  test("a CA policy that allows any common name fails", () => {
+    const failures = check("cluster/approver-policy", (objects) => { get(objects, "CertificateRequestPolicy", "tiktokmall-ca").spec.allowed.commonName.value = "*"; });
+    assertFailsOnly(failures, named("approver-policy"), /the policies also approve a CA request with another common name/);
+  });
+  test("a CA policy that does not fit the CA fails (its request would wait forever)", () => {
+    const failures = check("cluster/approver-policy", (objects) => { get(objects, "CertificateRequestPolicy", "tiktokmall-ca").spec.allowed.usages.pop(); });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate cert-manager\/tiktokmall-ca: no CertificateRequestPolicy approves its request/);
+  });
+});
+
+describe("SPIRE", () => {
+  const id = (objects, name) => get(objects, "ClusterSPIFFEID", `tiktokmall-${name}`);
+  test("a misspelt ClusterSPIFFEID field fails its vendored schema", () => {
+    const failures = check("overlays/spire", (objects) => {
+      const spec = id(objects, "order").spec;
+      spec.podSelectr = spec.podSelector;
+      delete spec.podSelector;
+    });
+    assertFailsOnly(failures, named("schema"), /must NOT have additional properties \(podSelectr\)/, ["SPIRE"]);
+  });
+  test("a hostPath for the agent's socket fails (restricted Pod Security)", () => {
+    const failures = check("overlays/spire", (objects) => {
+      const volume = get(objects, "Deployment", "auth").spec.template.spec.volumes.find((v) => v.name === "spiffe-workload-api");
+      delete volume.csi;
+      volume.hostPath = { path: "/run/spire/agent-sockets", type: "Directory" };
+    });
+    assertFailsOnly(failures, named("SPIRE"), /auth \(auth.yml\): the socket .* is not in a read-only csi.spiffe.io volume/, ["pod security"]);
+  });
+  test("an SVID template in another scheme fails", () => {
+    const failures = check("overlays/spire", (objects) => { id(objects, "payment").spec.spiffeIDTemplate = "spiffe://{{ .TrustDomain }}/payment"; });
+    assertFailsOnly(failures, named("SPIRE"), /gives payment the SVID spiffe:\/\/tiktokmall.local\/payment, but the authorization blocks name spiffe:\/\/tiktokmall.local\/ns\/tiktokmall\/sa\/payment/);
+  });
+  test("an SVID template that changes with the pod fails", () => {
+    const failures = check("overlays/spire", (objects) => { id(objects, "auth").spec.spiffeIDTemplate = "spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/pod/{{ .PodMeta.Name }}"; });
+    assertFailsOnly(failures, named("SPIRE"), /uses \{\{ .PodMeta.Name \}\}/);
+  });
+  test("a workload the authorization blocks name but no ClusterSPIFFEID registers fails", () => {
+    const failures = check("overlays/spire", (objects) => objects.splice(objects.indexOf(id(objects, "ops")), 1));
+    assertFailsOnly(failures, named("SPIRE"), /ops \(namespace tiktokmall, .*\): 0 ClusterSPIFFEIDs register its pods/);
+  });
+  test("a ClusterSPIFFEID of another controller class fails (it would be ignored)", () => {
+    const failures = check("overlays/spire", (objects) => { id(objects, "order").spec.className = "other"; });
+    assertFailsOnly(failures, named("SPIRE"), /className other is not the controller manager's class spire-mgmt-spire/);
+  });
+  test("SPIRE installed for another trust domain fails", () => {
+    const failures = check("overlays/spire", () => {}, (context) => { context.spireValues.global.spire.trustDomain = "example.org"; });
+    assertFailsOnly(failures, named("SPIRE"), /global.spire.trustDomain/);
+  });
+  test("an expiry warning longer than half the SVID's life fails", () => {
+    const failures = check("overlays/spire", (objects) => editConfig(objects, "order", (c) => { c.tls.expiry_warning = "40m"; }));
+    assertFailsOnly(failures, named("SPIRE"), /order: tls.expiry_warning 40m is not below the 30 minutes/);
+  });
+  test("certificate files beside the Workload API source fail", () => {
+    const failures = check("overlays/spire", (objects) => editConfig(objects, "auth", (c) => { c.tls.ca_cert = "/var/run/tiktokmall/tls/ca.crt"; }));
+    assertFailsOnly(failures, named("config files"), /tls.ca_cert is set, but tls.source.type workload_api reads no files/);
+  });
+  test("a socket address outside the mounted volume fails", () => {
+    const failures = check("overlays/spire", (objects) => {
+      container(objects, "payment").env.find((e) => e.name === "SPIFFE_ENDPOINT_SOCKET").value = "unix:///run/spire/sockets/agent.sock";
+    });
+    assertFailsOnly(failures, named("references"), /payment: tls.source.type workload_api, but the socket unix:\/\/\/run\/spire\/sockets\/agent.sock is not unix:\/\/ in a mounted volume/, ["config files"]);
+  });
+});
+
+describe("Vault", () => {
+  test("a Certificate name the Vault role does not allow fails", () => {
+    const failures = check("overlays/vault", (objects) => get(objects, "Certificate", "order").spec.dnsNames.push("order.example.com"));
+    assertFailsOnly(failures, named("Vault"), /Certificate tiktokmall\/order: pki-role.json allowed_domains lacks order.example.com/);
+  });
+  test("a Vault role that allows a URI no Certificate asks for fails", () => {
+    const role = JSON.parse(readFileSync(path.join(DEPLOY, "cluster/vault/pki-role.json"), "utf8"));
+    role.allowed_uri_sans.push("spiffe://tiktokmall.local/admin");
+    const failures = check("overlays/vault", () => {}, (context) => { context.vaultFiles = { "pki-role.json": JSON.stringify(role) }; });
+    assertFailsOnly(failures, named("Vault"), /allows the URI SAN spiffe:\/\/tiktokmall.local\/admin, which no Certificate asks for/);
+  });
+  test("a Kubernetes auth role for another audience fails", () => {
+    const role = JSON.parse(readFileSync(path.join(DEPLOY, "cluster/vault/kubernetes-auth-role.json"), "utf8"));
+    role.audience = "vault";
+    const failures = check("cluster/vault", () => {}, (context) => { context.vaultFiles = { "kubernetes-auth-role.json": JSON.stringify(role) }; });
+    assertFailsOnly(failures, named("Vault"), /audience vault is not the one cert-manager's token carries \(vault:\/\/tiktokmall-vault\)/);
+  });
+  test("a Vault policy wider than the signing path fails", () => {
+    const policy = `${readFileSync(path.join(DEPLOY, "cluster/vault/pki-policy.hcl"), "utf8")}\npath "pki_int/issue/*" {\n  capabilities = ["create", "update"]\n}\n`;
+    const failures = check("cluster/vault", () => {}, (context) => { context.vaultFiles = { "pki-policy.hcl": policy }; });
+    assertFailsOnly(failures, named("Vault"), /grants pki_int\/issue\/\* too/);
+  });
+  test("an issuer that has Vault generate the key (issue) fails", () => {
+    const failures = check("cluster/vault", (objects) => { get(objects, "ClusterIssuer", "tiktokmall-vault").spec.vault.path = "pki_int/issue/tiktokmall"; });
+    assertFailsOnly(failures, named("Vault"), /is not <pki mount>\/sign\/<role>/);
+  });
+  test("letting cert-manager request tokens of every account fails", () => {
+    const failures = check("cluster/vault", (objects) => { delete get(objects, "Role", "vault-issuer-token").rules[0].resourceNames; });
+    assertFailsOnly(failures, named("Vault"), /creates tokens for every service account of cert-manager/);
+  });
+  test("a Vault issuer that trusts the system roots fails", () => {
+    const failures = check("cluster/vault", (objects) => { delete get(objects, "ClusterIssuer", "tiktokmall-vault").spec.vault.caBundleSecretRef; });
+    assertFailsOnly(failures, named("Vault"), /no caBundle or caBundleSecretRef/);
   });
 });
 

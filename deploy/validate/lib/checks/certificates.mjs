@@ -7,6 +7,7 @@ const USAGES = ["client auth", "digital signature", "server auth"];
 
 export const certificates = {
   name: "certificates: SPIFFE URI, usages, ECDSA P-256 rotated",
+  cluster: true,
   applies: (context) => Boolean(context.expect.certificates) || context.objects.some((o) => o.kind === "Certificate"),
   run(context, findings) {
     const { matrix, objects } = context;

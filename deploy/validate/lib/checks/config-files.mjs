@@ -20,7 +20,13 @@ export const configFiles = {
         findings.fail(`${at}: the tls volume is ${service.tls.kind}, expected ${context.expect.tls} for ${context.target}`);
       }
       const files = service.tls?.kind === "csi-spiffe" ? context.csiFiles : ["tls.crt", "tls.key", "ca.crt"];
-      for (const [key, index] of Object.entries(TLS_KEYS)) {
+      if (service.tls?.kind === "workload-api") {
+        // No files at all: the SVID and bundle come over the Workload API socket (checks/spire.mjs).
+        for (const key of [...Object.keys(TLS_KEYS), "key_password"]) {
+          if (tls[key] !== undefined) findings.fail(`${at}: tls.${key} is set, but tls.source.type workload_api reads no files`);
+        }
+      }
+      for (const [key, index] of Object.entries(service.tls?.kind === "workload-api" ? {} : TLS_KEYS)) {
         const value = tls[key];
         const where = value ? resolvePath(service, value) : null;
         if (!value) {
@@ -35,7 +41,7 @@ export const configFiles = {
         }
       }
       if (service.tls?.mount && (service.tls.mount.readOnly !== true || service.tls.mount.subPath)) {
-        findings.fail(`${at}: the TLS volume must be mounted read-only, as a whole directory (no subPath)`);
+        findings.fail(`${at}: the TLS volume (or the Workload API socket's) must be mounted read-only, as a whole directory (no subPath)`);
       }
       for (const mount of service.mounts) {
         const volume = service.volumes.get(mount.name);
@@ -77,6 +83,9 @@ function checkTimers(context, service, at, tls, findings) {
   }
   let renewalLeft;   // what is left of a certificate's life when it is renewed
   let source;
+  if (service.tls?.kind === "workload-api") {
+    return;   // the agent pushes SVIDs; their lifetime against expiry_warning: checks/spire.mjs
+  }
   if (service.tls?.kind === "csi-spiffe") {
     const lifetime = goDuration(context.helmValues?.app?.certificateRequestDuration ?? "1h");
     renewalLeft = lifetime / 3;                    // the driver renews at two thirds of the lifetime

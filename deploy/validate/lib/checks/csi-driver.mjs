@@ -18,9 +18,9 @@ export const csiDriver = {
     findings.same(app.name ?? CSI_SPIFFE_DRIVER, CSI_SPIFFE_DRIVER, "app.name (the driver name the volumes use)");
     findings.same(context.csiFiles, ["tls.crt", "tls.key", "ca.crt"], "app.driver.volumeFileName (cert, key, ca)");
     const issuer = app.issuer ?? {};
-    const issuerObject = issuer.kind === "ClusterIssuer" ? find(objects, "ClusterIssuer", issuer.name) : null;
+    const issuerObject = issuer.kind === "ClusterIssuer" ? find(context.all, "ClusterIssuer", issuer.name) : null;
     if (!issuerObject || (issuer.group ?? "cert-manager.io") !== "cert-manager.io") {
-      findings.fail(`app.issuer ${issuer.kind} ${issuer.name} is not a ClusterIssuer of the render`);
+      findings.fail(`app.issuer ${issuer.kind} ${issuer.name} is not a ClusterIssuer of the render or of ${context.expect.with ?? "what it relies on"}`);
     }
     const bundle = app.driver?.sourceCABundle;
     if (!bundle) {

@@ -39,7 +39,7 @@ export const database = {
       }
       findings.same(config.user, expected.user, `${at}: database.user`);
       if (config.password) findings.fail(`${at}: database.password is set; the login is the client certificate`);
-      if (service.tls?.kind === "csi-spiffe") {
+      if (service.tls?.kind === "csi-spiffe" || service.tls?.kind === "workload-api") {
         findings.warn(`${at}: an SVID has no CN, so PostgreSQL's certificate login cannot map it to the role ${expected.user} (deploy/README.md, "PostgreSQL and SVIDs")`);
       } else if (context.expect.certificates) {
         const own = leafCertificates(context).find((c) => c.spec?.secretName === service.tls?.secretName);

@@ -12,7 +12,11 @@ import { network } from "./network.mjs";
 import { monitoring } from "./monitoring.mjs";
 import { csiDriver } from "./csi-driver.mjs";
 import { serviceJars } from "./service-jars.mjs";
+import { trustBundle } from "./trust-bundle.mjs";
+import { approverPolicy } from "./approver-policy.mjs";
+import { spire } from "./spire.mjs";
+import { vault } from "./vault.mjs";
 import { alerts } from "./alerts.mjs";
 
 export const CHECKS = [schema, references, security, secrets, configFiles, ports, identities, database,
-  certificates, network, monitoring, alerts, csiDriver, serviceJars];
+  certificates, network, monitoring, alerts, csiDriver, trustBundle, approverPolicy, spire, vault, serviceJars];

@@ -6,7 +6,7 @@
 // from a csi-driver-spiffe volume of the Prometheus pod (the overlay's scraperSvid file says how to
 // add it), and cannot check the server by name: an SVID has none (see deploy/README.md).
 import path from "node:path/posix";
-import { describe, ofKind, selects } from "../k8s.mjs";
+import { describe, find, ofKind, selects } from "../k8s.mjs";
 import { identityOf, leafCertificates } from "../context.mjs";
 import { CSI_SPIFFE_DRIVER } from "../services.mjs";
 
@@ -103,6 +103,14 @@ function svidMount(context, findings) {
     && (r.resources ?? []).includes("certificaterequests") && (r.verbs ?? []).includes("create"));
   if (!mayRequest || role.metadata?.namespace !== scraper.namespace) {
     findings.fail(`${file}: ServiceAccount ${scraper.namespace}/${scraper.serviceAccount} may not create CertificateRequests in ${scraper.namespace} (csi-driver-spiffe requests with the pod's own account)`);
+  }
+  if (context.expect.approverPolicy) {
+    // approver-policy approves SVIDs only for accounts bound to its policy in their namespace.
+    const usesPolicy = (context.scraperSvid ?? []).some((o) => o?.kind === "RoleBinding" && o.metadata?.namespace === scraper.namespace
+      && (o.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === scraper.serviceAccount)
+      && o.roleRef?.kind === "ClusterRole" && (find(context.objects, "ClusterRole", o.roleRef.name)?.rules ?? [])
+        .some((r) => (r.resources ?? []).includes("certificaterequestpolicies") && (r.verbs ?? []).includes("use")));
+    if (!usesPolicy) findings.fail(`${file}: no RoleBinding lets ${scraper.namespace}/${scraper.serviceAccount} use the SVID policy (approver-policy.yaml): its SVID would never be approved`);
   }
   return mount.mountPath;
 }

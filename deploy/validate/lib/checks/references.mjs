@@ -1,10 +1,15 @@
 // Every name an object uses resolves to something that exists (or that someone is said to create).
 import { describe, find, ofKind, podTemplates, selects } from "../k8s.mjs";
 
+/** Service accounts that others install: cert-manager's controller (Helm release cert-manager). */
+const INSTALLED_ACCOUNTS = new Set(["cert-manager/cert-manager"]);
+
 export const references = {
   name: "references: every name used resolves",
+  cluster: true,
   run(context, findings) {
     const { objects, matrix } = context;
+    const all = context.all ?? objects;   // with the cluster kustomizations this one relies on
     context.problems.forEach((problem) => findings.fail(problem));
     for (const service of context.services.values()) {
       service.problems.forEach((problem) => findings.fail(`${service.name}: ${problem}`));
@@ -14,7 +19,7 @@ export const references = {
         findings.fail(`${describe(deployment)} is not a service of the access matrix (access-matrix.json)`);
       }
     }
-    const certificateSecrets = new Map(ofKind(objects, "Certificate")
+    const certificateSecrets = new Map(ofKind(all, "Certificate")
       .map((c) => [`${c.metadata.namespace}/${c.spec?.secretName}`, c]));
     const hasCertificates = certificateSecrets.size > 0;
 
@@ -29,13 +34,24 @@ export const references = {
         if (volume.configMap && !find(objects, "ConfigMap", volume.configMap.name, namespace)) {
           findings.fail(`${describe(owner)} volume ${volume.name}: ConfigMap ${volume.configMap.name} is not in the render`);
         }
-        if (volume.secret) {
-          const name = volume.secret.secretName;
+        const secretNames = [volume.secret?.secretName, ...(volume.projected?.sources ?? []).map((s) => s.secret?.name)].filter(Boolean);
+        for (const name of secretNames) {
           const fromCertificate = certificateSecrets.has(`${namespace}/${name}`);
           const fromOperator = Object.hasOwn(operatorSecrets, name);
           const fromOverlay = !hasCertificates && context.expect.tls === "secret" && name === `${owner.metadata.name}-tls`;
           if (!fromCertificate && !fromOperator && !fromOverlay) {
             findings.fail(`${describe(owner)} volume ${volume.name}: nothing writes Secret ${name} (no Certificate, not an operator Secret of access-matrix.json)`);
+          }
+        }
+        for (const source of (volume.projected?.sources ?? []).filter((s) => s.configMap)) {
+          const { name } = source.configMap;
+          const bundle = find(all, "Bundle", name);
+          const keys = (source.configMap.items ?? []).map((item) => item.key);
+          if (find(objects, "ConfigMap", name, namespace)) continue;
+          if (!bundle?.spec?.target?.configMap) {
+            findings.fail(`${describe(owner)} volume ${volume.name}: ConfigMap ${name} is neither in the render nor written by a trust-manager Bundle`);
+          } else if (keys.some((key) => key !== bundle.spec.target.configMap.key)) {
+            findings.fail(`${describe(owner)} volume ${volume.name}: Bundle ${name} writes the key ${bundle.spec.target.configMap.key}, not ${keys}`);
           }
         }
       }
@@ -65,7 +81,7 @@ export const references = {
     for (const certificate of ofKind(objects, "Certificate")) {
       const ref = certificate.spec?.issuerRef ?? {};
       const issuer = ref.kind === "ClusterIssuer"
-        ? find(objects, "ClusterIssuer", ref.name)
+        ? find(all, "ClusterIssuer", ref.name)
         : find(objects, "Issuer", ref.name, certificate.metadata.namespace);
       if (!issuer) {
         findings.fail(`${describe(certificate)}: its issuer ${ref.kind ?? "Issuer"} ${ref.name} is not in the render`);
@@ -75,19 +91,26 @@ export const references = {
       if (!issuer.spec?.ca) continue;
       // A ClusterIssuer reads its Secret from cert-manager's cluster resource namespace (cert-manager by default).
       const namespace = issuer.kind === "ClusterIssuer" ? "cert-manager" : issuer.metadata.namespace;
-      const ca = ofKind(objects, "Certificate").find((c) => c.metadata.namespace === namespace
+      const ca = ofKind(all, "Certificate").find((c) => c.metadata.namespace === namespace
         && c.spec?.secretName === issuer.spec.ca.secretName);
       if (!ca?.spec?.isCA) {
         findings.fail(`${describe(issuer)}: Secret ${namespace}/${issuer.spec.ca.secretName} is not written by a CA Certificate (isCA) in the render`);
       }
     }
+    const assumedAccounts = new Set(Object.values(matrix.workloads).map((w) => w.serviceAccount).filter(Boolean));
     for (const binding of ofKind(objects, "RoleBinding")) {
       if (binding.roleRef?.kind === "Role" && !find(objects, "Role", binding.roleRef.name, binding.metadata.namespace)) {
         findings.fail(`${describe(binding)}: Role ${binding.roleRef.name} is not in the render`);
       }
+      if (binding.roleRef?.kind === "ClusterRole" && !find(all, "ClusterRole", binding.roleRef.name)) {
+        findings.fail(`${describe(binding)}: ClusterRole ${binding.roleRef.name} is not in the render`);
+      }
       for (const subject of binding.subjects ?? []) {
-        if (subject.kind === "ServiceAccount" && !find(objects, "ServiceAccount", subject.name, subject.namespace ?? binding.metadata.namespace)) {
-          findings.fail(`${describe(binding)}: ServiceAccount ${subject.name} is not in the render`);
+        const namespace = subject.namespace ?? binding.metadata.namespace;
+        if (subject.kind === "ServiceAccount" && !find(all, "ServiceAccount", subject.name, namespace)
+          && !INSTALLED_ACCOUNTS.has(`${namespace}/${subject.name}`)
+          && !(namespace === binding.metadata.namespace && assumedAccounts.has(subject.name) && !context.expect.cluster)) {
+          findings.fail(`${describe(binding)}: ServiceAccount ${subject.name} is not in the render (nor a workload of access-matrix.json)`);
         }
       }
     }

@@ -4,10 +4,11 @@ import { schemaErrors } from "../models.mjs";
 
 const CLUSTER_SCOPED = new Set(["Namespace", "ClusterIssuer", "ClusterRole", "ClusterRoleBinding",
   "CustomResourceDefinition", "PriorityClass", "StorageClass", "CSIDriver", "ValidatingWebhookConfiguration",
-  "MutatingWebhookConfiguration"]);
+  "MutatingWebhookConfiguration", "CertificateRequestPolicy", "Bundle", "ClusterBundle", "ClusterSPIFFEID"]);
 
 export const schema = {
   name: "schema: every object valid for its kind",
+  cluster: true,
   run(context, findings) {
     if (context.objects.length === 0) {
       findings.fail("the kustomization renders no objects");

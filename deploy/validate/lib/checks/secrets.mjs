@@ -5,6 +5,7 @@ const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|CREDENTIAL|API_?KEY)/
 
 export const secrets = {
   name: "no secret data embedded",
+  cluster: true,
   run(context, findings) {
     for (const object of context.objects) {
       if (object.kind === "Secret") {

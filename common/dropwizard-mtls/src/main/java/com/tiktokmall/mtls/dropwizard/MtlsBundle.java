@@ -89,9 +89,12 @@ import java.util.stream.Collectors;
  *
  * <p>The material is then checked every {@code reload_interval}: new material that passes the
  * same checks is used by every connector, client and database pool at once, without a restart
- * (also on demand with {@code POST /tasks/reload-tls}). The {@code tls} health check and
- * {@code tls.*} metrics report expiry, reloads and refused handshakes; every metric is also served
- * in Prometheus text exposition at {@code /prometheus} on the admin port. The probe port
+ * (also on demand with {@code POST /tasks/reload-tls}). The {@code tls} health check reports
+ * expiry and reloads, the {@code tls.*} metrics reloads and refused handshakes. Every metric is
+ * also served in Prometheus text exposition at {@code /prometheus} on the admin port, under
+ * Prometheus's names, with the certificates' expiry as timestamps
+ * ({@code mtls_certificate_expiry_timestamp_seconds}) and the latency of the application's
+ * resources as a histogram ({@code http_server_request_duration_seconds}). The probe port
  * ({@code probes.port}) serves {@code /livez} and {@code /readyz} in plain HTTP for kubelet.
  *
  * <p>Whatever comes from outside is bounded by the {@code limits} block: request bodies, JSON
@@ -222,7 +225,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
                 source.close();
             }
         });
-        TlsHealth.register(environment, source, tls.getExpiryWarning().toJavaDuration());
+        TlsHealth.register(environment, prometheus, source, tls.getTrustDomain(), tls.getExpiryWarning().toJavaDuration());
         admin = new AdminAuthorizationFilter(tls.getTrustDomain(), environment.getObjectMapper());
         environment.admin().addFilter("mtls-admin-authorization", admin)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
@@ -230,7 +233,9 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
         PeerMetrics peers = new PeerMetrics(environment.metrics(), prometheus);
         connectors.forEach(connector -> connector.use(source, tls.getTrustDomain(), handshakeTimeout,
                 configuration.getLimits(), peers));
-        environment.healthChecks().register("connections", new SaturationHealthCheck(connectors));
+        // The admin port is left out: ops saturating it does not stop the service serving.
+        environment.healthChecks().register("connections",
+                new SaturationHealthCheck(MtlsConnectors.serving(configuration.getServerFactory())));
     }
 
     /** Installs {@code tls.provider} in this JVM once per start-up, and says which. */

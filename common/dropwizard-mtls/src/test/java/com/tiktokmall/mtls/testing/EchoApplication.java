@@ -130,6 +130,14 @@ public class EchoApplication extends Application<EchoApplication.EchoConfigurati
             return parcel;
         }
 
+        /** As {@link #held()}, for a request with a body this resource never reads. */
+        @POST
+        @Path("/held")
+        @RolesAllowed(ROLE)
+        public Map<String, Object> heldWithABodyNotRead() throws InterruptedException {
+            return held();
+        }
+
         /** A request that stays in flight until the test releases {@link #HELD}. */
         @GET
         @Path("/held")

@@ -83,6 +83,11 @@ public final class MtlsTestClient {
         return send(request(url).POST(HttpRequest.BodyPublishers.noBody()));
     }
 
+    /** {@code url} with any method, even one HTTP does not define, without a body. */
+    public Reply request(String method, String url) {
+        return send(request(url).method(method, HttpRequest.BodyPublishers.noBody()));
+    }
+
     private static HttpRequest.Builder request(String url, String... headers) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15));
         return headers.length == 0 ? builder : builder.headers(headers);

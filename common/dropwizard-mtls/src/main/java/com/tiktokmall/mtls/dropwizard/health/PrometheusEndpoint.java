@@ -9,8 +9,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /prometheus} on the admin port: every metric of the service's registry in Prometheus
- * text exposition, through the Prometheus client's own Dropwizard bridge and servlet. Like the
- * rest of the admin port beyond health, only {@code authorization.admin} may read it.
+ * text exposition, through the Prometheus client's own Dropwizard bridge and servlet, under names
+ * by Prometheus's conventions ({@link PrometheusNames}); and the latency of the application's
+ * resources as a histogram ({@link RequestDurations}). Like the rest of the admin port beyond
+ * health, only {@code authorization.admin} may read it.
  */
 public final class PrometheusEndpoint {
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
@@ -32,6 +34,7 @@ public final class PrometheusEndpoint {
         PrometheusRegistry registry = new PrometheusRegistry();
         DropwizardExports.builder().dropwizardRegistry(new PrometheusNames(environment.metrics()))
                 .invalidMetricHandler(PrometheusEndpoint::leaveOut).register(registry);
+        environment.jersey().register(new RequestDurations(registry));
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(registry)).addMapping(PATH);
         return registry;
     }

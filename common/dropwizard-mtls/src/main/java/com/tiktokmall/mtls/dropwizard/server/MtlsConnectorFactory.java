@@ -167,9 +167,12 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
         connector.addBean(fairShares);
         SlowRequests slow = new SlowRequests(connector, limits.getRequestReadTimeout(), trustDomain, peers, connections);
         slowRequests = slow;
-        connector.addBean(slow);
+        connector.addBean(new Periodic(connector.getScheduler(), SlowRequests.SWEEP, slow::sweep));
         connector.reportAcceptFailures(metrics.meter("connections.accept-failures"), connections);
-        connector.addBean(new SummaryFlusher(connector.getScheduler(), SUMMARY_INTERVAL, handshakes, connections));
+        connector.addBean(new Periodic(connector.getScheduler(), SUMMARY_INTERVAL, () -> {
+            handshakes.flush();
+            connections.flush();
+        }));
         connector.addBean(enforcer);
         return connector;
     }

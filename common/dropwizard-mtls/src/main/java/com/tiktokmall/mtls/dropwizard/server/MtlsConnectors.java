@@ -51,6 +51,14 @@ public final class MtlsConnectors {
         return List.of();
     }
 
+    /**
+     * The {@code type: mtls} connectors that serve the application: the application connectors of
+     * a {@code default} server, the one connector of a {@code simple} one.
+     */
+    public static List<MtlsConnectorFactory> serving(ServerFactory server) {
+        return server instanceof SimpleServerFactory ? mtls(server) : application(server);
+    }
+
     /** The connectors by the setting that declares them, e.g. {@code server.adminConnectors[0]}. */
     private static Map<String, ConnectorFactory> bySetting(ServerFactory server) {
         Map<String, ConnectorFactory> connectors = new LinkedHashMap<>();

@@ -12,11 +12,14 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.Scheduler;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -33,14 +36,20 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *     handshakes in progress from one IP address; the next connection from it is closed at once;</li>
  * <li>after it, by identity: at most {@code limits.max_connections_per_peer} connections per
  *     SPIFFE ID; the next one is closed before it serves a request;</li>
- * <li>on an application port, a peer that holds no role there gets one request, answered (403,
- *     by the resources) with {@code Connection: close}, and must send it within
+ * <li>on an application port, a peer that holds no role there gets at most
+ *     {@value #ROLELESS_SHARE} connections and one request on each, answered (403, by the
+ *     resources) with {@code Connection: close}, and must send it within
  *     {@code tls.handshake_timeout}: it cannot sit on connections it has no use for.</li>
  * </ul>
- * Each refusal is counted per peer ({@link PeerMetrics}) and logged summarized.
+ * Each refusal is counted per peer ({@link PeerMetrics}) and logged summarized. An IPv6 address
+ * counts as its /64.
  */
 final class PeerShares implements Connection.Listener, SslHandshakeListener, HttpConfiguration.Customizer {
     static final String NO_SPIFFE_ID = "none";
+    /** How many connections a peer without a role may hold, each for one request. */
+    static final int ROLELESS_SHARE = 4;
+    /** How long a peer without a role may keep its side open once answered. */
+    private static final Duration LINGER = Duration.ofSeconds(1);
 
     private final ServerConnector connector;
     private final String trustDomain;
@@ -101,12 +110,18 @@ final class PeerShares implements Connection.Listener, SslHandshakeListener, Htt
         if (connection == null) {
             return;
         }
-        String peer = identity(event.getSSLEngine());
+        String peer = identity(event.getSSLEngine(), trustDomain);
+        Set<String> roles = withRoles;
+        boolean roleless = roles != null && !roles.contains(peer);
+        int share = roleless ? Math.min(perPeer, ROLELESS_SHARE) : perPeer;
         boolean over;
         synchronized (this) {
+            if (connections.get(event.getSSLEngine()) != connection) {
+                return; // closed meanwhile: onClosed has settled its counts
+            }
             handshakeEnded(connection);
             int count = established.getOrDefault(peer, 0);
-            over = count >= perPeer;
+            over = count >= share;
             if (!over) {
                 established.put(peer, count + 1);
                 connection.peer = peer;
@@ -115,12 +130,12 @@ final class PeerShares implements Connection.Listener, SslHandshakeListener, Htt
         if (over) {
             metrics.refused(connector.getName(), peer, "connections_per_peer");
             log.warn(peer, "connection of " + peer + " from " + connection.address + " to " + where() + " closed: it"
-                    + " holds " + perPeer + " connections already (limits.max_connections_per_peer)");
+                    + " holds " + share + " connections already (" + (roleless ? "a peer without a role here holds at most "
+                    + ROLELESS_SHARE : "limits.max_connections_per_peer") + ")");
             connection.ssl.getEndPoint().close();
             return;
         }
-        Set<String> roles = withRoles;
-        if (roles != null && !roles.contains(peer)) {
+        if (roleless) {
             connection.roleless = true;
             connection.deadline = connector.getScheduler().schedule(() -> closeIfNoRequest(connection),
                     firstRequestDeadline.toMillis(), TimeUnit.MILLISECONDS);
@@ -165,6 +180,9 @@ final class PeerShares implements Connection.Listener, SslHandshakeListener, Htt
             if (connection != null && connection.roleless) {
                 connection.requested = true;
                 responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+                // Jetty then waits for the peer to close its side, up to the idle timeout: not that long.
+                Request.addCompletionListener(request, failure -> connection.ssl.getEndPoint().setIdleTimeout(
+                        LINGER.toMillis()));
             }
         }
         return request;
@@ -189,7 +207,8 @@ final class PeerShares implements Connection.Listener, SslHandshakeListener, Htt
         }
     }
 
-    private String identity(SSLEngine engine) {
+    /** The peer's SPIFFE ID in {@code trustDomain}, or {@value #NO_SPIFFE_ID} when its certificate has none. */
+    static String identity(SSLEngine engine, String trustDomain) {
         try {
             X509Certificate leaf = (X509Certificate) engine.getSession().getPeerCertificates()[0];
             return SpiffeId.fromCertificate(leaf, trustDomain).map(SpiffeId::toString).orElse(NO_SPIFFE_ID);
@@ -202,8 +221,22 @@ final class PeerShares implements Connection.Listener, SslHandshakeListener, Htt
         return connector.getName() + " port " + connector.getLocalPort();
     }
 
+    /** The peer's address; an IPv6 one as its /64, which one host commonly holds whole. */
     private static InetAddress address(SocketAddress remote) {
-        return remote instanceof InetSocketAddress inet ? inet.getAddress() : InetAddress.getLoopbackAddress();
+        if (!(remote instanceof InetSocketAddress inet)) {
+            return InetAddress.getLoopbackAddress();
+        }
+        InetAddress address = inet.getAddress();
+        if (address instanceof Inet6Address) {
+            byte[] prefix = Arrays.copyOf(address.getAddress(), 16);
+            Arrays.fill(prefix, 8, 16, (byte) 0);
+            try {
+                return InetAddress.getByAddress(prefix);
+            } catch (UnknownHostException cannotHappen) {
+                return address;
+            }
+        }
+        return address;
     }
 
     /** One connection: where from, whose, and whether it still counts as a handshake in progress. */

@@ -1,6 +1,5 @@
 package com.tiktokmall.mtls.dropwizard.server;
 
-import com.tiktokmall.mtls.SpiffeId;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
@@ -10,27 +9,23 @@ import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.component.AbstractLifeCycle;
-import org.eclipse.jetty.util.thread.Scheduler;
 
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * Closes a connection whose request is still arriving {@code limits.request_read_timeout} after
- * it began: headers not complete, or a body the service has not read to its end. Jetty's idle
+ * it began: headers not complete, or a body the service began to read and has not read to its end. Jetty's idle
  * timeout cannot do it, as every byte restarts it: a peer sending a byte every few seconds would
  * hold the connection, and in a body a thread, for as long as it liked. Once a second it looks at
  * every open connection: bytes received since its last request ended, with no request begun,
- * are headers arriving; a request being handled whose body has not been read to the end is a
- * body arriving. A connection between requests is left to the idle timeout.
+ * are headers arriving; a request being handled whose body the service reads, not yet to the end, is
+ * a body arriving (the time counts from its first read). A connection between requests is left to the idle timeout.
  */
-final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.Customizer {
-    private static final Duration SWEEP = Duration.ofSeconds(1);
+final class SlowRequests implements HttpConfiguration.Customizer {
+    /** How often {@link #sweep()} should run. */
+    static final Duration SWEEP = Duration.ofSeconds(1);
 
     private final ServerConnector connector;
     private final Duration timeout;
@@ -38,7 +33,6 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
     private final PeerMetrics metrics;
     private final SummarizedLog log;
     private final Map<EndPoint, Arrivals> connections = new ConcurrentHashMap<>();
-    private volatile Scheduler.Task next;
 
     SlowRequests(ServerConnector connector, Duration timeout, String trustDomain, PeerMetrics metrics, SummarizedLog log) {
         this.connector = connector;
@@ -46,20 +40,6 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
         this.trustDomain = trustDomain;
         this.metrics = metrics;
         this.log = log;
-    }
-
-    @Override
-    protected void doStart() {
-        schedule();
-    }
-
-    @Override
-    protected void doStop() {
-        Scheduler.Task task = next;
-        if (task != null) {
-            task.cancel();
-        }
-        connections.clear();
     }
 
     /** A request whose headers are complete: from now on its body, if it has one, is watched until read. */
@@ -73,7 +53,7 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
         Arrivals arrivals = connections.computeIfAbsent(network, endPoint -> new Arrivals());
         boolean body = request.getLength() > 0
                 || request.getLength() < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
-        Handled handled = new Handled(System.nanoTime(), !body);
+        Handled handled = new Handled(!body);
         arrivals.handled = handled;
         arrivals.headersSince = 0;
         Request.addCompletionListener(request, failure -> {
@@ -86,6 +66,7 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
 
             @Override
             public Content.Chunk read() {
+                handled.reading();
                 Content.Chunk chunk = super.read();
                 if (chunk != null) {
                     received += chunk.remaining();
@@ -97,22 +78,13 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
         } : request;
     }
 
-    private void schedule() {
-        next = connector.getScheduler().schedule(this::sweep, SWEEP.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void sweep() {
-        try {
-            long now = System.nanoTime();
-            connections.keySet().removeIf(endPoint -> !endPoint.isOpen());
-            for (EndPoint endPoint : connector.getConnectedEndPoints()) {
-                if (endPoint.getConnection() instanceof SslConnection ssl && ssl.getSslEndPoint().getConnection() != null) {
-                    check(endPoint, ssl, now);
-                }
-            }
-        } finally {
-            if (isRunning()) {
-                schedule();
+    /** Closes the connections whose request has been arriving for too long; run every {@link #SWEEP}. */
+    void sweep() {
+        long now = System.nanoTime();
+        connections.keySet().removeIf(endPoint -> !endPoint.isOpen());
+        for (EndPoint endPoint : connector.getConnectedEndPoints()) {
+            if (endPoint.getConnection() instanceof SslConnection ssl && ssl.getSslEndPoint().getConnection() != null) {
+                check(endPoint, ssl, now);
             }
         }
     }
@@ -122,10 +94,10 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
         Handled handled = arrivals.handled;
         long since;
         if (handled != null) {
-            if (handled.read) {
-                return;
+            if (handled.read || handled.readingSince == 0) {
+                return; // a body not asked for is the service's business, not the peer's
             }
-            since = handled.since;
+            since = handled.readingSince;
         } else if (ssl.getSslEndPoint().getConnection().getBytesIn() > arrivals.bytesWhenIdle) {
             if (arrivals.headersSince == 0) {
                 arrivals.headersSince = now;
@@ -137,21 +109,12 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
         }
         if (now - since >= timeout.toNanos()) {
             connections.remove(endPoint);
-            String peer = peer(ssl);
+            String peer = PeerShares.identity(ssl.getSSLEngine(), trustDomain);
             metrics.closed(connector.getName(), peer, "slow_request");
             log.warn(peer, "request of " + peer + " from " + endPoint.getRemoteSocketAddress() + " on "
                     + connector.getName() + " port " + connector.getLocalPort() + " still arriving after "
                     + timeout.toSeconds() + " s (limits.request_read_timeout): connection closed");
             endPoint.close();
-        }
-    }
-
-    private String peer(SslConnection ssl) {
-        try {
-            X509Certificate leaf = (X509Certificate) ssl.getSSLEngine().getSession().getPeerCertificates()[0];
-            return SpiffeId.fromCertificate(leaf, trustDomain).map(SpiffeId::toString).orElse(PeerShares.NO_SPIFFE_ID);
-        } catch (SSLPeerUnverifiedException | RuntimeException noCertificate) {
-            return PeerShares.NO_SPIFFE_ID;
         }
     }
 
@@ -162,14 +125,19 @@ final class SlowRequests extends AbstractLifeCycle implements HttpConfiguration.
         private volatile long headersSince;
     }
 
-    /** A request being handled: since when, and whether its body has been read to the end. */
+    /** A request being handled: since when the service reads its body, and whether it has read it to the end. */
     private static final class Handled {
-        private final long since;
+        private volatile long readingSince;
         private volatile boolean read;
 
-        Handled(long since, boolean read) {
-            this.since = since;
+        Handled(boolean read) {
             this.read = read;
+        }
+
+        void reading() {
+            if (readingSince == 0) {
+                readingSince = System.nanoTime();
+            }
         }
     }
 }

@@ -1,7 +1,5 @@
 package com.tiktokmall.mtls.dropwizard.health;
 
-import com.codahale.metrics.Gauge;
-import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.health.HealthCheck;
 import com.tiktokmall.mtls.TlsOptions;
 import com.tiktokmall.mtls.source.FileSource;
@@ -10,22 +8,29 @@ import com.tiktokmall.mtls.source.TlsSource;
 import com.tiktokmall.mtls.testing.MutableClock;
 import com.tiktokmall.mtls.testing.TestCert;
 import com.tiktokmall.mtls.testing.TestPki;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 /**
- * The health check and the gauges with CRLs in use, and the exact edge of the expiry warning,
- * with time moved by the test.
+ * The health check and the expiry timestamps with CRLs in use, and the exact edge of the expiry
+ * warning, with time moved by the test.
  */
 class CrlAndExpiryHealthTest {
+    private static final String TRUST_DOMAIN = "tiktokmall.local";
+
     private final TestPki pki = TestPki.create();
     private final MutableClock clock = MutableClock.startingNow();
 
@@ -71,37 +76,65 @@ class CrlAndExpiryHealthTest {
     }
 
     @Test
-    void gaugesCountDownToExpiryAndToTheNextCrl() {
+    void expiryIsATimestampPerCertificateInUseAndTheNextCrlOnePerIssuer() {
         TestCert echo = pki.issue("echo");
         Instant nextUpdate = clock.instant().plus(Duration.ofDays(2)).truncatedTo(ChronoUnit.SECONDS);
         Path crl = TestCert.writeCrls(pki.dir().resolve("crl.pem"), pki.ca().crl(nextUpdate));
-        MetricRegistry metrics = new MetricRegistry();
-        TlsSource source = source(pki.tlsFiles("echo"), crl);
+        PrometheusRegistry registry = new PrometheusRegistry();
 
-        CertificateExpiryGauges.register(metrics, source);
+        ExpiryTimestamps.register(registry, source(pki.tlsFiles("echo"), crl), TRUST_DOMAIN);
 
-        Instant now = clock.instant();
-        assertThat(gauge(metrics, "tls.server_cert.seconds-until-expiry"))
-                .isEqualTo(Duration.between(now, echo.certificate().getNotAfter().toInstant()).getSeconds());
-        assertThat(gauge(metrics, "tls.ca_cert.seconds-until-expiry"))
-                .isEqualTo(Duration.between(now, pki.ca().certificate().getNotAfter().toInstant()).getSeconds());
-        assertThat(gauge(metrics, "tls.crl.seconds-until-next-update"))
-                .isEqualTo(Duration.between(now, nextUpdate).getSeconds());
-
-        clock.advance(Duration.ofHours(1));
-        assertThat(gauge(metrics, "tls.crl.seconds-until-next-update"))
-                .isEqualTo(Duration.between(now, nextUpdate).getSeconds() - 3600);
+        X509Certificate ca = pki.ca().certificate();
+        assertThat(points(registry, ExpiryTimestamps.CERTIFICATES)).containsOnly(
+                entry(Map.of("setting", "server_cert", "spiffe_id", "spiffe://tiktokmall.local/echo", "serial", serial(echo.certificate())), notAfter(echo.certificate())),
+                entry(Map.of("setting", "client_cert", "spiffe_id", "spiffe://tiktokmall.local/echo", "serial", serial(echo.certificate())), notAfter(echo.certificate())),
+                entry(Map.of("setting", "ca_cert", "spiffe_id", "", "serial", serial(ca)), notAfter(ca)));
+        assertThat(points(registry, ExpiryTimestamps.CRLS))
+                .containsOnly(entry(Map.of("issuer", "CN=TikTokMall Test CA"), (double) nextUpdate.getEpochSecond()));
     }
 
     @Test
-    void withoutCrlsThereIsNoCrlGauge() {
+    void theSeriesFollowTheMaterialInUse() {
         pki.issue("echo");
-        MetricRegistry metrics = new MetricRegistry();
+        Path crl = TestCert.writeCrls(pki.dir().resolve("crl.pem"), pki.ca().crl(clock.instant().plus(Duration.ofDays(2))));
+        PrometheusRegistry registry = new PrometheusRegistry();
+        TlsSource source = source(pki.tlsFiles("echo"), crl);
+        ExpiryTimestamps.register(registry, source, TRUST_DOMAIN);
 
-        CertificateExpiryGauges.register(metrics, source(pki.tlsFiles("echo")));
+        TestCert renewed = pki.write("echo", pki.ca().leaf("echo").validity(clock.instant().minusSeconds(60),
+                clock.instant().plus(Duration.ofDays(90)).truncatedTo(ChronoUnit.SECONDS)).issue());
+        Instant nextUpdate = clock.instant().plus(Duration.ofDays(7)).truncatedTo(ChronoUnit.SECONDS);
+        TestCert.writeCrls(crl, pki.ca().crl(nextUpdate));
+        source.reload(false, Duration.ofSeconds(5));
 
-        assertThat(metrics.getGauges()).containsOnlyKeys("tls.server_cert.seconds-until-expiry",
-                "tls.client_cert.seconds-until-expiry", "tls.ca_cert.seconds-until-expiry");
+        assertThat(points(registry, ExpiryTimestamps.CERTIFICATES)).contains(entry(Map.of("setting", "server_cert",
+                "spiffe_id", "spiffe://tiktokmall.local/echo", "serial", serial(renewed.certificate())), notAfter(renewed.certificate())))
+                .hasSize(3);
+        assertThat(points(registry, ExpiryTimestamps.CRLS))
+                .containsOnly(entry(Map.of("issuer", "CN=TikTokMall Test CA"), (double) nextUpdate.getEpochSecond()));
+    }
+
+    @Test
+    void aCaListedTwiceIsOneSeriesNotAFailedScrape() {
+        pki.issue("echo");
+        TestCert.writeCertificates(pki.caCert(), pki.ca().certificate(), pki.ca().certificate());
+        PrometheusRegistry registry = new PrometheusRegistry();
+
+        ExpiryTimestamps.register(registry, source(pki.tlsFiles("echo")), TRUST_DOMAIN);
+
+        assertThat(points(registry, ExpiryTimestamps.CERTIFICATES)).containsEntry(Map.of("setting", "ca_cert",
+                "spiffe_id", "", "serial", serial(pki.ca().certificate())), notAfter(pki.ca().certificate())).hasSize(3);
+    }
+
+    @Test
+    void withoutCrlsThereIsNoCrlMetric() {
+        pki.issue("echo");
+        PrometheusRegistry registry = new PrometheusRegistry();
+
+        ExpiryTimestamps.register(registry, source(pki.tlsFiles("echo")), TRUST_DOMAIN);
+
+        assertThat(registry.scrape().stream().map(snapshot -> snapshot.getMetadata().getPrometheusName()))
+                .containsExactly(ExpiryTimestamps.CERTIFICATES);
     }
 
     private TlsSource source(TlsFiles files) {
@@ -113,7 +146,24 @@ class CrlAndExpiryHealthTest {
                 .clock(clock).build()).build();
     }
 
-    private static long gauge(MetricRegistry metrics, String name) {
-        return (Long) ((Gauge<?>) metrics.getGauges().get(name)).getValue();
+    /** Each series of the gauge {@code name}: its labels and value. */
+    private static Map<Map<String, String>, Double> points(PrometheusRegistry registry, String name) {
+        Map<Map<String, String>, Double> points = new HashMap<>();
+        registry.scrape().stream().filter(snapshot -> snapshot.getMetadata().getPrometheusName().equals(name))
+                .flatMap(snapshot -> ((GaugeSnapshot) snapshot).getDataPoints().stream())
+                .forEach(point -> {
+                    Map<String, String> labels = new HashMap<>();
+                    point.getLabels().forEach(label -> labels.put(label.getName(), label.getValue()));
+                    points.put(labels, point.getValue());
+                });
+        return points;
+    }
+
+    private static String serial(X509Certificate certificate) {
+        return certificate.getSerialNumber().toString(16);
+    }
+
+    private static double notAfter(X509Certificate certificate) {
+        return certificate.getNotAfter().toInstant().getEpochSecond();
     }
 }

@@ -4,6 +4,7 @@ import com.codahale.metrics.health.HealthCheck;
 import com.tiktokmall.mtls.testing.EchoApplication;
 import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.TestPki;
+import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
@@ -11,7 +12,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -23,6 +28,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
@@ -40,9 +48,11 @@ class FairSharesTest {
     private static final int MAX_CONNECTIONS = 120;
     private static final int PER_PEER = 10;
     private static final int PER_ADDRESS = 10;
-    private static final Duration DEADLINE = Duration.ofSeconds(2);
+    private static final Duration DEADLINE = Duration.ofSeconds(4);
+    /** The known peer gives up sooner than any attacker's connection is closed: waiting it out would not do. */
+    private static final int KNOWN_PEER_TIMEOUT_MILLIS = 2000;
     /** Bounded: every attack ends within this, far below the idle timeout (30 s) that each byte restarts. */
-    private static final Duration ATTACK = Duration.ofSeconds(12);
+    private static final Duration ATTACK = Duration.ofSeconds(15);
     private static final int CALLS = 10;
     private static final String GET = "GET /whoami HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
     private static final String POST = "POST /whoami/echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -89,6 +99,38 @@ class FairSharesTest {
     }
 
     @Test
+    void aPeerWithoutARoleHoldsAFewConnectionsAndNotForLong() throws Exception {
+        SSLContext lingerer = PKI.issue("lingerer").rawClientContext(PKI.ca().certificate());
+        for (int i = 0; i < PeerShares.ROLELESS_SHARE; i++) {
+            attack.add(handshaken(lingerer, "127.0.0.1")); // no request yet: held until tls.handshake_timeout
+        }
+        assertThat(roleLessAnswer(lingerer)).as("one more while it holds its share").isEmpty();
+        endTheAttack();
+        attack.clear();
+
+        List<RawHttps.KeepAlive> answered = new ArrayList<>();
+        try {
+            for (int i = 0; i < PeerShares.ROLELESS_SHARE; i++) {
+                RawHttps.KeepAlive connection = RawHttps.keepAlive(lingerer, "localhost", APP.getLocalPort());
+                answered.add(connection);
+                assertThat(connection.get("/whoami").status()).isEqualTo(403); // and the peer never closes its side
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos(); // half the idle timeout (30 s)
+            Optional<Integer> next = roleLessAnswer(lingerer);
+            while (next.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                next = roleLessAnswer(lingerer);
+            }
+            assertThat(next).as("answered again: the server let go of the answered connections before the idle timeout")
+                    .hasValue(403);
+        } finally {
+            for (RawHttps.KeepAlive connection : answered) {
+                connection.close();
+            }
+        }
+    }
+
+    @Test
     void aSlowSenderWithoutARoleCannotShutOutAKnownPeer() throws Exception {
         SSLContext stranger = PKI.issue("stranger").rawClientContext(PKI.ca().certificate());
         long refusedBefore = meter("connections.refused.connections-per-peer");
@@ -119,23 +161,56 @@ class FairSharesTest {
     void aSlowSenderWithARoleIsClosedAtTheReadTimeoutInHeadersAndInBodies() throws Exception {
         SSLContext echo = PKI.issue("echo").rawClientContext(PKI.ca().certificate());
         long slowBefore = meter("connections.closed.slow-request");
-        List<Socket> bodies = new ArrayList<>();
-        for (int i = 0; i < PER_PEER / 2; i++) {
+        for (int i = 0; i < PER_PEER; i++) {
             attack.add(handshaken(echo, "127.0.0.3"));
-            Socket body = handshaken(echo, "127.0.0.3");
-            body.getOutputStream().write(POST.getBytes(StandardCharsets.US_ASCII));
-            bodies.add(body);
         }
 
         AttackResult headers = trickleWhileAKnownPeerCalls(GET);
-        attack.addAll(bodies);
+
+        endTheAttack();
+        attack.clear();
+        long slowAfterHeaders = meter("connections.closed.slow-request");
+        for (int i = 0; i < PER_PEER; i++) {
+            Socket body = handshaken(echo, "127.0.0.3");
+            body.getOutputStream().write(POST.getBytes(StandardCharsets.US_ASCII));
+            attack.add(body);
+        }
+
         AttackResult body = trickleWhileAKnownPeerCalls("a");
 
         assertThat(headers.failedCalls).isEmpty();
         assertThat(body.failedCalls).isEmpty();
-        assertThat(headers.stillOpen + body.stillOpen).as("slow requests still open").isZero();
-        assertThat(meter("connections.closed.slow-request") - slowBefore).isGreaterThanOrEqualTo(PER_PEER);
+        assertThat(headers.stillOpen).as("slow headers still open").isZero();
+        assertThat(body.stillOpen).as("slow bodies still open").isZero();
+        assertThat(slowAfterHeaders - slowBefore).as("closed in their headers").isEqualTo(PER_PEER);
+        assertThat(meter("connections.closed.slow-request") - slowAfterHeaders).as("closed in their bodies")
+                .isEqualTo(PER_PEER);
         assertThat(headers.unhealthy).isEmpty();
+        assertThat(body.unhealthy).isEmpty();
+    }
+
+    @Test
+    void aBodyTheServiceDoesNotReadIsNotASlowRequest() throws Exception {
+        SSLContext gateway = PKI.issue("gateway").rawClientContext(PKI.ca().certificate());
+        long slowBefore = meter("connections.closed.slow-request");
+        EchoApplication.HELD.arm();
+        CompletableFuture<Integer> answer = CompletableFuture.supplyAsync(() -> {
+            try (Socket socket = handshaken(gateway, "127.0.0.1")) {
+                socket.setSoTimeout(30_000);
+                socket.getOutputStream().write(("POST /whoami/held HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain"
+                        + "\r\nContent-Length: 2\r\n\r\nhi").getBytes(StandardCharsets.US_ASCII));
+                return status(socket);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        EchoApplication.HELD.awaitArrival();
+
+        Thread.sleep(DEADLINE.plusSeconds(2).toMillis()); // the resource works on, past the read timeout and a sweep
+        EchoApplication.HELD.release();
+
+        assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(meter("connections.closed.slow-request")).isEqualTo(slowBefore);
     }
 
     @Test
@@ -159,16 +234,15 @@ class FairSharesTest {
     }
 
     @Test
-    void theHealthCheckTurnsUnhealthyOnlyWhileTheConnectorIsFull() throws Exception {
+    void theHealthCheckTurnsUnhealthyOnlyWhileTheApplicationPortIsFull() throws Exception {
         assertThat(connectionsHealth().isHealthy()).isTrue();
-        for (int address = 10; attack.size() < MAX_CONNECTIONS; address++) {
-            for (int i = 0; i < PER_ADDRESS && attack.size() < MAX_CONNECTIONS; i++) {
-                Socket socket = new Socket();
-                socket.bind(new InetSocketAddress("127.0.1." + address, 0));
-                socket.connect(new InetSocketAddress("127.0.0.1", APP.getLocalPort()), 5000);
-                attack.add(socket);
-            }
-        }
+        fill(APP.getAdminPort());
+        assertThat(adminPortFull()).as("the admin port is full").isTrue();
+        assertThat(connectionsHealth().isHealthy()).as("a full admin port does not stop the service serving").isTrue();
+        endTheAttack();
+        attack.clear();
+
+        fill(APP.getLocalPort());
         HealthCheck.Result full = awaitHealth(false);
 
         assertThat(full.getMessage()).contains("all " + MAX_CONNECTIONS + " connections of application port")
@@ -194,9 +268,9 @@ class FairSharesTest {
             byte next = slowly == null ? 0 : (byte) slowly.charAt(position++ % slowly.length());
             open.removeIf(socket -> closedByServer(socket, slowly == null ? null : next));
             try {
-                RawHttps.Response answer = RawHttps.get(gateway, "localhost", APP.getLocalPort(), "/whoami");
-                if (answer.status() != 200) {
-                    result.failedCalls.add(answer.toString());
+                int status = knownPeerCall(gateway);
+                if (status != 200) {
+                    result.failedCalls.add("status " + status);
                 }
             } catch (IOException e) {
                 result.failedCalls.add(e.toString());
@@ -210,6 +284,57 @@ class FairSharesTest {
         }
         result.stillOpen = open.size();
         return result;
+    }
+
+    /** Opens {@link #MAX_CONNECTIONS} connections to {@code port}, from as many addresses as the per-address share needs. */
+    private void fill(int port) throws IOException {
+        for (int address = 10; attack.size() < MAX_CONNECTIONS; address++) {
+            for (int i = 0; i < PER_ADDRESS && attack.size() < MAX_CONNECTIONS; i++) {
+                Socket socket = new Socket();
+                socket.bind(new InetSocketAddress("127.0.1." + address, 0));
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                attack.add(socket);
+            }
+        }
+    }
+
+    private static boolean adminPortFull() throws InterruptedException {
+        MtlsConnectorFactory admin = (MtlsConnectorFactory) ((DefaultServerFactory) APP.getConfiguration()
+                .getServerFactory()).getAdminConnectors().get(0);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (admin.saturation().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return admin.saturation().isPresent();
+    }
+
+    /** A role-less peer's new connection: the status of its answer, or empty when closed unanswered. */
+    private static Optional<Integer> roleLessAnswer(SSLContext context) {
+        try (Socket socket = handshaken(context, "127.0.0.1")) {
+            socket.getOutputStream().write(("GET /whoami HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return Optional.of(status(socket));
+        } catch (IOException closedUnanswered) {
+            return Optional.empty();
+        }
+    }
+
+    /** The known peer's call: a new connection from 127.0.0.1, given up after {@link #KNOWN_PEER_TIMEOUT_MILLIS}. */
+    private static int knownPeerCall(SSLContext gateway) throws IOException {
+        try (Socket socket = handshaken(gateway, "127.0.0.1", KNOWN_PEER_TIMEOUT_MILLIS)) {
+            socket.getOutputStream().write(("GET /whoami HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return status(socket);
+        }
+    }
+
+    /** The status code of the answer on {@code socket}. */
+    private static int status(Socket socket) throws IOException {
+        String line = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        if (line == null || !line.matches("HTTP/1\\.1 \\d{3}.*")) {
+            throw new EOFException("no answer: " + line);
+        }
+        return Integer.parseInt(line.substring(9, 12));
     }
 
     /** Writes {@code next} (if any) and reports whether the server has closed the connection. */
@@ -234,11 +359,15 @@ class FairSharesTest {
     }
 
     private static Socket handshaken(SSLContext context, String from) throws IOException {
+        return handshaken(context, from, 5000);
+    }
+
+    private static Socket handshaken(SSLContext context, String from, int timeoutMillis) throws IOException {
         Socket plain = new Socket();
         plain.bind(new InetSocketAddress(from, 0));
-        plain.connect(new InetSocketAddress("127.0.0.1", APP.getLocalPort()), 5000);
+        plain.connect(new InetSocketAddress("127.0.0.1", APP.getLocalPort()), timeoutMillis);
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, "localhost", APP.getLocalPort(), true);
-        socket.setSoTimeout(5000);
+        socket.setSoTimeout(timeoutMillis);
         try {
             socket.startHandshake();
         } catch (IOException closedRightAway) {

@@ -4,20 +4,22 @@ import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Flushes a connector's {@link SummarizedLog}s once per interval while it runs, so no count stays untold. */
-final class SummaryFlusher extends AbstractLifeCycle {
+/**
+ * A task run once per interval while the connector it is a bean of runs: flushing the summarized
+ * logs, so no count stays untold, and looking for slow requests.
+ */
+final class Periodic extends AbstractLifeCycle {
     private final Scheduler scheduler;
     private final Duration interval;
-    private final List<SummarizedLog> logs;
+    private final Runnable task;
     private volatile Scheduler.Task next;
 
-    SummaryFlusher(Scheduler scheduler, Duration interval, SummarizedLog... logs) {
+    Periodic(Scheduler scheduler, Duration interval, Runnable task) {
         this.scheduler = scheduler;
         this.interval = interval;
-        this.logs = List.of(logs);
+        this.task = task;
     }
 
     @Override
@@ -36,8 +38,11 @@ final class SummaryFlusher extends AbstractLifeCycle {
     private void schedule() {
         next = scheduler.schedule(() -> {
             if (isRunning()) {
-                logs.forEach(SummarizedLog::flush);
-                schedule();
+                try {
+                    task.run();
+                } finally {
+                    schedule();
+                }
             }
         }, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
