@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { find, ofKind } from "./k8s.mjs";
-import { parseOne } from "./render.mjs";
+import { parseOne, parseStream } from "./render.mjs";
 import { CSI_SPIFFE_DRIVER, describeServices, TLS_FILES } from "./services.mjs";
 
 /**
@@ -40,6 +40,19 @@ export function buildContext({ target, dir, objects, matrix, expect, clusterObje
   };
   if (context.expect.helmValues) context.helmValues = values(context.expect.helmValues);
   if (context.expect.spireValues) context.spireValues = values(context.expect.spireValues);
+  if (context.expect.scraperSvid) {
+    // What the scraper's Prometheus needs to scrape with its own SVID: not applied by kustomize.
+    const file = path.join(dir, context.expect.scraperSvid);
+    if (existsSync(file)) {
+      try {
+        context.scraperSvid = parseStream(readFileSync(file, "utf8"), context.expect.scraperSvid);
+      } catch (error) {
+        context.problems.push(error.message);
+      }
+    } else {
+      context.problems.push(`${context.expect.scraperSvid} is missing beside the kustomization`);
+    }
+  }
   context.csiDriverName = context.helmValues?.app?.name ?? CSI_SPIFFE_DRIVER;
   const names = context.helmValues?.app?.driver?.volumeFileName ?? {};
   context.csiFiles = [names.cert ?? "tls.crt", names.key ?? "tls.key", names.ca ?? "ca.crt"];

@@ -1,6 +1,6 @@
 // The access matrix (access-matrix.json) and what follows from it.
 import { readFileSync } from "node:fs";
-import { connectionKey } from "./netpol.mjs";
+import { connectionKey, WORLD } from "./netpol.mjs";
 
 export function loadMatrix(file) {
   return JSON.parse(readFileSync(file, "utf8"));
@@ -22,7 +22,7 @@ export function matrixProblems(matrix) {
   const problems = [];
   const names = new Set([...Object.keys(matrix.services), ...Object.keys(matrix.workloads)]);
   for (const [name, service] of Object.entries(matrix.services)) {
-    for (const caller of [...Object.values(service.roles).flat(), ...service.admin]) {
+    for (const caller of [...Object.values(service.roles).flat(), ...service.admin, ...(service.metrics ?? [])]) {
       if (!names.has(caller)) problems.push(`${name}: caller ${caller} is neither a service nor a workload`);
     }
     for (const callee of service.calls ?? []) {
@@ -31,7 +31,12 @@ export function matrixProblems(matrix) {
       }
     }
   }
-  for (const name of [matrix.scraper.workload, matrix.database.workload, matrix.dns.workload]) {
+  for (const [name, service] of Object.entries(matrix.services)) {
+    if (!(service.metrics ?? []).includes(matrix.scraper.identity)) problems.push(`${name}: metrics does not name the scraper ${matrix.scraper.identity}`);
+    if (service.admin.includes(matrix.scraper.identity)) problems.push(`${name}: the scraper ${matrix.scraper.identity} is in admin; it needs metrics only`);
+  }
+  for (const name of [matrix.scraper.workload, matrix.database.workload, matrix.database.operator, matrix.dns.workload,
+    ...(matrix.apiServer?.clients ?? [])].filter(Boolean)) {
     if (!matrix.workloads[name]) problems.push(`workload ${name} is not defined`);
   }
   return problems;
@@ -53,8 +58,14 @@ export function expectedConnections(matrix, workloads) {
   };
   for (const [name, service] of Object.entries(matrix.services)) {
     for (const caller of grantsOf(service).keys()) add(caller, name, "app");
-    for (const caller of new Set([...service.admin, matrix.scraper.workload])) add(caller, name, matrix.scraper.port);
+    for (const caller of new Set([...service.admin, ...(service.metrics ?? []), matrix.scraper.workload])) add(caller, name, matrix.scraper.port);
     if (service.database) add(name, matrix.database.workload, matrix.database.port);
+  }
+  const database = matrix.database;
+  for (const port of database.operatorPorts ?? []) add(database.operator, database.workload, port);
+  if (database.replicationPort) add(database.workload, database.workload, database.replicationPort);
+  for (const client of matrix.apiServer?.clients ?? []) {
+    for (const port of matrix.apiServer.ports) expected.add(connectionKey(client, WORLD.name, WORLD.ports.find((p) => p.port === port)));
   }
   for (const workload of workloads.filter((w) => w.namespace === matrix.namespace)) {
     for (const port of matrix.dns.ports) add(workload.name, matrix.dns.workload, port);

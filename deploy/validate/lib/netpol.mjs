@@ -4,8 +4,12 @@
 // Kubernetes and is not modelled here.
 import { selects } from "./k8s.mjs";
 
-/** Outside the cluster: reachable only through ipBlock peers or rules without peers. */
-export const WORLD = { name: "world", namespace: null, labels: {}, ports: [{ name: "https", port: 443, protocol: "TCP" }] };
+/**
+ * Outside the pod network: reachable only through ipBlock peers or rules without peers. Its ports
+ * are those a pod might be let out to: https, and the API server's usual endpoint port.
+ */
+export const WORLD = { name: "world", namespace: null, labels: {},
+  ports: [{ name: "https", port: 443, protocol: "TCP" }, { name: "kube-apiserver", port: 6443, protocol: "TCP" }] };
 
 export function connectionKey(from, to, port) {
   return `${from} -> ${to}:${port.name} (${port.port}/${port.protocol})`;
@@ -15,9 +19,10 @@ export function connectionKey(from, to, port) {
  * @param policies NetworkPolicy objects
  * @param workloads [{name, namespace, labels, ports: [{name, port, protocol}]}]
  * @param namespaceLabels Map namespace -> labels
+ * @param ipBlockAllowed (policy, rule) -> true where an ipBlock peer is expected (the API server)
  * @returns {ingress: Set, egress: Set, effective: Set, problems: [string], ruleGrants: [{policy, side, index, grants: Set}]}
  */
-export function evaluate(policies, workloads, namespaceLabels) {
+export function evaluate(policies, workloads, namespaceLabels, ipBlockAllowed = () => false) {
   const everyone = [...workloads, WORLD];
   const problems = [];
   const ruleGrants = [];
@@ -58,7 +63,7 @@ export function evaluate(policies, workloads, namespaceLabels) {
         if (!rule[peerKey] || rule[peerKey].length === 0) {
           problems.push(`${where} has no '${peerKey}': it admits every source, in and outside the cluster`);
         }
-        if ((rule[peerKey] ?? []).some((peer) => peer.ipBlock)) {
+        if ((rule[peerKey] ?? []).some((peer) => peer.ipBlock) && !(side === "egress" && ipBlockAllowed(policy, rule))) {
           problems.push(`${where} uses ipBlock: the access matrix names workloads, not addresses`);
         }
         ruleGrants.push({ policy, side, index, where, rule, grants: new Set() });

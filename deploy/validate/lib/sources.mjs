@@ -35,9 +35,11 @@ export function configProblems(matrix, configs) {
       else if (!expected[peer]) problems.push(`${file}: authorization.peers grants ${peer} ${JSON.stringify(actual[peer])}, which the matrix does not`);
       else if (!same(actual[peer], expected[peer])) problems.push(`${file}: ${peer} holds ${JSON.stringify(actual[peer])}, the matrix grants ${JSON.stringify(expected[peer])}`);
     }
-    const admin = sorted(service.admin.map((a) => id(matrix, a)));
-    if (!same(sorted(config.authorization?.admin), admin)) {
-      problems.push(`${file}: authorization.admin is ${JSON.stringify(sorted(config.authorization?.admin))}, the matrix says ${JSON.stringify(admin)}`);
+    for (const list of ["admin", "metrics"]) {
+      const want = sorted((service[list] ?? []).map((a) => id(matrix, a)));
+      if (!same(sorted(config.authorization?.[list]), want)) {
+        problems.push(`${file}: authorization.${list} is ${JSON.stringify(sorted(config.authorization?.[list]))}, the matrix says ${JSON.stringify(want)}`);
+      }
     }
     for (const callee of service.calls ?? []) {
       if (config[callee]?.identity !== id(matrix, callee)) {
@@ -66,7 +68,8 @@ export function docsProblems(matrix, text, file = "docs/security.md") {
     if (!role) continue;   // rows without a role (e.g. /healthcheck for any certificate)
     rows.push({ service: cells[0], role, callers: cells[3].split(",").map((c) => c.trim()).filter(Boolean).sort(), line });
   }
-  const documented = new Map(rows.filter((r) => r.role !== "authorization.admin").map((r) => [`${r.service}/${r.role}`, r]));
+  const LISTS = { "authorization.admin": "admin", "authorization.metrics": "metrics" };
+  const documented = new Map(rows.filter((r) => !LISTS[r.role]).map((r) => [`${r.service}/${r.role}`, r]));
   for (const [name, service] of Object.entries(matrix.services)) {
     for (const [role, callers] of Object.entries(service.roles)) {
       const row = documented.get(`${name}/${role}`);
@@ -78,10 +81,15 @@ export function docsProblems(matrix, text, file = "docs/security.md") {
     }
   }
   for (const row of documented.values()) problems.push(`${file}: role ${row.role} of ${row.service} is not in the matrix: ${row.line}`);
-  const adminRows = rows.filter((r) => r.role === "authorization.admin");
-  const admins = [...new Set(Object.values(matrix.services).flatMap((s) => s.admin))].sort();
-  if (adminRows.length !== 1) problems.push(`${file}: expected one authorization.admin row, found ${adminRows.length}`);
-  else if (!same(adminRows[0].callers, admins)) problems.push(`${file}: the admin row names ${adminRows[0].callers.join(", ")}, the matrix ${admins.join(", ")}`);
+  // "prometheus (the scraper)": the name, then words about it
+  const names = (row) => row.callers.map((c) => c.split(/\s+/)[0]).sort();
+  for (const [role, list] of Object.entries(LISTS)) {
+    const listed = rows.filter((r) => r.role === role);
+    const want = [...new Set(Object.values(matrix.services).flatMap((s) => s[list] ?? []))].sort();
+    if (!want.length && !listed.length) continue;
+    if (listed.length !== 1) problems.push(`${file}: expected one ${role} row, found ${listed.length}`);
+    else if (!same(names(listed[0]), want)) problems.push(`${file}: the ${role} row names ${names(listed[0]).join(", ")}, the matrix ${want.join(", ")}`);
+  }
   return problems;
 }
 

@@ -328,12 +328,67 @@ describe("pod security and secrets", () => {
 
 describe("database and references", () => {
   test("payment logging in to order's database fails", () => {
-    const failures = check("base", (objects) => editConfig(objects, "payment", (c) => { c.database.url = c.database.url.replace("/payment?", "/order?"); }));
+    const failures = check("base", (objects) => editConfig(objects, "payment", (c) => { c.database.url = c.database.url.replace(/\/payment$/, "/order"); }));
     assertFailsOnly(failures, named("database"), /payment \(payment.yml\): database name/);
   });
-  test("a database URL without verify-full fails", () => {
-    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.database.url = c.database.url.replace("verify-full", "require"); }));
-    assertFailsOnly(failures, named("database"), /sslmode=verify-full/);
+  test("an sslmode in the database URL fails (the service refuses it at start-up: the tls block decides)", () => {
+    const failures = check("base", (objects) => editConfig(objects, "order", (c) => { c.database.url += "?sslmode=require"; }));
+    assertFailsOnly(failures, named("database"), /database sets sslmode/);
+  });
+  test("a database URL at another host than the Service postgres (the primary) fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "auth", (c) => { c.database.url = c.database.url.replace("${DB_SERVICE}", "tiktokmall-db-ro"); }));
+    assertFailsOnly(failures, named("database"), /auth \(auth.yml\): database host/);
+  });
+  test("a password login left open in pg_hba fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "Cluster", "tiktokmall-db").spec.postgresql.pg_hba.splice(1, 0, "hostssl order order all scram-sha-256");
+    });
+    assertFailsOnly(failures, named("database"), /pg_hba/);
+  });
+  test("pg_hba without the final reject (CloudNativePG's password rule would follow) fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Cluster", "tiktokmall-db").spec.postgresql.pg_hba.pop(); });
+    assertFailsOnly(failures, named("database"), /pg_hba/);
+  });
+  test("a superuser role, or one with a password, fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const roles = get(objects, "Cluster", "tiktokmall-db").spec.managed.roles;
+      roles.find((r) => r.name === "payment").superuser = true;
+      delete roles.find((r) => r.name === "auth").disablePassword;
+    });
+    assertFailsOnly(failures, named("database"), /role payment must not have superuser/);
+    assert.ok(failures[named("database")].some((f) => /role auth must have no password/.test(f)));
+  });
+  test("a database nobody makes fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => objects.splice(objects.indexOf(get(objects, "Database", "tiktokmall-db-payment")), 1));
+    assertFailsOnly(failures, named("database"), /database payment must be made exactly once/);
+  });
+  test("a cluster trusting another client CA than the services' fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Cluster", "tiktokmall-db").spec.certificates.clientCASecret = "some-other-ca"; });
+    assertFailsOnly(failures, named("database"), /replicationTLSSecret, clientCASecret/);
+  });
+  test("the database's certificates from another issuer than the services' fail", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      get(objects, "Certificate", "postgres").spec.issuerRef = { kind: "ClusterIssuer", name: "tiktokmall-selfsigned", group: "cert-manager.io" };
+    });
+    assertFailsOnly(failures, named("database"), /Certificate tiktokmall\/postgres is issued by ClusterIssuer tiktokmall-selfsigned/, ["approver-policy"]);
+  });
+  test("a misspelled field of the CloudNativePG Cluster fails its vendored schema", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const spec = get(objects, "Cluster", "tiktokmall-db").spec;
+      spec.certificate = spec.certificates;
+      delete spec.certificates;
+    });
+    assertFailsOnly(failures, named("schema"), /spec.certificate: unknown field/, ["database"]);
+  });
+  test("an ipBlock anywhere but the database's way to the API server fails", () => {
+    const failures = check("base", (objects) => {
+      get(objects, "NetworkPolicy", "order").spec.egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    });
+    assertFailsOnly(failures, named("network"), /NetworkPolicy tiktokmall\/order egress\[2\] uses ipBlock/);
+  });
+  test("the database cut off from the CloudNativePG operator fails", () => {
+    const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "tiktokmall-db").spec.ingress.pop(); });
+    assertFailsOnly(failures, named("network"), /matrix allows cnpg-operator -> postgres:status/);
   });
   test("a certificate CN that is not the database role fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.commonName = "auth-service"; });
@@ -364,11 +419,80 @@ describe("certificates, scraping and the CSI driver", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "ServiceMonitor", "auth").spec.endpoints[0].scheme = "http"; });
     assertFailsOnly(failures, named("service monitors"), /scheme/);
   });
-  test("a scraper certificate that the admin block does not admit fails", () => {
+  test("a scraper certificate that the metrics block does not admit fails", () => {
     const failures = check("overlays/cert-manager", (objects) => {
-      for (const name of Object.keys(matrix.services)) get(objects, "ServiceMonitor", name).spec.endpoints[0].tlsConfig.cert.secret.name = "gateway-tls";
+      for (const name of Object.keys(matrix.services)) get(objects, "ServiceMonitor", name).spec.endpoints[0].tlsConfig.cert.secret.name = "ops-tls";
     });
-    assertFailsOnly(failures, named("service monitors"), /Secret ops-tls/);
+    assertFailsOnly(failures, named("service monitors"), /Secret prometheus-tls/);
+  });
+  test("a config whose authorization.metrics lacks the scraper fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => editConfig(objects, "order", (c) => { c.authorization.metrics = []; }));
+    assertFailsOnly(failures, named("service monitors"), /order's authorization.metrics does not admit the scrape identity spiffe:\/\/tiktokmall.local\/prometheus/, ["identities"]);
+  });
+  test("the scrape identity given full admin fails (least privilege)", () => {
+    const failures = check("overlays/cert-manager", (objects) => editConfig(objects, "auth", (c) => { c.authorization.admin.push("spiffe://tiktokmall.local/prometheus"); }));
+    assertFailsOnly(failures, named("service monitors"), /is in auth's authorization.admin; it needs authorization.metrics only/, ["identities"]);
+  });
+  test("an authorization.metrics identity the matrix does not name fails", () => {
+    const failures = check("base", (objects) => editConfig(objects, "payment", (c) => { c.authorization.metrics.push("spiffe://tiktokmall.local/gateway"); }));
+    assertFailsOnly(failures, named("identities"), /payment \(payment.yml\): authorization.metrics/);
+  });
+  test("the SPIFFE overlay scraping with a Secret instead of Prometheus's SVID fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const tls = get(objects, "ServiceMonitor", "order").spec.endpoints[0].tlsConfig;
+      delete tls.certFile;
+      tls.cert = { secret: { name: "ops-tls", key: "tls.crt" } };
+    });
+    assertFailsOnly(failures, named("service monitors"), /order: tlsConfig certFile, keyFile/);
+  });
+  test("the SPIFFE overlay checking the server by name fails (an SVID has none: no scrape would succeed)", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const tls = get(objects, "ServiceMonitor", "auth").spec.endpoints[0].tlsConfig;
+      delete tls.insecureSkipVerify;
+      tls.serverName = "auth.tiktokmall.svc";
+    });
+    assertFailsOnly(failures, named("service monitors"), /auth: an SVID carries no DNS name/);
+  });
+  test("Prometheus without the right to request its SVID fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => {
+      context.scraperSvid = context.scraperSvid.filter((o) => o.kind !== "RoleBinding");
+    });
+    assertFailsOnly(failures, named("service monitors"), /ServiceAccount monitoring\/prometheus may not create CertificateRequests/);
+  });
+  test("Prometheus not bound to approver-policy's SVID policy fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => {
+      context.scraperSvid = context.scraperSvid.filter((o) => o.metadata?.name !== "tiktokmall-svids-policy");
+    });
+    assertFailsOnly(failures, named("service monitors"), /its SVID would never be approved/);
+  });
+  test("a Prometheus SVID mounted elsewhere than the ServiceMonitors read fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => {
+      context.scraperSvid.find((o) => o.kind === "Prometheus").spec.volumeMounts[0].mountPath = "/etc/svid";
+    });
+    assertFailsOnly(failures, named("service monitors"), /\/etc\/svid\/tls.crt/);
+  });
+  test("the database's certificates left unapproved in the SPIFFE overlay fail", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.splice(objects.indexOf(get(objects, "RoleBinding", "tiktokmall-database-policy")), 1));
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/postgres: no CertificateRequestPolicy approves its request/);
+  });
+  test("a PrometheusRule that differs from the promtool-tested rules.yml fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups[0].rules.find((r) => r.alert === "MtlsCertificateExpiresSoon");
+      rule.expr = rule.expr.replace("600", "60");
+    });
+    assertFailsOnly(failures, named("alerts"), /differ from components\/alerts\/rules.yml/);
+  });
+  test("an overlay without its alerting rules fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.splice(objects.indexOf(get(objects, "PrometheusRule", "tiktokmall")), 1));
+    assertFailsOnly(failures, named("alerts"), /0 PrometheusRules in the render/);
+  });
+  test("an alert without a severity fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      for (const group of get(objects, "PrometheusRule", "tiktokmall").spec.groups) {
+        for (const rule of group.rules) if (rule.alert === "MtlsTlsReloadFailed") delete rule.labels;
+      }
+    }, (context) => { context.alertRules = get(context.objects, "PrometheusRule", "tiktokmall").spec.groups; });
+    assertFailsOnly(failures, named("alerts"), /MtlsTlsReloadFailed has no severity/);
   });
   test("a service without its ServiceMonitor fails", () => {
     const failures = check("overlays/cert-manager", (objects) => objects.splice(objects.indexOf(get(objects, "ServiceMonitor", "payment")), 1));
@@ -446,6 +570,21 @@ describe("relocatable: another namespace, a name prefix", () => {
       get(objects, "ServiceMonitor", "auth").spec.namespaceSelector = { matchNames: ["tiktokmall"] };
     }, () => {}, { relocated: true });
     assertFailsOnly(failures, named("relocatable"), /matchNames\[0\] is tiktokmall/, ["service monitors"]);
+  });
+});
+
+describe("relocatable: the database", () => {
+  test("a database host left unprefixed fails under a prefix (the Service is two-postgres there)", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      container(objects, "order").env.find((e) => e.name === "DB_SERVICE").value = "postgres";
+    }, () => {}, { relocated: true });
+    assertFailsOnly(failures, named("database"), /order \(order.yml\): database host postgres is not the Service two-postgres/);
+  });
+  test("database instances selected by CloudNativePG's name label fail under a prefix", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      delete get(objects, "Cluster", "tiktokmall-db").spec.inheritedMetadata;
+    }, () => {}, { relocated: true });
+    assertFailsOnly(failures, named("database"), /inheritedMetadata.labels \{\} lack the labels of postgres/, ["references"]);
   });
 });
 

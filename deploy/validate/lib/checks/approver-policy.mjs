@@ -38,6 +38,14 @@ export const approverPolicy = {
     }
     checkCaRequests(context, policies, findings);
     if (context.expect.approverPolicy) checkSvids(context, policies, findings);
+    if (context.expect.approverPolicy && context.expect.database) {
+      // The database's certificates (components/postgres) are requested by cert-manager and need approving here too.
+      for (const name of [context.matrix.database.serverCertificate, context.matrix.database.replicationCertificate]) {
+        const certificate = find(context.objects, "Certificate", name, context.matrix.namespace);
+        const verdict = certificate ? decide(context, policies, fromCertificate(certificate)) : { approved: true };
+        if (!verdict.approved) findings.fail(`${describe(certificate)}: no CertificateRequestPolicy approves its request (${verdict.reasons.join("; ")})`);
+      }
+    }
   },
 };
 

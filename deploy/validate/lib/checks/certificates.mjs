@@ -29,6 +29,13 @@ export const certificates = {
       if (spec.isCA) continue;
       if (spec.privateKey?.rotationPolicy !== "Always") findings.fail(`${at}: privateKey.rotationPolicy must be Always (a new key on every renewal)`);
       if (!(duration <= 7 * 86400)) findings.fail(`${at}: duration ${spec.duration}: leaf certificates live at most 7 days here`);
+      if (context.baseName(certificate.metadata.name) === matrix.database.replicationCertificate) {
+        // CloudNativePG's replicas log in as streaming_replica by CN; no SPIFFE identity, client only.
+        findings.same(spec.commonName, "streaming_replica", `${at}: commonName`);
+        findings.same([...(spec.usages ?? [])].sort(), ["client auth", "digital signature"], `${at}: usages`);
+        if ((spec.uris ?? []).length || (spec.dnsNames ?? []).length) findings.fail(`${at}: a replication login needs no URI or DNS name`);
+        continue;
+      }
       const uris = spec.uris ?? [];
       if (uris.length !== 1 || !uris[0].startsWith(`spiffe://${matrix.trustDomain}/`)) {
         findings.fail(`${at}: needs exactly one URI SAN in spiffe://${matrix.trustDomain}/, has ${JSON.stringify(uris)}`);
@@ -44,7 +51,11 @@ export const certificates = {
         || matrix.workloads[name]?.service === name;
       // callers in the namespace dial the Service's short name (the configs' urls); a name with the
       // namespace in it would be wrong the moment the manifests are rendered into another one
-      const serviceName = hasService && !matrix.workloads[name]?.service ? certificate.metadata.name : name;
+      // (a Service in the render carries the prefix; one this repository does not deploy, none)
+      const serviceName = matrix.workloads[name]?.service
+        ? (ofKind(objects, "Service").some((s) => s.metadata.name === `${context.prefix}${matrix.workloads[name].service}`)
+          ? `${context.prefix}${matrix.workloads[name].service}` : matrix.workloads[name].service)
+        : certificate.metadata.name;
       if (hasService && !(spec.dnsNames ?? []).includes(serviceName)) {
         findings.fail(`${at}: lacks the DNS name ${serviceName} of its Service`);
       }

@@ -1,6 +1,12 @@
-// Each service reaches PostgreSQL by its Service over verify-full TLS, logs in as its own role by
-// client certificate (PostgreSQL maps the certificate's CN to the role), and has no password.
+// Each service reaches PostgreSQL by the Service postgres (the CloudNativePG cluster's primary), logs in as its
+// own role by client certificate (PostgreSQL maps the certificate's CN to the role), and has no
+// password; TLS settings stay out of the URL (the tls block makes every connection verify-full, and
+// the service refuses ssl* settings at start-up). The Cluster (components/postgres) admits exactly
+// those logins (hostssl <db> <role> all cert, everything else rejected), has each role without a
+// password or superuser, each database owned by its role, and its server and client trust from the
+// services' own issuer.
 import { leafCertificates } from "../context.mjs";
+import { describe, find, ofKind } from "../k8s.mjs";
 
 export const database = {
   name: "database: PostgreSQL over verify-full, certificate login",
@@ -8,8 +14,12 @@ export const database = {
     const { matrix } = context;
     const postgres = matrix.workloads[matrix.database.workload];
     const port = postgres.ports.find((p) => p.name === matrix.database.port).port;
-    const names = [postgres.service, `${postgres.service}.${postgres.namespace}`, `${postgres.service}.${postgres.namespace}.svc`,
-      `${postgres.service}.${postgres.namespace}.svc.cluster.local`];
+    // the Service as rendered: with a name prefix it is renamed, when the render has it
+    const rendered = find(context.objects, "Service", `${context.prefix}${postgres.service}`, postgres.namespace)
+      ? `${context.prefix}${postgres.service}` : postgres.service;
+    const names = [rendered, `${rendered}.${postgres.namespace}`, `${rendered}.${postgres.namespace}.svc`,
+      `${rendered}.${postgres.namespace}.svc.cluster.local`];
+    let host = rendered;
     for (const service of context.services.values()) {
       const expected = service.expected.database;
       const config = service.config?.database;
@@ -20,15 +30,17 @@ export const database = {
         continue;
       }
       findings.same(config.driverClass, "org.postgresql.Driver", `${at}: database.driverClass`);
-      const match = /^jdbc:postgresql:\/\/([^/:]+):(\d+)\/([^?]+)\?(.*)$/.exec(config.url ?? "");
+      const match = /^jdbc:postgresql:\/\/([^/:?]+):(\d+)\/([^?]+)(?:\?(.*))?$/.exec(config.url ?? "");
       if (!match) {
-        findings.fail(`${at}: database.url ${config.url} is not jdbc:postgresql://host:port/db?...`);
+        findings.fail(`${at}: database.url ${config.url} is not jdbc:postgresql://host:port/db`);
       } else {
-        if (!names.includes(match[1])) findings.fail(`${at}: database host ${match[1]} is not the Service ${postgres.service} in ${postgres.namespace} (${names.join(", ")})`);
+        if (!names.includes(match[1])) findings.fail(`${at}: database host ${match[1]} is not the Service ${rendered} in ${postgres.namespace} (${names.join(", ")})`);
+        else host = match[1];
         findings.same(Number(match[2]), port, `${at}: database port`);
         findings.same(match[3], expected.name, `${at}: database name`);
-        if (!new URLSearchParams(match[4]).getAll("sslmode").includes("verify-full")) {
-          findings.fail(`${at}: database.url lacks sslmode=verify-full`);
+        const own = [...new URLSearchParams(match[4] ?? "").keys(), ...Object.keys(config.properties ?? {})].filter((k) => /^ssl/i.test(k));
+        if (own.length) {
+          findings.fail(`${at}: database sets ${own.join(", ")}: with tls.enabled the tls block decides (verify-full), and the service refuses them at start-up`);
         }
       }
       findings.same(config.user, expected.user, `${at}: database.user`);
@@ -40,13 +52,105 @@ export const database = {
         if (own && own.spec.commonName !== expected.user) {
           findings.fail(`${at}: Certificate ${own.metadata.name} has CN ${own.spec.commonName}; PostgreSQL maps the CN to the role ${expected.user}`);
         }
-        const server = leafCertificates(context).find((c) => context.baseName(c.metadata.name) === matrix.database.workload);
-        if (!server) {
-          findings.fail(`no Certificate for ${matrix.database.workload}: verify-full needs its server certificate from the same CA`);
-        } else if (match && !(server.spec.dnsNames ?? []).includes(match[1])) {
-          findings.fail(`Certificate ${server.metadata.name} lacks the DNS name ${match[1]} that verify-full checks`);
-        }
       }
+    }
+    const clusters = ofKind(context.objects, "Cluster").filter((c) => c.apiVersion?.startsWith("postgresql.cnpg.io/"));
+    if (context.expect.database === "cloudnative-pg" || clusters.length) {
+      checkCluster(context, clusters, host, findings);
     }
   },
 };
+
+function checkCluster(context, clusters, host, findings) {
+  const { matrix } = context;
+  const db = matrix.database;
+  const workload = matrix.workloads[db.workload];
+  const cluster = clusters.find((c) => context.baseName(c.metadata.name) === db.cluster && c.metadata.namespace === workload.namespace);
+  if (!cluster || clusters.length !== 1) {
+    findings.fail(`expected exactly the CloudNativePG Cluster ${workload.namespace}/${db.cluster}, the render has ${JSON.stringify(clusters.map(describe))}`);
+    return;
+  }
+  const at = describe(cluster);
+  const spec = cluster.spec ?? {};
+  // The instances carry the matrix's labels through the Cluster's inheritedMetadata (CloudNativePG's
+  // own cnpg.io/cluster label carries the Cluster's rendered name, which a prefix changes), and the
+  // Service the services dial selects the primary among them.
+  const inherited = spec.inheritedMetadata?.labels ?? {};
+  if (!Object.entries(workload.labels).every(([key, value]) => inherited[key] === value)) {
+    findings.fail(`${at}: inheritedMetadata.labels ${JSON.stringify(inherited)} lack the labels of ${db.workload} in access-matrix.json ${JSON.stringify(workload.labels)}: the NetworkPolicies and the Service select the instances by them`);
+  }
+  const service = find(context.objects, "Service", `${context.prefix}${workload.service}`, workload.namespace);
+  if (!service) {
+    findings.fail(`no Service ${workload.namespace}/${context.prefix}${workload.service} for the primary`);
+  } else if (JSON.stringify(service.spec?.selector ?? {}) !== JSON.stringify({ ...workload.labels, "cnpg.io/instanceRole": "primary" })) {
+    findings.fail(`${describe(service)} selects ${JSON.stringify(service.spec?.selector)}, not the primary instance (${JSON.stringify({ ...workload.labels, "cnpg.io/instanceRole": "primary" })})`);
+  }
+  if (!((spec.instances ?? 1) >= 2)) findings.fail(`${at}: ${spec.instances ?? 1} instance(s): a node drain would stop every service`);
+
+  const users = Object.values(matrix.services).filter((s) => s.database).map((s) => s.database);
+  const expectedHba = [...users.map((u) => `hostssl ${u.name} ${u.user} all cert`), "host all all all reject"];
+  const hba = (spec.postgresql?.pg_hba ?? []).map((line) => line.trim().split(/\s+/).join(" "));
+  findings.same(hba, expectedHba, `${at}: spec.postgresql.pg_hba (each role to its own database by certificate, then reject before CloudNativePG's password rule)`);
+
+  const roles = new Map((spec.managed?.roles ?? []).map((r) => [r.name, r]));
+  for (const { user } of users) {
+    const role = roles.get(user);
+    if (!role) {
+      findings.fail(`${at}: spec.managed.roles lacks ${user}`);
+      continue;
+    }
+    if (role.ensure === "absent" || role.login !== true) findings.fail(`${at}: role ${user} must be present with login`);
+    for (const power of ["superuser", "createdb", "createrole", "replication", "bypassrls"]) {
+      if (role[power]) findings.fail(`${at}: role ${user} must not have ${power}`);
+    }
+    if (role.disablePassword !== true || role.passwordSecret) findings.fail(`${at}: role ${user} must have no password (disablePassword: true, no passwordSecret)`);
+  }
+
+  const databases = ofKind(context.objects, "Database").filter((d) => d.apiVersion?.startsWith("postgresql.cnpg.io/"));
+  const initdb = spec.bootstrap?.initdb;
+  for (const { name, user } of users) {
+    const made = databases.filter((d) => d.spec?.cluster?.name === cluster.metadata.name && d.spec?.name === name && d.spec?.ensure !== "absent");
+    const bootstrapped = initdb?.database === name;
+    if (made.length + (bootstrapped ? 1 : 0) !== 1) {
+      findings.fail(`${at}: database ${name} must be made exactly once (bootstrap.initdb or a Database), found ${made.length + (bootstrapped ? 1 : 0)}`);
+      continue;
+    }
+    const owner = bootstrapped ? initdb.owner : made[0].spec.owner;
+    findings.same(owner, user, `${at}: owner of database ${name}`);
+  }
+
+  const certificates = leafCertificates(context);
+  const server = certificates.find((c) => context.baseName(c.metadata.name) === db.serverCertificate);
+  const replication = certificates.find((c) => context.baseName(c.metadata.name) === db.replicationCertificate);
+  const tls = spec.certificates ?? {};
+  if (!server) {
+    findings.fail(`no Certificate ${db.serverCertificate}: verify-full needs the server certificate from the services' CA`);
+  } else {
+    findings.same([tls.serverTLSSecret, tls.serverCASecret], [server.spec.secretName, server.spec.secretName], `${at}: certificates.serverTLSSecret, serverCASecret`);
+    if (!(server.spec.dnsNames ?? []).includes(host)) findings.fail(`Certificate ${server.metadata.name} lacks the DNS name ${host} that verify-full checks`);
+  }
+  if (!replication) {
+    findings.fail(`no Certificate ${db.replicationCertificate}: without replicationTLSSecret CloudNativePG needs the client CA's key`);
+  } else {
+    findings.same([tls.replicationTLSSecret, tls.clientCASecret], [replication.spec.secretName, replication.spec.secretName], `${at}: certificates.replicationTLSSecret, clientCASecret`);
+  }
+  // The services' CA must be the cluster's client CA and the issuer of its server certificate.
+  const issuerOf = (c) => `${c.spec?.issuerRef?.kind ?? "Issuer"} ${c.spec?.issuerRef?.name}`;
+  const servicesIssuer = context.expect.tls === "csi-spiffe"
+    ? `${context.helmValues?.app?.issuer?.kind} ${context.helmValues?.app?.issuer?.name}`
+    : [...new Set([...context.services.values()].map((s) => certificates.find((c) => c.spec?.secretName === s.tls?.secretName)).filter(Boolean).map(issuerOf))].join(", ");
+  for (const certificate of [server, replication].filter(Boolean)) {
+    if (issuerOf(certificate) !== servicesIssuer) {
+      findings.fail(`${describe(certificate)} is issued by ${issuerOf(certificate)}, the services' certificates by ${servicesIssuer}: the two would not trust each other`);
+    }
+  }
+  for (const name of [tls.serverTLSSecret, tls.replicationTLSSecret].filter(Boolean)) {
+    const writer = certificates.find((c) => c.spec?.secretName === name && c.metadata.namespace === cluster.metadata.namespace);
+    if (writer && writer.spec?.secretTemplate?.labels?.["cnpg.io/reload"] === undefined) {
+      findings.fail(`${describe(writer)}: its Secret needs the label cnpg.io/reload (secretTemplate), or renewals reach PostgreSQL only on a restart`);
+    }
+  }
+  if (!find(context.objects, "NetworkPolicy", `${context.prefix}${db.cluster}`, workload.namespace)) {
+    findings.fail(`no NetworkPolicy ${workload.namespace}/${context.prefix}${db.cluster} for the database pods`);
+  }
+}

@@ -32,10 +32,13 @@ export const identities = {
       const expectedAdmin = service.expected.admin.map((a) => identityOf(context, a)).sort();
       service.expected.admin.forEach((a) => used.set(identityOf(context, a), a));
       findings.same([...(config.authorization?.admin ?? [])].sort(), expectedAdmin, `${at}: authorization.admin`);
+      const expectedMetrics = (service.expected.metrics ?? []).map((m) => identityOf(context, m)).sort();
+      (service.expected.metrics ?? []).forEach((m) => used.set(identityOf(context, m), m));
+      findings.same([...(config.authorization?.metrics ?? [])].sort(), expectedMetrics, `${at}: authorization.metrics`);
       for (const callee of service.expected.calls ?? []) {
         findings.same(config[callee]?.identity, identityOf(context, callee), `${at}: ${callee}.identity`);
       }
-      for (const id of [...Object.keys(actualPeers), ...(config.authorization?.admin ?? [])]) {
+      for (const id of [...Object.keys(actualPeers), ...(config.authorization?.admin ?? []), ...(config.authorization?.metrics ?? [])]) {
         if (!id.startsWith(`spiffe://${matrix.trustDomain}/`)) findings.fail(`${at}: ${id} is outside the trust domain ${matrix.trustDomain}`);
       }
     }

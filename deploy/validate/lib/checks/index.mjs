@@ -16,8 +16,9 @@ import { trustBundle } from "./trust-bundle.mjs";
 import { approverPolicy } from "./approver-policy.mjs";
 import { spire } from "./spire.mjs";
 import { vault } from "./vault.mjs";
+import { alerts } from "./alerts.mjs";
 import { shutdown } from "./shutdown.mjs";
 import { relocation } from "./relocation.mjs";
 
 export const CHECKS = [schema, references, security, secrets, configFiles, ports, identities, database,
-  certificates, network, monitoring, csiDriver, trustBundle, approverPolicy, spire, vault, serviceJars, shutdown, relocation];
+  certificates, network, monitoring, alerts, csiDriver, trustBundle, approverPolicy, spire, vault, serviceJars, shutdown, relocation];

@@ -1,8 +1,14 @@
 // ServiceMonitors scrape each service's admin port at /prometheus over https, presenting the
-// scraper identity's certificate, which the service's authorization.admin admits, and checking the
-// server certificate against the CA and the Service's DNS name.
-import { describe, ofKind, selects } from "../k8s.mjs";
+// scrape identity's certificate, which the service's authorization.metrics admits (and its
+// authorization.admin does not: the scraper may read metrics, nothing else). With certificates
+// from Secrets the scraper's comes from the Certificate carrying that identity, and the server is
+// checked against the CA and the Service's DNS name. With SVIDs the scraper presents its own SVID
+// from a csi-driver-spiffe volume of the Prometheus pod (the overlay's scraperSvid file says how to
+// add it), and cannot check the server by name: an SVID has none (see deploy/README.md).
+import path from "node:path/posix";
+import { describe, find, ofKind, selects } from "../k8s.mjs";
 import { identityOf, leafCertificates } from "../context.mjs";
+import { CSI_SPIFFE_DRIVER } from "../services.mjs";
 
 export const monitoring = {
   name: "service monitors: mTLS scrape of /prometheus",
@@ -11,7 +17,9 @@ export const monitoring = {
     const { matrix } = context;
     const monitors = ofKind(context.objects, "ServiceMonitor");
     const scraperId = identityOf(context, matrix.scraper.identity);
+    const svid = context.expect.identities === "svid";
     const scraperCertificate = leafCertificates(context).find((c) => (c.spec?.uris ?? []).includes(scraperId));
+    const scraperMount = svid ? svidMount(context, findings) : null;
     for (const service of context.services.values()) {
       if (!service.k8sService) continue;
       const namespace = service.k8sService.metadata.namespace;
@@ -38,16 +46,24 @@ export const monitoring = {
       findings.same(endpoint.scheme?.toLowerCase(), "https", `${at}: scheme`);
       findings.same(endpoint.path, matrix.scraper.path, `${at}: path`);
       const tls = endpoint.tlsConfig ?? {};
+      const metrics = service.config?.authorization?.metrics ?? [];
+      if (!metrics.includes(scraperId)) {
+        findings.fail(`${at}: ${service.name}'s authorization.metrics does not admit the scrape identity ${scraperId}`);
+      }
+      if ((service.config?.authorization?.admin ?? []).includes(scraperId)) {
+        findings.fail(`${at}: the scrape identity ${scraperId} is in ${service.name}'s authorization.admin; it needs authorization.metrics only`);
+      }
+      if (svid) {
+        checkSvidScrape(at, tls, scraperMount, findings);
+        continue;
+      }
       if (tls.insecureSkipVerify) findings.fail(`${at}: insecureSkipVerify`);
       const secrets = [tls.ca?.secret, tls.cert?.secret, tls.keySecret];
       findings.same(secrets.map((s) => s?.key), ["ca.crt", "tls.crt", "tls.key"], `${at}: tlsConfig keys (ca, cert, keySecret)`);
       if (!scraperCertificate) {
-        findings.fail(`${at}: no Certificate carries the scraper identity ${scraperId}`);
+        findings.fail(`${at}: no Certificate carries the scrape identity ${scraperId}`);
       } else if (!secrets.every((s) => s?.name === scraperCertificate.spec.secretName)) {
         findings.fail(`${at}: tlsConfig must take ca, cert and key from Secret ${scraperCertificate.spec.secretName} (${scraperId})`);
-      }
-      if (!(service.config?.authorization?.admin ?? []).includes(scraperId)) {
-        findings.fail(`${at}: ${service.name}'s authorization.admin does not admit the scraper identity ${scraperId}`);
       }
       const own = leafCertificates(context).find((c) => c.spec?.secretName === service.tls?.secretName);
       if (!own || !(own.spec.dnsNames ?? []).includes(tls.serverName)) {
@@ -56,3 +72,61 @@ export const monitoring = {
     }
   },
 };
+
+/** The Prometheus pod's SVID mount described by the overlay's scraperSvid file, or null. */
+function svidMount(context, findings) {
+  const file = context.expect.scraperSvid;
+  const prometheus = (context.scraperSvid ?? []).find((o) => o?.kind === "Prometheus");
+  if (!prometheus) {
+    findings.fail(`${file ?? "scraperSvid (targets.json)"}: no Prometheus patch with the scraper's SVID volume`);
+    return null;
+  }
+  const volume = (prometheus.spec?.volumes ?? []).find((v) => v.csi?.driver === CSI_SPIFFE_DRIVER);
+  const mount = (prometheus.spec?.volumeMounts ?? []).find((m) => m.name === volume?.name);
+  if (!volume || !mount) {
+    findings.fail(`${file}: the Prometheus patch has no ${CSI_SPIFFE_DRIVER} volume mounted`);
+    return null;
+  }
+  if (!volume.csi.readOnly || !mount.readOnly) findings.fail(`${file}: the SVID volume must be read-only`);
+  const { matrix } = context;
+  const scraper = matrix.workloads[matrix.scraper.workload];
+  if (prometheus.metadata?.namespace !== scraper.namespace) {
+    findings.fail(`${file}: the Prometheus patch is for namespace ${prometheus.metadata?.namespace}, the scraper runs in ${scraper.namespace} (access-matrix.json)`);
+  }
+  if (prometheus.spec?.serviceAccountName !== scraper.serviceAccount) {
+    findings.fail(`${file}: the Prometheus patch must set serviceAccountName ${scraper.serviceAccount}: the SVID names it`);
+  }
+  const binding = (context.scraperSvid ?? []).find((o) => o?.kind === "RoleBinding"
+    && (o.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === scraper.serviceAccount && (s.namespace ?? o.metadata?.namespace) === scraper.namespace));
+  const role = (context.scraperSvid ?? []).find((o) => o?.kind === "Role" && o.metadata?.name === binding?.roleRef?.name);
+  const mayRequest = (role?.rules ?? []).some((r) => (r.apiGroups ?? []).includes("cert-manager.io")
+    && (r.resources ?? []).includes("certificaterequests") && (r.verbs ?? []).includes("create"));
+  if (!mayRequest || role.metadata?.namespace !== scraper.namespace) {
+    findings.fail(`${file}: ServiceAccount ${scraper.namespace}/${scraper.serviceAccount} may not create CertificateRequests in ${scraper.namespace} (csi-driver-spiffe requests with the pod's own account)`);
+  }
+  if (context.expect.approverPolicy) {
+    // approver-policy approves SVIDs only for accounts bound to its policy in their namespace.
+    const usesPolicy = (context.scraperSvid ?? []).some((o) => o?.kind === "RoleBinding" && o.metadata?.namespace === scraper.namespace
+      && (o.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === scraper.serviceAccount)
+      && o.roleRef?.kind === "ClusterRole" && ((find(context.objects, "ClusterRole", o.roleRef.name)
+        ?? find(context.objects, "ClusterRole", `${context.prefix}${o.roleRef.name}`))?.rules ?? [])
+        .some((r) => (r.resources ?? []).includes("certificaterequestpolicies") && (r.verbs ?? []).includes("use")));
+    if (usesPolicy && context.prefix) {
+      findings.warn(`${file}: with namePrefix ${context.prefix}, its RoleBinding must name the ClusterRole ${context.prefix}<name> (the file is applied apart, in ${scraper.namespace}, and no kustomization renames it)`);
+    }
+    if (!usesPolicy) findings.fail(`${file}: no RoleBinding lets ${scraper.namespace}/${scraper.serviceAccount} use the SVID policy (approver-policy.yaml): its SVID would never be approved`);
+  }
+  return mount.mountPath;
+}
+
+function checkSvidScrape(at, tls, mountPath, findings) {
+  if (!mountPath) return;
+  findings.same([tls.certFile, tls.keyFile], [path.join(mountPath, "tls.crt"), path.join(mountPath, "tls.key")],
+    `${at}: tlsConfig certFile, keyFile (the Prometheus pod's SVID)`);
+  if (tls.cert || tls.keySecret) findings.fail(`${at}: with SVIDs the scraper presents its own SVID (certFile, keyFile), not a Secret`);
+  // Prometheus checks a server certificate by DNS name or IP only; an SVID has neither, so the
+  // server cannot be verified (the scraper's own certificate still is, by the service).
+  if (!tls.insecureSkipVerify) {
+    findings.fail(`${at}: an SVID carries no DNS name, so Prometheus cannot verify it by serverName: the scrape would fail; set insecureSkipVerify (deploy/README.md, "Metrics")`);
+  }
+}

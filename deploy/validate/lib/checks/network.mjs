@@ -3,7 +3,7 @@
 import { expectedConnections } from "../matrix.mjs";
 import { networkWorkloads, namespaceLabels } from "../context.mjs";
 import { evaluate } from "../netpol.mjs";
-import { describe, ofKind } from "../k8s.mjs";
+import { describe, ofKind, selects } from "../k8s.mjs";
 
 export const network = {
   name: "network policies = access matrix",
@@ -25,7 +25,16 @@ export const network = {
       findings.fail(error.message);
       return;
     }
-    const result = evaluate(policies, workloads, namespaceLabels(context));
+    // An ipBlock is allowed only where the matrix lets a workload reach the API server: a policy
+    // that selects only such workloads, a rule with only the API server's ports.
+    const apiServer = matrix.apiServer ?? { clients: [], ports: [] };
+    const ipBlockAllowed = (policy, rule) => {
+      const selected = workloads.filter((w) => w.namespace === policy.metadata.namespace && selects(policy.spec?.podSelector ?? {}, w.labels));
+      return selected.length > 0 && selected.every((w) => apiServer.clients.includes(w.name))
+        && (rule.ports ?? []).length > 0 && rule.ports.every((p) => apiServer.ports.includes(Number(p.port)) && (p.protocol ?? "TCP") === "TCP")
+        && rule.to.every((peer) => peer.ipBlock);
+    };
+    const result = evaluate(policies, workloads, namespaceLabels(context), ipBlockAllowed);
     result.problems.forEach((problem) => findings.fail(problem));
 
     const namespaceOf = new Map(workloads.map((w) => [w.name, w.namespace]));

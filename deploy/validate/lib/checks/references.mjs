@@ -56,9 +56,17 @@ export const references = {
         }
       }
     }
+    // A CloudNativePG Cluster is a workload too: its instances carry its inheritedMetadata labels
+    // and CloudNativePG's own (cnpg.io/*, among them the instance role a Service may select).
+    const cnpg = ofKind(objects, "Cluster").filter((c) => c.apiVersion?.startsWith("postgresql.cnpg.io/"))
+      .map((c) => ({ owner: c, labels: c.spec?.inheritedMetadata?.labels ?? {} }));
     for (const service of ofKind(objects, "Service")) {
-      const selected = podTemplates(objects).filter((t) => t.owner.metadata.namespace === service.metadata.namespace
-        && selects({ matchLabels: service.spec?.selector ?? {} }, t.labels));
+      const selector = service.spec?.selector ?? {};
+      const own = Object.fromEntries(Object.entries(selector).filter(([key]) => !key.startsWith("cnpg.io/")));
+      const selected = [...podTemplates(objects).filter((t) => t.owner.metadata.namespace === service.metadata.namespace
+        && selects({ matchLabels: selector }, t.labels)),
+      ...cnpg.filter((c) => c.owner.metadata.namespace === service.metadata.namespace && Object.keys(own).length
+        && selects({ matchLabels: own }, c.labels))];
       if (selected.length !== 1) {
         findings.fail(`${describe(service)} selects ${selected.length} workloads, expected exactly 1`);
       }

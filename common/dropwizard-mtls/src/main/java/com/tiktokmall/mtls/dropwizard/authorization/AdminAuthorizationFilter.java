@@ -3,7 +3,6 @@ package com.tiktokmall.mtls.dropwizard.authorization;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.Certificates;
-import com.tiktokmall.mtls.Certificates;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -23,27 +22,36 @@ import java.util.Set;
 
 /**
  * The admin port's authorization: {@code /healthcheck} and {@code /ping} for any certificate the
- * TLS handshake accepted; tasks, metrics, threads, pprof and the rest only for the identities of
- * {@code authorization.admin} (none until {@code MtlsBundle.authorize} names them: closed by
- * default). Every call gets the caller's identity in the request log, and every call beyond the
- * two open ones an INFO line saying who did what — who changed a log level, who reloaded.
+ * TLS handshake accepted; {@code GET /prometheus} also for the identities of
+ * {@code authorization.metrics} (a scraper, which may read metrics and nothing else); tasks,
+ * metrics, threads, pprof and the rest only for the identities of {@code authorization.admin}
+ * (none until {@code MtlsBundle.authorize} names them: closed by default). Every call gets the
+ * caller's identity in the request log, and every call beyond the two open ones and the scrapes an
+ * INFO line saying who did what — who changed a log level, who reloaded.
  */
 public final class AdminAuthorizationFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(AdminAuthorizationFilter.class);
     private static final Set<String> OPEN = Set.of("/healthcheck", "/ping");
+    /** What {@code authorization.metrics} may call: the Prometheus scrape (PrometheusEndpoint.PATH). */
+    private static final String SCRAPE = "/prometheus";
 
     private final String trustDomain;
     private final ObjectMapper mapper;
     private volatile Set<SpiffeId> admins = Set.of();
+    private volatile Set<SpiffeId> scrapers = Set.of();
 
     public AdminAuthorizationFilter(String trustDomain, ObjectMapper mapper) {
         this.trustDomain = trustDomain;
         this.mapper = mapper;
     }
 
-    /** From now on, {@code authorization.admin}'s identities may use everything on the admin port. */
-    void allow(Set<SpiffeId> admins) {
+    /**
+     * From now on, {@code authorization.admin}'s identities may use everything on the admin port,
+     * and {@code authorization.metrics}'s may {@code GET /prometheus}.
+     */
+    void allow(Set<SpiffeId> admins, Set<SpiffeId> scrapers) {
         this.admins = Set.copyOf(admins);
+        this.scrapers = Set.copyOf(scrapers);
     }
 
     @Override
@@ -64,6 +72,17 @@ public final class AdminAuthorizationFilter implements Filter {
         String call = request.getMethod() + " " + Certificates.printable(path);
         if (OPEN.contains(path)) {
             chain.doFilter(request, response);
+            return;
+        }
+        if (identity.isPresent() && scrapers.contains(identity.get()) && !admins.contains(identity.get())) {
+            if (SCRAPE.equals(path) && "GET".equals(request.getMethod())) {
+                chain.doFilter(request, response); // a scrape every 30 s: the request log has it, no INFO line
+                return;
+            }
+            LOG.info("admin call refused: {} by {} (authorization.metrics may only GET {})", call, caller, SCRAPE);
+            refuse(response, caller + " may not call " + call + " on the admin port: authorization.metrics"
+                    + " allows it only GET " + SCRAPE + "; everything else is for authorization.admin " + admins,
+                    identity.get().toString());
             return;
         }
         if (identity.isEmpty() || !admins.contains(identity.get())) {

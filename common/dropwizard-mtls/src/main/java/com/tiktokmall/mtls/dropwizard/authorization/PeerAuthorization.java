@@ -28,7 +28,8 @@ public final class PeerAuthorization {
      * @param tlsEnabled  without TLS callers have no identity, and every caller holds every role
      * @param trustDomain the trust domain of every identity in {@code authorization}
      * @param roles       every role the resources use; granting another is a start-up error
-     * @param admin       the admin port's filter, told {@code authorization.admin}; {@code null} without TLS
+     * @param admin       the admin port's filter, told {@code authorization.admin} and
+     *                    {@code authorization.metrics}; {@code null} without TLS
      * @throws com.tiktokmall.mtls.TlsException for a malformed identity or an unknown role
      */
     public static void register(JerseyEnvironment jersey, boolean tlsEnabled, String trustDomain,
@@ -36,8 +37,9 @@ public final class PeerAuthorization {
                                 AdminAuthorizationFilter admin) {
         Map<SpiffeId, Set<String>> grants = authorization.grants(trustDomain, roles);
         Set<SpiffeId> admins = authorization.admins(trustDomain);
+        Set<SpiffeId> scrapers = authorization.scrapers(trustDomain);
         if (admin != null) {
-            admin.allow(admins);
+            admin.allow(admins, scrapers);
         }
         PeerAuthFilter filter;
         if (tlsEnabled) {

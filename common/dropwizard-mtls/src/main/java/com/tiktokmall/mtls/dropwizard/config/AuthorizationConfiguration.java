@@ -23,11 +23,14 @@ import java.util.TreeSet;
  *     spiffe://tiktokmall.local/order: [verify-tokens]
  *   admin:                               # may use the admin port's tasks, metrics, threads, pprof
  *     - spiffe://tiktokmall.local/ops
+ *   metrics:                             # may only scrape: GET /prometheus on the admin port
+ *     - spiffe://tiktokmall.local/prometheus
  * </pre>
  *
  * <p>Resources name the role they need with {@code @RolesAllowed}. A caller that is not listed
  * holds no role. On the admin port, {@code /healthcheck} and {@code /ping} are open to any
- * certificate of {@code ca_cert}; everything else only to the {@code admin} identities. See {@code MtlsBundle.authorize}.
+ * certificate of {@code ca_cert}; {@code GET /prometheus} also to the {@code metrics} identities;
+ * everything else only to the {@code admin} identities. See {@code MtlsBundle.authorize}.
  */
 public class AuthorizationConfiguration {
     @NotNull
@@ -38,12 +41,20 @@ public class AuthorizationConfiguration {
     @JsonProperty
     private List<String> admin = new ArrayList<>();
 
+    @NotNull
+    @JsonProperty
+    private List<String> metrics = new ArrayList<>();
+
     public Map<String, Set<String>> getPeers() {
         return peers;
     }
 
     public List<String> getAdmin() {
         return admin;
+    }
+
+    public List<String> getMetrics() {
+        return metrics;
     }
 
     /**
@@ -57,6 +68,20 @@ public class AuthorizationConfiguration {
             admins.add(identity("authorization.admin", entry, trustDomain));
         }
         return Set.copyOf(admins);
+    }
+
+    /**
+     * The identities that may only scrape the admin port ({@code GET /prometheus}), checked: each a
+     * SPIFFE ID of {@code trustDomain}. An identity of {@code admin} may do that anyway.
+     *
+     * @throws TlsException naming {@code authorization.metrics} and the bad entry
+     */
+    public Set<SpiffeId> scrapers(String trustDomain) {
+        Set<SpiffeId> scrapers = new LinkedHashSet<>();
+        for (String entry : metrics) {
+            scrapers.add(identity("authorization.metrics", entry, trustDomain));
+        }
+        return Set.copyOf(scrapers);
     }
 
     /**

@@ -1,8 +1,10 @@
 package com.tiktokmall.mtls.dropwizard.authorization;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.testing.EchoApplication;
 import com.tiktokmall.mtls.testing.MtlsTestClient.Reply;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
@@ -12,6 +14,7 @@ import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.ResourceHelpers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,9 +26,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-/** The admin port: health for any certificate of the CA, everything else for authorization.admin only. */
+/**
+ * The admin port: health for any certificate of the CA, GET /prometheus also for
+ * authorization.metrics, everything else for authorization.admin only.
+ */
 class AdminAuthorizationTest {
     private static final String CONFIG = ResourceHelpers.resourceFilePath("echo-request-log.yml");
     private static final String PREFIX = "admin-test.";
@@ -36,6 +43,7 @@ class AdminAuthorizationTest {
     private static DropwizardTestSupport<EchoApplication.EchoConfiguration> app;
     private static MtlsTestClient gateway;
     private static MtlsTestClient ops;
+    private static MtlsTestClient scraper;
 
     @BeforeAll
     static void start() throws Exception {
@@ -45,10 +53,19 @@ class AdminAuthorizationTest {
         app = new DropwizardTestSupport<>(EchoApplication.class, CONFIG, PREFIX, ServerCommand::new,
                 TestPki.overrides(PREFIX, settings));
         app.before();
-        AUDIT.start();
-        ((Logger) LoggerFactory.getLogger(AdminAuthorizationFilter.class)).addAppender(AUDIT);
         gateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca());
         ops = MtlsTestClient.as(PKI.issue("ops"), PKI.ca());
+        scraper = MtlsTestClient.as(PKI.issue("prometheus"), PKI.ca());
+    }
+
+    /** Another service started in this JVM (a start-up that must fail) resets logback: attach again. */
+    @BeforeEach
+    void listen() {
+        AUDIT.start();
+        Logger filter = (Logger) LoggerFactory.getLogger(AdminAuthorizationFilter.class);
+        filter.detachAppender(AUDIT);
+        filter.addAppender(AUDIT);
+        filter.setLevel(Level.INFO);
     }
 
     @AfterAll
@@ -85,6 +102,74 @@ class AdminAuthorizationTest {
     @ValueSource(strings = {"/healthcheck", "/ping"})
     void healthIsOpenToAnyCertificateOfTheCa(String path) {
         assertThat(gateway.get(admin(path)).status()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/prometheus", "/healthcheck", "/ping"})
+    void theMetricsIdentityMayScrapeAndReadHealth(String path) {
+        Reply reply = scraper.get(admin(path));
+
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+    }
+
+    @Test
+    void theScrapeIsPrometheusText() {
+        Reply reply = scraper.get(admin("/prometheus"));
+
+        assertThat(reply.response().headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/plain"));
+        assertThat(reply.body()).contains("# TYPE ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/metrics", "/threads", "/pprof", "/tasks/gc", "/", "/prometheus/", "/Prometheus"})
+    void theMetricsIdentityMayReadNothingElse(String path) {
+        Reply reply = scraper.get(admin(path));
+
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(403);
+        assertThat(reply.text("identity")).isEqualTo("spiffe://tiktokmall.local/prometheus");
+        assertThat(reply.text("message")).startsWith("spiffe://tiktokmall.local/prometheus may not call GET ")
+                .contains("authorization.metrics allows it only GET /prometheus");
+    }
+
+    @Test
+    void theMetricsIdentityMayRunNoTaskNorPostToTheScrape() {
+        Reply task = scraper.post(admin("/tasks/log-level?logger=com.example.scraped&level=DEBUG"));
+        Reply post = scraper.post(admin("/prometheus"));
+
+        assertThat(task.status()).isEqualTo(403);
+        assertThat(post.status()).isEqualTo(403);
+        assertThat(((Logger) LoggerFactory.getLogger("com.example.scraped")).getLevel()).isNull();
+        assertThat(AUDIT.list).extracting(ILoggingEvent::getFormattedMessage)
+                .contains("admin call refused: POST /tasks/log-level by spiffe://tiktokmall.local/prometheus"
+                        + " (authorization.metrics may only GET /prometheus)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/prometheus", "/metrics", "/threads"})
+    void theAdminIdentityStillMayReadEverything(String path) {
+        assertThat(ops.get(admin(path)).status()).isEqualTo(200);
+    }
+
+    @Test
+    void anotherIdentityMayNotScrape() {
+        assertThat(gateway.get(admin("/prometheus")).status()).isEqualTo(403);
+    }
+
+    @Test
+    void aMalformedMetricsIdentityStopsStartUpNamingTheSetting() throws Exception {
+        String yaml = Files.readString(Path.of(CONFIG)).replace("    - spiffe://tiktokmall.local/prometheus",
+                "    - spiffe://elsewhere.local/prometheus");
+        Path config = Files.writeString(Files.createTempFile(PKI.dir(), "echo", ".yml"), yaml);
+        DropwizardTestSupport<EchoApplication.EchoConfiguration> broken = new DropwizardTestSupport<>(
+                EchoApplication.class, config.toString(), "admin-broken.", ServerCommand::new,
+                TestPki.overrides("admin-broken.", PKI.tlsSettings("echo")));
+        try {
+            assertThatThrownBy(broken::before).isInstanceOf(TlsException.class).hasMessageStartingWith(
+                    "authorization.metrics: spiffe://elsewhere.local/prometheus is not in the trust domain tiktokmall.local");
+        } finally {
+            broken.after();
+        }
     }
 
     @Test
