@@ -92,8 +92,10 @@ export const vault = {
 
     if (!pkiRole) return;
     const role = pkiRole;
+    // enforce_hostnames false: Vault's default refuses the CN streaming_replica (an underscore is no host name),
+    // and CNPG's replication certificate would never be signed; the exact allowed_domains bound the names instead.
     for (const [flag, expected] of [["allow_subdomains", false], ["allow_glob_domains", false], ["allow_any_name", false], ["allow_localhost", false],
-      ["allow_ip_sans", false], ["allow_wildcard_certificates", false], ["allowed_uri_sans_template", false], ["allow_bare_domains", true],
+      ["allow_ip_sans", false], ["allow_wildcard_certificates", false], ["allowed_uri_sans_template", false], ["allow_bare_domains", true], ["enforce_hostnames", false],
       ["server_flag", true], ["client_flag", true], ["code_signing_flag", false], ["email_protection_flag", false]]) {
       if (role[flag] !== expected) findings.fail(`pki-role.json ${flag} must be ${expected}`);
     }
