@@ -4,6 +4,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import org.glassfish.jersey.server.ContainerResponse;
+import org.glassfish.jersey.server.model.ResourceMethod;
 import org.glassfish.jersey.server.monitoring.ApplicationEvent;
 import org.glassfish.jersey.server.monitoring.ApplicationEventListener;
 import org.glassfish.jersey.server.monitoring.RequestEvent;
@@ -11,6 +12,8 @@ import org.glassfish.jersey.server.monitoring.RequestEventListener;
 import org.glassfish.jersey.uri.UriTemplate;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code http_server_request_duration_seconds{method, route, status}}: how long the application's
@@ -27,6 +30,8 @@ final class RequestDurations implements ApplicationEventListener {
     private static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
     private final Histogram durations;
+    /** One entry per resource method of the application: bounded by its code, not by callers. */
+    private final Map<ResourceMethod, String> routes = new ConcurrentHashMap<>();
 
     RequestDurations(PrometheusRegistry registry) {
         this.durations = Histogram.builder().name(NAME).unit(Unit.SECONDS)
@@ -49,12 +54,17 @@ final class RequestDurations implements ApplicationEventListener {
         };
     }
 
-    /** The templates matched, outermost last, joined: the class's {@code @Path} and the method's. */
-    private static String route(RequestEvent event) {
-        if (event.getUriInfo().getMatchedResourceMethod() == null) {
+    /** The route of the resource method matched, worked out once per method (the templates are the method's). */
+    private String route(RequestEvent event) {
+        ResourceMethod method = event.getUriInfo().getMatchedResourceMethod();
+        if (method == null) {
             return UNMATCHED;
         }
-        List<UriTemplate> templates = event.getUriInfo().getMatchedTemplates();
+        return routes.computeIfAbsent(method, m -> route(event.getUriInfo().getMatchedTemplates()));
+    }
+
+    /** The templates matched, outermost last, joined: the class's {@code @Path} and the method's. */
+    private static String route(List<UriTemplate> templates) {
         StringBuilder route = new StringBuilder();
         for (int i = templates.size() - 1; i >= 0; i--) {
             route.append('/').append(templates.get(i).getTemplate());
