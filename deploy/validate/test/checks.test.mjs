@@ -15,6 +15,7 @@ import { loadCustomSchemas } from "../lib/strict.mjs";
 import { configProblems, docsProblems } from "../lib/sources.mjs";
 import { runChecks } from "../lib/run.mjs";
 import { CHECKS } from "../lib/checks/index.mjs";
+import { approval, CERT_MANAGER, fromCertificate, OTHER_NAMESPACE } from "../lib/checks/approver-policy.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEPLOY = path.resolve(HERE, "../..");
@@ -151,7 +152,7 @@ describe("schema", () => {
   });
   test("a Certificate with an unknown usage fails its CRD schema", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "order").spec.usages.push("code signing please"); });
-    assertFailsOnly(failures, named("schema"), /usages/, ["certificates"]);
+    assertFailsOnly(failures, named("schema"), /usages/, ["certificates", "approver-policy"]);
   });
 });
 
@@ -223,7 +224,8 @@ describe("config files", () => {
 describe("identities", () => {
   test("a Certificate URI that is not the configured identity fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "gateway").spec.uris = ["spiffe://tiktokmall.local/gatewy"]; });
-    assertFailsOnly(failures, named("identities"), /spiffe:\/\/tiktokmall.local\/gateway \(gateway\) is carried by 0 Certificates/);
+    // its policy does not approve the changed URI either
+    assertFailsOnly(failures, named("identities"), /spiffe:\/\/tiktokmall.local\/gateway \(gateway\) is carried by 0 Certificates/, ["approver-policy"]);
   });
   test("a missing admin identity fails", () => {
     const failures = check("base", (objects) => editConfig(objects, "auth", (c) => { c.authorization.admin = []; }));
@@ -392,7 +394,7 @@ describe("database and references", () => {
   });
   test("a certificate CN that is not the database role fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.commonName = "auth-service"; });
-    assertFailsOnly(failures, named("database"), /maps the CN to the role auth/);
+    assertFailsOnly(failures, named("database"), /maps the CN to the role auth/, ["approver-policy"]);
   });
   test("a PodDisruptionBudget that blocks every drain fails", () => {
     const failures = check("base", (objects) => { get(objects, "PodDisruptionBudget", "auth").spec.minAvailable = 2; });
@@ -472,8 +474,8 @@ describe("certificates, scraping and the CSI driver", () => {
     assertFailsOnly(failures, named("service monitors"), /\/etc\/svid\/tls.crt/);
   });
   test("the database's certificates left unapproved in the SPIFFE overlay fail", () => {
-    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.splice(objects.indexOf(get(objects, "RoleBinding", "tiktokmall-database-policy")), 1));
-    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/postgres: no CertificateRequestPolicy approves its request/);
+    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.splice(objects.indexOf(get(objects, "RoleBinding", "tiktokmall-database-policies")), 1));
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/postgres: its request is approved by 0 CertificateRequestPolicies/);
   });
   test("a PrometheusRule that differs from the promtool-tested rules.yml fails", () => {
     const failures = check("overlays/cert-manager", (objects) => {
@@ -706,14 +708,17 @@ describe("approver-policy", () => {
     assertFailsOnly(failures, named("approver-policy"), /app.approver.replicaCount must be 0/);
   });
   test("binding the policy cluster-wide fails", () => {
-    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding",
+    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole",
+      metadata: { name: "tiktokmall-svids-policy" }, rules: [{ apiGroups: ["policy.cert-manager.io"], resources: ["certificaterequestpolicies"], verbs: ["use"], resourceNames: ["tiktokmall-svids"] }] },
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding",
       metadata: { name: "everyone" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tiktokmall-svids-policy" },
       subjects: [{ kind: "Group", name: "system:serviceaccounts", apiGroup: "rbac.authorization.k8s.io" }] }));
     assertFailsOnly(failures, named("approver-policy"), /ClusterRoleBinding lets its subjects use/);
   });
   test("a CEL rule the validator cannot evaluate fails", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => { policy(objects).spec.allowed.uris.validations.push({ rule: "size(self) < 200" }); });
-    assertFailsOnly(failures, named("approver-policy"), /is not one this validator can evaluate/);
+    // Prometheus's SVID, evaluated with the same policy, is refused too: an unevaluated rule denies
+    assertFailsOnly(failures, named("approver-policy"), /is not one this validator can evaluate/, ["service monitors"]);
   });
   test("a CA policy that allows any common name fails", () => {
     const failures = check("cluster/approver-policy", (objects) => { get(objects, "CertificateRequestPolicy", "tiktokmall-ca").spec.allowed.commonName.value = "*"; });
@@ -722,6 +727,121 @@ describe("approver-policy", () => {
   test("a CA policy that does not fit the CA fails (its request would wait forever)", () => {
     const failures = check("cluster/approver-policy", (objects) => { get(objects, "CertificateRequestPolicy", "tiktokmall-ca").spec.allowed.usages.pop(); });
     assertFailsOnly(failures, named("approver-policy"), /Certificate cert-manager\/tiktokmall-ca: no CertificateRequestPolicy approves its request/);
+  });
+});
+
+describe("approver-policy: every Certificate, one policy per identity (cert-manager's default approver off)", () => {
+  /** The unbroken render's context, as the checks see it. */
+  const contextOf = (target, { relocated: elsewhere = false } = {}) => buildContext({ target, dir: path.join(DEPLOY, target),
+    objects: structuredClone((elsewhere ? relocated : rendered)[target]), matrix, expect: expectations[target],
+    clusterObjects: structuredClone((expectations[target].with ?? []).flatMap((other) => rendered[other])), deployDir: DEPLOY, ...(elsewhere ? RELOCATED : {}) });
+  const requestFor = (context, name) => fromCertificate(get(context.objects, "Certificate", name));
+  const usePolicies = (name, subjects) => [
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name },
+      rules: [{ apiGroups: ["policy.cert-manager.io"], resources: ["certificaterequestpolicies"], verbs: ["use"] }] },
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name }, subjects }];
+
+  for (const target of ["overlays/cert-manager", "overlays/vault"]) {
+    test(`${target}: each Certificate is approved by exactly its own policy`, () => {
+      const context = contextOf(target);
+      for (const certificate of context.objects.filter((o) => o.kind === "Certificate")) {
+        assert.deepEqual(approval(context, fromCertificate(certificate)).policies,
+          [certificate.metadata.name.startsWith("postgres") ? (certificate.metadata.name === "postgres" ? "tiktokmall-database-server" : "tiktokmall-database-replication")
+            : `tiktokmall-${certificate.metadata.name}`], certificate.metadata.name);
+      }
+    });
+  }
+  test("a Certificate for ops made in another namespace is refused (even one labelled like the app's, a second install)", () => {
+    const context = contextOf("overlays/cert-manager");
+    const ops = requestFor(context, "ops");
+    assert.equal(approval(context, ops).approved, true);
+    const labels = { ...get(context.objects, "Namespace", "tiktokmall").metadata.labels, "kubernetes.io/metadata.name": OTHER_NAMESPACE };
+    const verdict = approval(context, { ...ops, namespace: OTHER_NAMESPACE, namespaceLabels: labels });
+    assert.equal(verdict.approved, false);
+    assert.match(verdict.reasons.join(), /no policy is both bound to the requester and selects the request/);
+  });
+  test("a Certificate for ops of the first install, asked in the second install's namespace, is refused there, and the other way round", () => {
+    const first = contextOf("overlays/cert-manager");
+    const second = contextOf("overlays/cert-manager", { relocated: true });
+    assert.equal(approval(second, { ...requestFor(first, "ops"), namespace: "tiktokmall" }).approved, false);
+    assert.equal(approval(first, { ...requestFor(second, "ops"), namespace: RELOCATED.namespace }).approved, false);
+    assert.equal(approval(second, requestFor(second, "ops")).approved, true);
+  });
+  test("a Certificate with another service's SAN, common name or DNS name is refused", () => {
+    const context = contextOf("overlays/cert-manager");
+    const auth = requestFor(context, "auth");
+    for (const [what, request] of [
+      ["ops's URI", { ...auth, uris: ["spiffe://tiktokmall.local/ops"] }],
+      ["gateway's URI beside its own", { ...auth, uris: [...auth.uris, "spiffe://tiktokmall.local/gateway"] }],
+      ["payment's common name (its database role)", { ...auth, commonName: "payment" }],
+      ["postgres's DNS name", { ...auth, dnsNames: ["postgres"] }],
+      ["a request cert-manager did not make", { ...auth, username: "system:serviceaccount:tiktokmall:default" }],
+    ]) {
+      assert.equal(approval(context, request).approved, false, what);
+    }
+  });
+  test("the check fails where cert-manager could use every policy cluster-wide and ops's policy named no namespace", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      delete get(objects, "CertificateRequestPolicy", "tiktokmall-ops").spec.selector.namespace;
+      objects.push(...usePolicies("all-policies", [{ kind: "ServiceAccount", name: "cert-manager", namespace: "cert-manager" }]));
+    });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/ops: the policies would also approve a request with the same Certificate made in another namespace/);
+  });
+  test("with cert-manager granted every policy cluster-wide, the namespace in each policy's selector still refuses other namespaces", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      objects.push(...usePolicies("all-policies", [{ kind: "ServiceAccount", name: "cert-manager", namespace: "cert-manager" }]));
+    });
+    assert.deepEqual(failures[named("approver-policy")].filter((f) => /another namespace/.test(f)), []);
+  });
+  test("a policy that allows any URI of the trust domain fails (auth could get ops's SAN)", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "CertificateRequestPolicy", "tiktokmall-auth").spec.allowed.uris.values = ["spiffe://tiktokmall.local/*"];
+    });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/auth: the policies would also approve a request with ops's URI SAN/);
+  });
+  test("a Certificate no policy approves fails (its request would wait forever)", () => {
+    const failures = check("overlays/cert-manager", (objects) => objects.splice(objects.indexOf(get(objects, "CertificateRequestPolicy", "tiktokmall-gateway")), 1));
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/gateway: its request is approved by 0 CertificateRequestPolicies/);
+  });
+  test("a Certificate two policies approve fails (one identity, one policy)", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const copy = structuredClone(get(objects, "CertificateRequestPolicy", "tiktokmall-order"));
+      copy.metadata.name = "tiktokmall-order-too";
+      objects.push(copy);
+      get(objects, "Role", "tiktokmall-certificate-policies").rules[0].resourceNames.push("tiktokmall-order-too");
+    });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/order: its request is approved by 2 CertificateRequestPolicies \(tiktokmall-order, tiktokmall-order-too\)/);
+  });
+  test("a request made by hand by an account of the namespace, bound to the policies, fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "RoleBinding", "tiktokmall-certificate-policies").subjects.push({ kind: "ServiceAccount", name: "default" });
+    });
+    assertFailsOnly(failures, named("approver-policy"), /the same request made by hand by a service account of the namespace/, ["references"]);
+  });
+  test("a policy cert-manager may use that approves no Certificate fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const extra = structuredClone(get(objects, "CertificateRequestPolicy", "tiktokmall-ops"));
+      extra.metadata.name = "tiktokmall-extra";
+      extra.spec.allowed.uris.values = ["spiffe://tiktokmall.local/extra"];
+      extra.spec.allowed.commonName.value = "extra";
+      objects.push(extra);
+      get(objects, "Role", "tiktokmall-certificate-policies").rules[0].resourceNames.push("tiktokmall-extra");
+    });
+    assertFailsOnly(failures, named("approver-policy"), /CertificateRequestPolicy (tiktokmall\/)?tiktokmall-extra is usable by cert-manager in tiktokmall but approves no Certificate/);
+  });
+  test("a policy left on tiktokmall-ca in the Vault overlay fails (its Certificate asks tiktokmall-vault)", () => {
+    const failures = check("overlays/vault", (objects) => {
+      get(objects, "CertificateRequestPolicy", "tiktokmall-ops").spec.selector.issuerRef.name = "tiktokmall-ca";
+    });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/ops: its request is approved by 0/);
+  });
+  test("cert-manager as a requester in its own namespace gets nothing from the app's policies", () => {
+    const context = contextOf("overlays/csi-driver-spiffe");
+    const postgres = requestFor(context, "postgres");
+    assert.equal(postgres.username, CERT_MANAGER);
+    assert.equal(approval(context, postgres).approved, true);
+    assert.equal(approval(context, { ...postgres, namespace: "cert-manager" }).approved, false);
   });
 });
 
@@ -782,7 +902,7 @@ describe("SPIRE", () => {
 describe("Vault", () => {
   test("a Certificate name the Vault role does not allow fails", () => {
     const failures = check("overlays/vault", (objects) => get(objects, "Certificate", "order").spec.dnsNames.push("order.example.com"));
-    assertFailsOnly(failures, named("Vault"), /Certificate tiktokmall\/order: pki-role.json allowed_domains lacks order.example.com/);
+    assertFailsOnly(failures, named("Vault"), /Certificate tiktokmall\/order: pki-role.json allowed_domains lacks order.example.com/, ["approver-policy"]);
   });
   test("a Vault role that allows a URI no Certificate asks for fails", () => {
     const role = JSON.parse(readFileSync(path.join(DEPLOY, "cluster/vault/pki-role.json"), "utf8"));

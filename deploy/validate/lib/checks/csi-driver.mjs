@@ -61,10 +61,17 @@ export const csiDriver = {
         findings.fail(`${at}: ServiceAccount ${account} may not create CertificateRequests; the driver requests with the pod's own token`);
       }
     }
+    // The only rights the overlay hands out: creating CertificateRequests (the driver requests with the
+    // pod's token), and using named approver-policy policies (approver-policy asks RBAC whether the
+    // requester may `use` one).
     for (const role of ofKind(objects, "Role")) {
       for (const rule of role.rules ?? []) {
-        if ((rule.verbs ?? []).some((v) => v !== "create") || (rule.resources ?? []).some((r) => r !== "certificaterequests")) {
-          findings.fail(`${describe(role)} grants more than creating CertificateRequests`);
+        const request = (rule.apiGroups ?? []).every((g) => g === "cert-manager.io")
+          && (rule.verbs ?? []).every((v) => v === "create") && (rule.resources ?? []).every((r) => r === "certificaterequests");
+        const policy = (rule.apiGroups ?? []).every((g) => g === "policy.cert-manager.io") && (rule.verbs ?? []).every((v) => v === "use")
+          && (rule.resources ?? []).every((r) => r === "certificaterequestpolicies") && (rule.resourceNames ?? []).length > 0;
+        if (!request && !policy) {
+          findings.fail(`${describe(role)} grants more than creating CertificateRequests or using named CertificateRequestPolicies`);
         }
       }
     }

@@ -9,6 +9,7 @@ import path from "node:path/posix";
 import { describe, find, ofKind, selects } from "../k8s.mjs";
 import { identityOf, leafCertificates } from "../context.mjs";
 import { CSI_SPIFFE_DRIVER } from "../services.mjs";
+import { approval, svidRequest } from "./approver-policy.mjs";
 
 export const monitoring = {
   name: "service monitors: mTLS scrape of /prometheus",
@@ -106,15 +107,14 @@ function svidMount(context, findings) {
   }
   if (context.expect.approverPolicy) {
     // approver-policy approves SVIDs only for accounts bound to its policy in their namespace.
-    const usesPolicy = (context.scraperSvid ?? []).some((o) => o?.kind === "RoleBinding" && o.metadata?.namespace === scraper.namespace
-      && (o.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === scraper.serviceAccount)
-      && o.roleRef?.kind === "ClusterRole" && ((find(context.objects, "ClusterRole", o.roleRef.name)
-        ?? find(context.objects, "ClusterRole", `${context.prefix}${o.roleRef.name}`))?.rules ?? [])
-        .some((r) => (r.resources ?? []).includes("certificaterequestpolicies") && (r.verbs ?? []).includes("use")));
-    if (usesPolicy && context.prefix) {
-      findings.warn(`${file}: with namePrefix ${context.prefix}, its RoleBinding must name the ClusterRole ${context.prefix}<name> (the file is applied apart, in ${scraper.namespace}, and no kustomization renames it)`);
+    // Evaluated as approver-policy would, with the file's Role and RoleBinding beside the render's policies.
+    const verdict = approval({ ...context, all: [...context.all, ...(context.scraperSvid ?? []).filter(Boolean)] },
+      svidRequest(context, scraper.namespace, scraper.serviceAccount));
+    if (!verdict.approved && context.prefix) {
+      findings.warn(`${file}: with namePrefix ${context.prefix}, its Role must name the policy ${context.prefix}<name> (the file is applied apart, in ${scraper.namespace}, and no kustomization renames it)`);
+    } else if (!verdict.approved) {
+      findings.fail(`${file}: Prometheus's SVID (${scraper.namespace}/${scraper.serviceAccount}) would not be approved: ${verdict.reasons.join("; ")}: its SVID would never be approved`);
     }
-    if (!usesPolicy) findings.fail(`${file}: no RoleBinding lets ${scraper.namespace}/${scraper.serviceAccount} use the SVID policy (approver-policy.yaml): its SVID would never be approved`);
   }
   return mount.mountPath;
 }
