@@ -374,6 +374,12 @@ describe("database and references", () => {
     });
     assertFailsOnly(failures, named("database"), /Certificate tiktokmall\/postgres is issued by ClusterIssuer tiktokmall-selfsigned/, ["approver-policy"]);
   });
+  test("the database's instances labelled by app.kubernetes.io/name fail (CloudNativePG sets it to postgresql itself)", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "Cluster", "tiktokmall-db").spec.inheritedMetadata.labels["app.kubernetes.io/name"] = "postgres";
+    });
+    assertFailsOnly(failures, named("database"), /inheritedMetadata.labels sets app.kubernetes.io\/name, which CloudNativePG sets on its pods itself/);
+  });
   test("a misspelled field of the CloudNativePG Cluster fails its vendored schema", () => {
     const failures = check("overlays/cert-manager", (objects) => {
       const spec = get(objects, "Cluster", "tiktokmall-db").spec;
@@ -387,6 +393,18 @@ describe("database and references", () => {
       get(objects, "NetworkPolicy", "order").spec.egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] });
     });
     assertFailsOnly(failures, named("network"), /NetworkPolicy tiktokmall\/order egress\[2\] uses ipBlock/);
+  });
+  test("the database's way to the API server opened to the world (0.0.0.0/0) fails, or to a /16", () => {
+    for (const cidr of ["0.0.0.0/0", "10.0.0.0/16", "::/0"]) {
+      const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "tiktokmall-db-apiserver").spec.egress[0].to[0].ipBlock.cidr = cidr; });
+      assertFailsOnly(failures, named("network"), new RegExp(`NetworkPolicy tiktokmall/tiktokmall-db-apiserver egress\\[0\\]: ipBlock ${cidr.replace(/[./]/g, "\\$&")} is [0-9.e+]+ addresses`));
+    }
+  });
+  test("the API server's endpoints, one /32 each, pass (what the platform team patches in)", () => {
+    const failures = check("base", (objects) => {
+      get(objects, "NetworkPolicy", "tiktokmall-db-apiserver").spec.egress[0].to = ["10.0.0.10/32", "10.0.0.11/32", "fd00::a/128"].map((cidr) => ({ ipBlock: { cidr } }));
+    });
+    assert.deepEqual(failures[named("network")], []);
   });
   test("the database cut off from the CloudNativePG operator fails", () => {
     const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "tiktokmall-db").spec.ingress.pop(); });

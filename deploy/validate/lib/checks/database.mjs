@@ -5,6 +5,7 @@
 // those logins (hostssl <db> <role> all cert, everything else rejected), has each role without a
 // password or superuser, each database owned by its role, and its server and client trust from the
 // services' own issuer.
+import { isDeepStrictEqual } from "node:util";
 import { leafCertificates } from "../context.mjs";
 import { describe, find, ofKind } from "../k8s.mjs";
 
@@ -79,10 +80,16 @@ function checkCluster(context, clusters, host, findings) {
   if (!Object.entries(workload.labels).every(([key, value]) => inherited[key] === value)) {
     findings.fail(`${at}: inheritedMetadata.labels ${JSON.stringify(inherited)} lack the labels of ${db.workload} in access-matrix.json ${JSON.stringify(workload.labels)}: the NetworkPolicies and the Service select the instances by them`);
   }
+  // CloudNativePG labels its pods app.kubernetes.io/name=postgresql, instance, component, managed-by
+  // (1.30): an inherited label of those keys would fight with it, and a selector on it would match
+  // what CloudNativePG decides, not what we do.
+  for (const key of Object.keys(inherited).filter((k) => k.startsWith("app.kubernetes.io/"))) {
+    findings.fail(`${at}: inheritedMetadata.labels sets ${key}, which CloudNativePG sets on its pods itself (app.kubernetes.io/name=postgresql): select the instances by a key of our own`);
+  }
   const service = find(context.objects, "Service", `${context.prefix}${workload.service}`, workload.namespace);
   if (!service) {
     findings.fail(`no Service ${workload.namespace}/${context.prefix}${workload.service} for the primary`);
-  } else if (JSON.stringify(service.spec?.selector ?? {}) !== JSON.stringify({ ...workload.labels, "cnpg.io/instanceRole": "primary" })) {
+  } else if (!isDeepStrictEqual(service.spec?.selector ?? {}, { ...workload.labels, "cnpg.io/instanceRole": "primary" })) {
     findings.fail(`${describe(service)} selects ${JSON.stringify(service.spec?.selector)}, not the primary instance (${JSON.stringify({ ...workload.labels, "cnpg.io/instanceRole": "primary" })})`);
   }
   if (!((spec.instances ?? 1) >= 2)) findings.fail(`${at}: ${spec.instances ?? 1} instance(s): a node drain would stop every service`);
