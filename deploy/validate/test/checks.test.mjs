@@ -502,6 +502,36 @@ describe("certificates, scraping and the CSI driver", () => {
     });
     assertFailsOnly(failures, named("alerts"), /differ from components\/alerts\/rules.yml/);
   });
+  test("an expression that does not select the install's namespace fails (it would alert on every install's pods)", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups.flatMap((g) => g.rules).find((r) => r.alert === "MtlsThreadPoolSaturated");
+      rule.expr = rule.expr.replace('namespace="tiktokmall", ', "");
+    }, (context) => { context.alertRules = get(context.objects, "PrometheusRule", "tiktokmall").spec.groups; });
+    assertFailsOnly(failures, named("alerts"), /MtlsThreadPoolSaturated selects org_eclipse_jetty_util_thread_queued_thread_pool_dw_utilization\{job=~.*\} without namespace="tiktokmall"/);
+  });
+  test("a metric selected without braces fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups.flatMap((g) => g.rules).find((r) => r.alert === "MtlsTlsReloadFailed");
+      rule.expr = "increase(tls_reloads_failed_total[30m]) > 0";
+    }, (context) => { context.alertRules = get(context.objects, "PrometheusRule", "tiktokmall").spec.groups; });
+    assertFailsOnly(failures, named("alerts"), /MtlsTlsReloadFailed selects tls_reloads_failed_total without a namespace/);
+  });
+  test("rendered into another namespace, the expressions name that one (a var resolved last), and one left at tiktokmall fails", () => {
+    const exprs = (objects) => get(objects, "PrometheusRule", "tiktokmall").spec.groups.flatMap((g) => g.rules).map((r) => r.expr);
+    assert.ok(exprs(relocated["overlays/csi-driver-spiffe"]).every((e) => e.includes(`namespace="${RELOCATED.namespace}"`) && !e.includes("tiktokmall\"")));
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups[0].rules[0];
+      rule.expr = rule.expr.replace(`namespace="${RELOCATED.namespace}"`, 'namespace="tiktokmall"');
+    }, () => {}, { relocated: true });
+    assertFailsOnly(failures, named("alerts"), /without namespace="mall-two"/, ["relocatable"]);
+  });
+  test("a namespace var kustomize did not resolve fails", () => {
+    const failures = check("overlays/vault", (objects) => {
+      const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups[1].rules[0];
+      rule.expr = rule.expr.replace('namespace="tiktokmall"', 'namespace="$(TIKTOKMALL_ALERTS_NAMESPACE)"');
+    });
+    assertFailsOnly(failures, named("alerts"), /differ from components\/alerts\/rules.yml/);
+  });
   test("an overlay without its alerting rules fails", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => objects.splice(objects.indexOf(get(objects, "PrometheusRule", "tiktokmall")), 1));
     assertFailsOnly(failures, named("alerts"), /0 PrometheusRules in the render/);

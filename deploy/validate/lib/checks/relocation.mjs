@@ -10,7 +10,8 @@ export const relocation = {
   applies: (context) => context.relocated && context.namespace !== context.defaultNamespace,
   run(context, findings) {
     const stale = context.defaultNamespace;
-    const inText = new RegExp(`(/ns/${stale}(/|$)|\\.${stale}(\\.svc\\b|:\\d|/|\\.|$))`);
+    // /ns/<ns>/ (SVIDs), .<ns>.svc and the like (DNS), namespace="<ns>" (a PromQL matcher)
+    const inText = new RegExp(`(/ns/${stale}(/|$)|\\.${stale}(\\.svc\\b|:\\d|/|\\.|$)|namespace\\s*=~?\\s*"${stale}")`);
     const look = (what, value) => {
       for (const [where, text] of strings(value)) {
         const field = where.replace(/\[\d+\]$/, "");
