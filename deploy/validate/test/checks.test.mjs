@@ -435,6 +435,14 @@ describe("certificates, scraping and the CSI driver", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "ServiceMonitor", "order").spec.endpoints[0].tlsConfig.serverName = "order.example.com"; });
     assertFailsOnly(failures, named("service monitors"), /serverName order.example.com/);
   });
+  test("a ServiceMonitor trusting the Secret's ca.crt instead of the trust bundle fails (a rotated CA would be refused)", () => {
+    for (const target of ["overlays/cert-manager", "overlays/vault"]) {
+      const failures = check(target, (objects) => {
+        get(objects, "ServiceMonitor", "payment").spec.endpoints[0].tlsConfig.ca = { secret: { name: "prometheus-tls", key: "ca.crt" } };
+      });
+      assertFailsOnly(failures, named("service monitors"), /ServiceMonitor tiktokmall\/payment: tlsConfig.ca must be the trust bundle, ConfigMap tiktokmall-ca key ca-cert.pem/);
+    }
+  });
   test("a ServiceMonitor scraping over http fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "ServiceMonitor", "auth").spec.endpoints[0].scheme = "http"; });
     assertFailsOnly(failures, named("service monitors"), /scheme/);
@@ -555,6 +563,13 @@ describe("certificates, scraping and the CSI driver", () => {
     });
     assertFailsOnly(failures, named("csi-driver-spiffe"), /ServiceAccount payment may not create CertificateRequests/);
   });
+  test("gateway or ops approved an SVID but unable to request it fails (they mount the driver's volume too)", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const binding = get(objects, "RoleBinding", "spiffe-certificate-requester");
+      binding.subjects = binding.subjects.filter((s) => s.name !== "ops");
+    });
+    assertFailsOnly(failures, named("csi-driver-spiffe"), /ServiceAccount tiktokmall\/ops: approver-policy would approve its SVID, but it may not create CertificateRequests/);
+  });
   test("a driver trust domain that is not the configs' fails", () => {
     const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => { context.helmValues.app.trustDomain = "cluster.local"; });
     assertFailsOnly(failures, named("csi-driver-spiffe"), /app.trustDomain/);
@@ -621,6 +636,18 @@ describe("relocatable: another namespace, a name prefix", () => {
     }, () => {}, { relocated: true });
     assertFailsOnly(failures, named("relocatable"), /matchNames\[0\] is tiktokmall/, ["service monitors"]);
   });
+});
+
+describe("relocatable: cluster-scoped objects carry the prefix", () => {
+  for (const [target, kind, name] of [["overlays/cert-manager", "CertificateRequestPolicy", "tiktokmall-ops"],
+    ["overlays/csi-driver-spiffe", "CertificateRequestPolicy", "tiktokmall-svids"], ["overlays/spire", "ClusterSPIFFEID", "tiktokmall-auth"]]) {
+    test(`${target}: a ${kind} without the prefix fails (a second install would share it)`, () => {
+      const failures = check(target, (objects) => { get(objects, kind, name).metadata.name = name; }, () => {}, { relocated: true });
+      const failing = Object.entries(failures).filter(([, list]) => list.length).map(([check]) => check);
+      assert.ok(failing.includes(named("relocatable")), JSON.stringify(failing));
+      assert.ok(failures[named("relocatable")].some((f) => new RegExp(`${kind} ${name} is cluster-scoped and does not carry the name prefix two-`).test(f)));
+    });
+  }
 });
 
 describe("relocatable: the database", () => {
@@ -738,7 +765,7 @@ describe("approver-policy", () => {
       objects.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "intruder", namespace: "tiktokmall" } });
       get(objects, "RoleBinding", "tiktokmall-svids-policy").subjects.push({ kind: "ServiceAccount", name: "intruder" });
     });
-    assertFailsOnly(failures, named("approver-policy"), /would approve the SVID spiffe:\/\/tiktokmall.local\/ns\/tiktokmall\/sa\/intruder, which no authorization block names/);
+    assertFailsOnly(failures, named("approver-policy"), /would approve the SVID spiffe:\/\/tiktokmall.local\/ns\/tiktokmall\/sa\/intruder, which no authorization block names/, ["csi-driver-spiffe"]);
   });
   test("an identity the authorization blocks name but the policy does not approve fails", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => {
@@ -910,6 +937,12 @@ describe("SPIRE", () => {
       volume.hostPath = { path: "/run/spire/agent-sockets", type: "Directory" };
     });
     assertFailsOnly(failures, named("SPIRE"), /auth \(auth.yml\): the socket .* is not in a read-only csi.spiffe.io volume/, ["pod security"]);
+  });
+  test("a ClusterSPIFFEID selecting every namespace labelled like the app's fails (it would register a second install's pods)", () => {
+    const failures = check("overlays/spire", (objects) => {
+      id(objects, "order").spec.namespaceSelector = { matchLabels: { "tiktokmall.local/app-namespace": "true" } };
+    });
+    assertFailsOnly(failures, named("SPIRE"), /ClusterSPIFFEID (tiktokmall\/)?tiktokmall-order: its namespaceSelector also selects another namespace labelled like tiktokmall/);
   });
   test("an SVID template in another scheme fails", () => {
     const failures = check("overlays/spire", (objects) => { id(objects, "payment").spec.spiffeIDTemplate = "spiffe://{{ .TrustDomain }}/payment"; });

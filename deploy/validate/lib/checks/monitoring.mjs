@@ -59,12 +59,23 @@ export const monitoring = {
         continue;
       }
       if (tls.insecureSkipVerify) findings.fail(`${at}: insecureSkipVerify`);
-      const secrets = [tls.ca?.secret, tls.cert?.secret, tls.keySecret];
-      findings.same(secrets.map((s) => s?.key), ["ca.crt", "tls.crt", "tls.key"], `${at}: tlsConfig keys (ca, cert, keySecret)`);
+      const secrets = [tls.cert?.secret, tls.keySecret];
+      findings.same(secrets.map((s) => s?.key), ["tls.crt", "tls.key"], `${at}: tlsConfig keys (cert, keySecret)`);
       if (!scraperCertificate) {
         findings.fail(`${at}: no Certificate carries the scrape identity ${scraperId}`);
       } else if (!secrets.every((s) => s?.name === scraperCertificate.spec.secretName)) {
-        findings.fail(`${at}: tlsConfig must take ca, cert and key from Secret ${scraperCertificate.spec.secretName} (${scraperId})`);
+        findings.fail(`${at}: tlsConfig must take cert and key from Secret ${scraperCertificate.spec.secretName} (${scraperId})`);
+      }
+      // The scraper trusts what the services trust: the trust bundle (both CAs during a rotation),
+      // not a Secret's ca.crt (the issuing CA alone).
+      const bundle = context.expect.trustBundle ? find(context.all, "Bundle", context.expect.trustBundle) : null;
+      if (bundle) {
+        const target = bundle.spec?.target?.configMap ?? {};
+        if (tls.ca?.configMap?.name !== bundle.metadata.name || tls.ca?.configMap?.key !== target.key) {
+          findings.fail(`${at}: tlsConfig.ca must be the trust bundle, ConfigMap ${bundle.metadata.name} key ${target.key} (it is ${JSON.stringify(tls.ca)}): a Secret's ca.crt holds the issuing CA only, so a server renewed by a new CA would be refused during a rotation`);
+        }
+      } else if (!tls.ca?.secret && !tls.ca?.configMap) {
+        findings.fail(`${at}: tlsConfig.ca is not set: the server would be checked against no CA`);
       }
       const own = leafCertificates(context).find((c) => c.spec?.secretName === service.tls?.secretName);
       if (!own || !(own.spec.dnsNames ?? []).includes(tls.serverName)) {

@@ -67,6 +67,15 @@ export const spire = {
       for (const caller of grantsOf(service.expected).keys()) add(caller);
       service.expected.admin.forEach(add);
     }
+    // Each registration selects this install's namespace only: not a namespace labelled like it
+    // (a second install's), which would get SVIDs from this install's ClusterSPIFFEIDs.
+    const own = find(context.objects, "Namespace", context.matrix.namespace);
+    const lookalike = { ...(own?.metadata?.labels ?? {}), "kubernetes.io/metadata.name": `${context.matrix.namespace}-other` };
+    for (const id of ids) {
+      if (selects(id.spec?.namespaceSelector, lookalike)) {
+        findings.fail(`${describe(id)}: its namespaceSelector also selects another namespace labelled like ${context.matrix.namespace} (a second install's): select kubernetes.io/metadata.name, which kustomize's namespace: rewrites`);
+      }
+    }
     const used = new Set();
     for (const workload of workloads.values()) {
       const matching = ids.filter((id) => !id.spec?.fallback && (id.spec?.className ?? "") === (className ?? "")
