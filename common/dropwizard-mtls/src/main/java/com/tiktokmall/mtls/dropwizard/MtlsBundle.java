@@ -237,7 +237,8 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
                 configuration.getLimits(), peers));
         // The admin port is left out: ops saturating it does not stop the service serving.
         environment.healthChecks().register("connections",
-                new SaturationHealthCheck(MtlsConnectors.serving(configuration.getServerFactory())));
+                new SaturationHealthCheck(MtlsConnectors.serving(configuration.getServerFactory()),
+                        configuration.getProbes().getSaturationGrace().toJavaDuration()));
     }
 
     private static TlsSource managed(Environment environment, TlsSource source) {
