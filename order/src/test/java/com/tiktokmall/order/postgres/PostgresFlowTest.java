@@ -126,6 +126,51 @@ class PostgresFlowTest {
                 .doesNotContain("\n");
     }
 
+    @Test
+    void anSvidWithoutCnCannotLogInAndTheErrorPointsToTlsDatabase() {
+        Map<String, String> settings = orderSettings();
+        settings.putAll(svid("svid-refused"));
+
+        CommandRunner.Result start = CommandRunner.run(new OrderApplication(), settings, "server", OrderTestApp.CONFIG);
+
+        assertThat(start.succeeded()).isFalse();
+        assertThat(start.stderr().strip()).startsWith("order start-up failed: database: PostgreSQL at localhost:"
+                        + POSTGRES.port() + " refused the client certificate 'spiffe://tiktokmall.local/order' (tls.client_cert,")
+                .contains("this certificate has no CN (an SVID): give the database connection one that has, in tls.database")
+                .doesNotContain("\n");
+    }
+
+    @Test
+    void anSvidServiceLogsInWithTheCertificateOfTlsDatabase() throws Exception {
+        Path dir = PKI.dir().resolve("svid-database");
+        TestCert database = PKI.ca().leaf("order").clientAuthOnly().issue();
+        Map<String, String> settings = orderSettings();
+        settings.putAll(svid("svid-database"));
+        settings.put("tls.database.ca_cert", PKI.caCert().toString());
+        settings.put("tls.database.client_cert", database.writeCertificate(dir.resolve("db-cert.pem")).toString());
+        settings.put("tls.database.client_key", database.writeKey(dir.resolve("db-key.pem")).toString());
+        DropwizardTestSupport<OrderConfiguration> svidOrder = OrderTestApp.support(settings);
+
+        svidOrder.before();
+        try (Connection observer = POSTGRES.connect("order", "order", PKI.ca().leaf("order").issue())) {
+            assertThat(rows(observer, "SELECT DISTINCT s.client_dn || ' ' || s.client_serial FROM pg_stat_ssl s"
+                    + " JOIN pg_stat_activity a USING (pid) WHERE a.usename = 'order' AND s.pid <> pg_backend_pid()", null))
+                    .contains("/CN=order " + database.certificate().getSerialNumber());
+        } finally {
+            svidOrder.after();
+        }
+    }
+
+    /** order's own identity as an X.509-SVID: an empty subject, one URI SAN, as SPIRE and csi-driver-spiffe issue it. */
+    private static Map<String, String> svid(String name) {
+        Path dir = PKI.dir().resolve(name);
+        TestCert svid = PKI.ca().leaf("order").svid().issue();
+        Path cert = svid.writeCertificate(dir.resolve("order-cert.pem"));
+        Path key = svid.writeKey(dir.resolve("order-key.pem"));
+        return Map.of("tls.server_cert", cert.toString(), "tls.server_key", key.toString(),
+                "tls.client_cert", cert.toString(), "tls.client_key", key.toString());
+    }
+
     private static Map<String, String> orderSettings() {
         Map<String, String> settings = OrderTestApp.settings(PKI, DATA, "https://localhost:" + auth.getLocalPort());
         settings.putAll(POSTGRES.databaseSettings("order"));

@@ -2,6 +2,7 @@ package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.TlsOptions;
 import com.tiktokmall.mtls.dropwizard.authorization.AdminAuthorizationFilter;
 import com.tiktokmall.mtls.dropwizard.authorization.PeerAuthorization;
 import com.tiktokmall.mtls.dropwizard.client.MtlsHttpClientBuilder;
@@ -119,6 +120,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
     private C configuration;
     private Environment environment;
     private TlsSource source;
+    private TlsSource databaseSource;
     private AdminAuthorizationFilter admin;
     private PrometheusRegistry prometheus;
 
@@ -221,7 +223,25 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
     }
 
     private void secure(Environment environment, TlsConfiguration tls, List<MtlsConnectorFactory> connectors) {
-        source = tls.getSource().build(tls.options(install(tls.getProvider()), clock), tls.getTrustDomain());
+        TlsOptions options = tls.options(install(tls.getProvider()), clock);
+        source = managed(environment, tls.getSource().build(options, tls.getTrustDomain()));
+        databaseSource = tls.buildDatabaseSource(options).map(database -> managed(environment, database)).orElse(null);
+        TlsHealth.register(environment, prometheus, source, databaseSource, tls.getTrustDomain(),
+                tls.getExpiryWarning().toJavaDuration());
+        admin = new AdminAuthorizationFilter(tls.getTrustDomain(), environment.getObjectMapper());
+        environment.admin().addFilter("mtls-admin-authorization", admin)
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        Duration handshakeTimeout = tls.getHandshakeTimeout().toJavaDuration();
+        PeerMetrics peers = new PeerMetrics(environment.metrics(), prometheus);
+        connectors.forEach(connector -> connector.use(source, tls.getTrustDomain(), handshakeTimeout,
+                configuration.getLimits(), peers));
+        // The admin port is left out: ops saturating it does not stop the service serving.
+        environment.healthChecks().register("connections",
+                new SaturationHealthCheck(MtlsConnectors.serving(configuration.getServerFactory()),
+                        configuration.getProbes().getSaturationGrace().toJavaDuration()));
+    }
+
+    private static TlsSource managed(Environment environment, TlsSource source) {
         environment.lifecycle().manage(new Managed() {
             @Override
             public void start() {
@@ -233,17 +253,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
                 source.close();
             }
         });
-        TlsHealth.register(environment, prometheus, source, tls.getTrustDomain(), tls.getExpiryWarning().toJavaDuration());
-        admin = new AdminAuthorizationFilter(tls.getTrustDomain(), environment.getObjectMapper());
-        environment.admin().addFilter("mtls-admin-authorization", admin)
-                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
-        Duration handshakeTimeout = tls.getHandshakeTimeout().toJavaDuration();
-        PeerMetrics peers = new PeerMetrics(environment.metrics(), prometheus);
-        connectors.forEach(connector -> connector.use(source, tls.getTrustDomain(), handshakeTimeout,
-                configuration.getLimits(), peers));
-        // The admin port is left out: ops saturating it does not stop the service serving.
-        environment.healthChecks().register("connections",
-                new SaturationHealthCheck(MtlsConnectors.serving(configuration.getServerFactory())));
+        return source;
     }
 
     /** Installs {@code tls.provider} in this JVM once per start-up, and says which. */
@@ -343,7 +353,8 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
 
     /**
      * {@code database} over this service's identity when it is PostgreSQL and {@code tls.enabled}:
-     * connections present {@code client_cert}, trust only {@code ca_cert} and check the server's
+     * connections present {@code client_cert} (or {@code tls.database.client_cert} when set), trust
+     * only {@code ca_cert} (or {@code tls.database.ca_cert}) and check the server's
      * host name ({@code sslmode=verify-full}), follow reloads (pooled connections made with old
      * material are retired), and a refusal is a one-line start-up error. Any other database, or
      * TLS off, returns {@code database} itself. {@link #jdbi} uses it; call it yourself only to
@@ -358,14 +369,17 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
             return database;
         }
         if (configuration == this.configuration && source != null) {
-            return MtlsDatabase.secure(database, () -> source, environment.getObjectMapper(), environment.lifecycle());
+            TlsSource material = databaseSource != null ? databaseSource : source;
+            return MtlsDatabase.secure(database, () -> material, environment.getObjectMapper(), environment.lifecycle());
         }
         return MtlsDatabase.secure(database, () -> materialForACommand(tls), Jackson.newObjectMapper(), null);
     }
 
-    /** The material of a command, taken once: nothing is watched while the command runs. */
+    /** The database connection's material for a command, taken once: nothing is watched while the command runs. */
     private TlsSource materialForACommand(TlsConfiguration tls) {
-        TlsSource once = tls.getSource().build(tls.options(tls.getProvider().install(), clock), tls.getTrustDomain());
+        TlsOptions options = tls.options(tls.getProvider().install(), clock);
+        TlsSource once = tls.buildDatabaseSource(options)
+                .orElseGet(() -> tls.getSource().build(options, tls.getTrustDomain()));
         once.close(); // ends a Workload API stream; the material taken stays readable
         return once;
     }

@@ -18,6 +18,9 @@ import java.util.Optional;
  *         .client(Path.of("certs/auth-cert.pem"), Path.of("certs/auth-key.pem"))
  *         .build();
  * }</pre>
+ *
+ * <p>Without {@link Builder#server} the files describe a client only, such as the certificate a
+ * database connection presents: its material has no server context.
  */
 public final class TlsFiles {
     private final Path caCert;
@@ -29,8 +32,11 @@ public final class TlsFiles {
 
     private TlsFiles(Builder builder) {
         this.caCert = Objects.requireNonNull(builder.caCert, "caCert");
-        this.serverCert = Objects.requireNonNull(builder.serverCert, "server cert");
-        this.serverKey = Objects.requireNonNull(builder.serverKey, "server key");
+        this.serverCert = builder.serverCert;
+        this.serverKey = builder.serverKey;
+        if ((serverCert == null) != (serverKey == null)) {
+            throw new NullPointerException(serverCert == null ? "server cert" : "server key");
+        }
         this.clientCert = Objects.requireNonNull(builder.clientCert, "client cert");
         this.clientKey = Objects.requireNonNull(builder.clientKey, "client key");
         this.keyPassword = builder.keyPassword == null ? null : builder.keyPassword.clone();
@@ -44,12 +50,17 @@ public final class TlsFiles {
         return caCert;
     }
 
-    /** The certificate file of a role: {@code server_cert} or {@code client_cert}. */
+    /** The roles these files serve: the client, and the server unless they describe a client only. */
+    public List<MtlsContext.Role> roles() {
+        return serverCert == null ? List.of(MtlsContext.Role.CLIENT) : List.of(MtlsContext.Role.values());
+    }
+
+    /** The certificate file of a role: {@code server_cert} or {@code client_cert}; null for a role not in {@link #roles()}. */
     public Path cert(MtlsContext.Role role) {
         return role == MtlsContext.Role.SERVER ? serverCert : clientCert;
     }
 
-    /** The key file of a role: {@code server_key} or {@code client_key}. */
+    /** The key file of a role: {@code server_key} or {@code client_key}; null for a role not in {@link #roles()}. */
     public Path key(MtlsContext.Role role) {
         return role == MtlsContext.Role.SERVER ? serverKey : clientKey;
     }
@@ -60,7 +71,8 @@ public final class TlsFiles {
 
     /** Every file, in a fixed order: what a reload watches. */
     List<Path> all() {
-        return List.of(caCert, serverCert, serverKey, clientCert, clientKey);
+        return serverCert == null ? List.of(caCert, clientCert, clientKey)
+                : List.of(caCert, serverCert, serverKey, clientCert, clientKey);
     }
 
     /** Options of {@link TlsFiles}; each method names its default. */
@@ -81,7 +93,7 @@ public final class TlsFiles {
             return this;
         }
 
-        /** The certificate chain and key this side presents as a server. Required. */
+        /** The certificate chain and key this side presents as a server; default none: a client only. */
         public Builder server(Path cert, Path key) {
             this.serverCert = cert;
             this.serverKey = key;

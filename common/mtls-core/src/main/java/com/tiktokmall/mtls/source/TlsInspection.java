@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -39,7 +40,7 @@ public final class TlsInspection {
                 .orElse(null);
         Outcome<TrustBundle> trust = crl == null ? caCert : crl;
         Map<Path, Outcome<List<X509Certificate>>> parsed = new HashMap<>();
-        for (Role role : Role.values()) {
+        for (Role role : files.roles()) {
             String name = role.name().toLowerCase();
             Path certFile = files.cert(role);
             Path keyFile = files.key(role);
@@ -75,6 +76,11 @@ public final class TlsInspection {
         return Optional.ofNullable(crl);
     }
 
+    /** The roles inspected: the client, and the server unless the files describe a client only. */
+    public Set<Role> roles() {
+        return contexts.keySet();
+    }
+
     /** The role's certificate chain, as read from its file. */
     public Outcome<List<X509Certificate>> cert(Role role) {
         return certs.get(role);
@@ -94,7 +100,7 @@ public final class TlsInspection {
     public List<Outcome<?>> outcomes() {
         List<Outcome<?>> all = new ArrayList<>(List.of(caCert));
         crl().ifPresent(all::add);
-        for (Role role : Role.values()) {
+        for (Role role : roles()) {
             all.addAll(List.of(certs.get(role), keys.get(role), contexts.get(role)));
         }
         return all;
@@ -114,7 +120,8 @@ public final class TlsInspection {
         firstProblem().ifPresent(problem -> {
             throw problem;
         });
-        return new TlsMaterial(contexts.get(Role.SERVER).value().orElseThrow(),
+        Outcome<MtlsContext> server = contexts.get(Role.SERVER);
+        return new TlsMaterial(server == null ? null : server.value().orElseThrow(),
                 contexts.get(Role.CLIENT).value().orElseThrow());
     }
 

@@ -76,13 +76,21 @@ public final class CheckTlsCommand<C extends Configuration> extends ConfiguredCo
         Optional<TlsFiles> files = tls.getFiles();
         if (files.isPresent()) {
             TlsInspection inspection = TlsInspection.of(files.get(), options);
-            report.print(inspection);
+            report.print(inspection, "tls.");
             material = inspection.material();
         } else {
             try (TlsSource source = tls.getSource().build(options, tls.getTrustDomain())) {
                 material = source.current();
                 report.print(source, material);
             }
+        }
+        Optional<TlsFiles> database = tls.getDatabaseFiles();
+        if (database.isPresent()) {
+            TlsInspection inspection = TlsInspection.of(database.get(), options.toBuilder().crl(null).build());
+            report.print(inspection, "tls.database.");
+            inspection.firstProblem().ifPresent(problem -> {
+                throw problem.withSetting(problem.setting().orElse("tls.").replace("tls.", "tls.database."));
+            });
         }
         String target = namespace.getString("connect");
         String expect = namespace.getString("expect");

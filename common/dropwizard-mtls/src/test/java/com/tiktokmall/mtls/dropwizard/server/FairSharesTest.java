@@ -70,6 +70,7 @@ class FairSharesTest {
         settings.put("limits.max_connections", Integer.toString(MAX_CONNECTIONS));
         settings.put("limits.max_connections_per_peer", Integer.toString(PER_PEER));
         settings.put("limits.max_handshakes_per_address", Integer.toString(PER_ADDRESS));
+        settings.put("probes.saturation_grace", "0s"); // healthy under attack because of the shares, not a grace
         return settings;
     }
 
