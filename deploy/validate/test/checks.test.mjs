@@ -426,6 +426,68 @@ describe("database and references", () => {
   });
 });
 
+describe("database logins of services on SVIDs (tls.database)", () => {
+  for (const target of ["overlays/csi-driver-spiffe", "overlays/spire"]) {
+    test(`${target}: a service without tls.database fails (its SVID has no CN for PostgreSQL)`, () => {
+      const failures = check(target, (objects) => editConfig(objects, "order", (c) => { delete c.tls.database; }));
+      assertFailsOnly(failures, named("database"), /order \(order.yml\): an SVID has no CN, so PostgreSQL's certificate login cannot map it to the role order: set tls.database/);
+    });
+    test(`${target}: each service presents its own Certificate with CN = its role, and the check holds under another namespace and prefix`, () => {
+      for (const elsewhere of [false, true]) {
+        const objects = (elsewhere ? relocated : rendered)[target];
+        for (const name of ["auth", "order", "payment"]) {
+          const certificate = get(objects, "Certificate", `${name}-database`);
+          assert.equal(certificate.spec.commonName, name);
+          assert.equal(certificate.spec.uris, undefined);
+        }
+      }
+    });
+  }
+  test("tls.database presenting a Certificate whose CN is another role fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => { get(objects, "Certificate", "auth-database").spec.commonName = "order"; });
+    assertFailsOnly(failures, named("database"), /auth \(auth.yml\): tls.database presents Certificate tiktokmall\/auth-database with CN order; PostgreSQL maps the CN to the role auth/, ["approver-policy"]);
+  });
+  test("tls.database naming files that are not mounted fails", () => {
+    const failures = check("overlays/spire", (objects) => editConfig(objects, "payment", (c) => { c.tls.database.client_cert = "/etc/tiktokmall/db-tls/tls.crt"; }));
+    assertFailsOnly(failures, named("database"), /payment \(payment.yml\): tls.database.client_cert \/etc\/tiktokmall\/db-tls\/tls.crt is not in a mounted volume/);
+  });
+  test("tls.database without a key fails (the service requires all three)", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "order", (c) => { delete c.tls.database.ca_cert; }));
+    assertFailsOnly(failures, named("database"), /order \(order.yml\): tls.database lacks ca_cert/);
+  });
+  test("tls.database's key from another service's Secret fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const volume = get(objects, "Deployment", "order").spec.template.spec.volumes.find((v) => v.name === "database-tls");
+      volume.projected.sources.splice(1, 0, { secret: { name: "payment-database-tls", items: [{ key: "tls.key", path: "tls.key" }] } });
+      volume.projected.sources[0].secret.items = volume.projected.sources[0].secret.items.filter((i) => i.path !== "tls.key");
+    });
+    assertFailsOnly(failures, named("database"), /order \(order.yml\): tls.database.client_cert and client_key must be tls.crt and tls.key of one Certificate's Secret/);
+  });
+  test("tls.database's CAs from a ConfigMap no Bundle writes fails", () => {
+    const failures = check("overlays/spire", (objects) => {
+      const volume = get(objects, "Deployment", "auth").spec.template.spec.volumes.find((v) => v.name === "database-tls");
+      volume.projected.sources.find((s) => s.configMap).configMap.name = "some-ca";
+    });
+    assertFailsOnly(failures, named("database"), /auth \(auth.yml\): tls.database.ca_cert is ConfigMap some-ca key ca-cert.pem, which no trust-manager Bundle writes/, ["references"]);
+  });
+  test("tls.database mounted writable fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      container(objects, "payment").volumeMounts.find((m) => m.name === "database-tls").readOnly = false;
+    });
+    assertFailsOnly(failures, named("database"), /payment \(payment.yml\): tls.database.ca_cert: volume database-tls must be mounted read-only/, ["config files"]);
+  });
+  test("a database login certificate that may also serve (server auth) fails", () => {
+    const failures = check("overlays/spire", (objects) => { get(objects, "Certificate", "order-database").spec.usages.push("server auth"); });
+    assertFailsOnly(failures, named("certificates"), /Certificate tiktokmall\/order-database: usages \(a database login\)/, ["approver-policy"]);
+  });
+  test("a database login policy that allows URI SANs fails (a login certificate could carry an identity)", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      get(objects, "CertificateRequestPolicy", "tiktokmall-payment-database").spec.allowed.uris = { values: ["*"] };
+    });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/payment-database: the policies would also approve a request with one URI SAN more/);
+  });
+});
+
 describe("certificates, scraping and the CSI driver", () => {
   test("a certificate that keeps its key on renewal fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.privateKey.rotationPolicy = "Never"; });

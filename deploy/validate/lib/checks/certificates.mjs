@@ -29,6 +29,17 @@ export const certificates = {
       if (spec.isCA) continue;
       if (spec.privateKey?.rotationPolicy !== "Always") findings.fail(`${at}: privateKey.rotationPolicy must be Always (a new key on every renewal)`);
       if (!(duration <= 7 * 86400)) findings.fail(`${at}: duration ${spec.duration}: leaf certificates live at most 7 days here`);
+      const databaseUsers = Object.values(matrix.services).map((s) => s.database?.user).filter(Boolean);
+      if (!(spec.uris ?? []).length && databaseUsers.includes(spec.commonName)) {
+        // A database login of a service on SVIDs (components/database-clients, tls.database): CN = its
+        // role, client only, no identity towards the other services.
+        findings.same([...(spec.usages ?? [])].sort(), ["client auth", "digital signature"], `${at}: usages (a database login)`);
+        if ((spec.dnsNames ?? []).length) findings.fail(`${at}: a database login needs no DNS name`);
+        if (spec.secretName !== `${context.baseName(certificate.metadata.name)}-tls`) {
+          findings.fail(`${at}: secretName ${spec.secretName}, expected ${context.baseName(certificate.metadata.name)}-tls`);
+        }
+        continue;
+      }
       if (context.baseName(certificate.metadata.name) === matrix.database.replicationCertificate) {
         // CloudNativePG's replicas log in as streaming_replica by CN; no SPIFFE identity, client only.
         findings.same(spec.commonName, "streaming_replica", `${at}: commonName`);
