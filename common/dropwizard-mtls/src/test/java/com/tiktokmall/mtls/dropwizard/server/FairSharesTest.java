@@ -155,6 +155,8 @@ class FairSharesTest {
         String scrape = RawHttps.get(ops, "localhost", APP.getAdminPort(), "/prometheus").body();
         assertThat(scrape).as("counted per peer in Prometheus").containsPattern(
                 "mtls_connections_refused_total\\{connector=\"application\",reason=\"connections_per_peer\","
+                        + "spiffe_id=\"spiffe://tiktokmall.local/stranger\"} [1-9]")
+                .containsPattern("mtls_connections_closed_total\\{connector=\"application\",reason=\"no_role\","
                         + "spiffe_id=\"spiffe://tiktokmall.local/stranger\"} [1-9]");
     }
 
