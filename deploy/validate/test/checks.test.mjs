@@ -16,6 +16,7 @@ import { configProblems, docsProblems } from "../lib/sources.mjs";
 import { runChecks } from "../lib/run.mjs";
 import { CHECKS } from "../lib/checks/index.mjs";
 import { approval, CERT_MANAGER, fromCertificate, OTHER_NAMESPACE } from "../lib/checks/approver-policy.mjs";
+import { helperArgs, parseHelperConf } from "../lib/spiffe-helper.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEPLOY = path.resolve(HERE, "../..");
@@ -1039,6 +1040,143 @@ describe("SPIRE", () => {
       container(objects, "payment").env.find((e) => e.name === "SPIFFE_ENDPOINT_SOCKET").value = "unix:///run/spire/sockets/agent.sock";
     });
     assertFailsOnly(failures, named("references"), /payment: tls.source.type workload_api, but the socket unix:\/\/\/run\/spire\/sockets\/agent.sock is not unix:\/\/ in a mounted volume/, ["config files"]);
+  });
+});
+
+describe("every overlay that deploys the services is scraped and alerted on", () => {
+  const OVERLAYS = TARGETS.filter((t) => t.startsWith("overlays/"));
+  test("the overlays are the ones this suite knows (a new one is covered too)", () => {
+    assert.deepEqual(OVERLAYS, ["overlays/cert-manager", "overlays/csi-driver-spiffe", "overlays/spire", "overlays/vault"]);
+  });
+  for (const target of OVERLAYS) {
+    test(`${target}: without a service's ServiceMonitor fails`, () => {
+      const failures = check(target, (objects) => objects.splice(objects.indexOf(get(objects, "ServiceMonitor", "order")), 1));
+      assertFailsOnly(failures, named("service monitors"), /^order: 0 ServiceMonitors select its Service, expected exactly 1/);
+    });
+    test(`${target}: without any ServiceMonitor fails (nothing asks for them in targets.json: every such overlay needs them)`, () => {
+      const failures = check(target, (objects) => {
+        for (let i = objects.length - 1; i >= 0; i--) if (objects[i].kind === "ServiceMonitor") objects.splice(i, 1);
+      });
+      assertFailsOnly(failures, named("service monitors"), /^auth: 0 ServiceMonitors/);
+      assert.equal(failures[named("service monitors")].length, Object.keys(matrix.services).length, JSON.stringify(failures[named("service monitors")]));
+    });
+    test(`${target}: without the alerts (components/alerts) fails`, () => {
+      const failures = check(target, (objects) => objects.splice(objects.indexOf(get(objects, "PrometheusRule", "tiktokmall")), 1));
+      assertFailsOnly(failures, named("alerts"), /0 PrometheusRules in the render, expected 1: every overlay that deploys the services includes components\/alerts/);
+    });
+    test(`${target}: a scrape identity without the metrics role in payment's config fails`, () => {
+      const failures = check(target, (objects) => editConfig(objects, "payment", (c) => { c.authorization.metrics = []; }));
+      assertFailsOnly(failures, named("service monitors"), /payment's authorization.metrics does not admit the scrape identity spiffe:\/\/tiktokmall.local\/(prometheus|ns\/monitoring\/sa\/prometheus)/, ["identities"]);
+    });
+  }
+  test("the base (no overlay: Secrets you make, no Prometheus certificate) needs neither", () => {
+    const failures = check("base");
+    assert.deepEqual(failures[named("service monitors")], []);
+    assert.deepEqual(failures[named("alerts")], []);
+  });
+});
+
+describe("SPIRE: scraping with Prometheus's SVID (spiffe-helper)", () => {
+  const HELPER_CONF = readFileSync(path.join(DEPLOY, "overlays/spire/helper.conf"), "utf8");
+  const prometheus = (context) => context.scraperSvid.find((o) => o.kind === "Prometheus");
+  const withConf = (edit) => (context) => { context.scraperHelper = parseHelperConf(edit(HELPER_CONF), "helper.conf"); };
+  test("the ServiceMonitors read Prometheus's SVID where spiffe-helper writes it, and the server is not checked by name", () => {
+    for (const name of Object.keys(matrix.services)) {
+      const tls = get(rendered["overlays/spire"], "ServiceMonitor", name).spec.endpoints[0].tlsConfig;
+      assert.deepEqual(tls, { certFile: "/var/run/tiktokmall/svid/svid.pem", keyFile: "/var/run/tiktokmall/svid/svid_key.pem", insecureSkipVerify: true });
+    }
+  });
+  test("a keyFile that is not the one spiffe-helper writes fails", () => {
+    const failures = check("overlays/spire", (objects) => { get(objects, "ServiceMonitor", "auth").spec.endpoints[0].tlsConfig.keyFile = "/var/run/tiktokmall/svid/tls.key"; });
+    assertFailsOnly(failures, named("service monitors"), /ServiceMonitor tiktokmall\/auth: tlsConfig certFile, keyFile .*svid_key.pem/);
+  });
+  test("checking the server by name fails (an SVID has none: no scrape would succeed)", () => {
+    const failures = check("overlays/spire", (objects) => {
+      const tls = get(objects, "ServiceMonitor", "order").spec.endpoints[0].tlsConfig;
+      delete tls.insecureSkipVerify;
+      tls.serverName = "order";
+      tls.caFile = "/var/run/tiktokmall/svid/svid_bundle.pem";
+    });
+    assertFailsOnly(failures, named("service monitors"), /order: an SVID carries no DNS name/);
+  });
+  test("Prometheus's own SVID not registered (its ClusterSPIFFEID removed) fails", () => {
+    const failures = check("overlays/spire", (objects) => objects.splice(objects.indexOf(get(objects, "ClusterSPIFFEID", "tiktokmall-prometheus")), 1));
+    assertFailsOnly(failures, named("SPIRE"), /prometheus \(namespace monitoring, .*\): 0 ClusterSPIFFEIDs register its pods/);
+  });
+  test("Prometheus's ClusterSPIFFEID selecting the app's namespace (what kustomize's namespace: does to matchLabels) fails", () => {
+    const failures = check("overlays/spire", (objects) => {
+      get(objects, "ClusterSPIFFEID", "tiktokmall-prometheus").spec.namespaceSelector = { matchLabels: { "kubernetes.io/metadata.name": RELOCATED.namespace } };
+    }, () => {}, { relocated: true });
+    assertFailsOnly(failures, named("SPIRE"), /prometheus \(namespace monitoring, .*\): 0 ClusterSPIFFEIDs register its pods/);
+  });
+  test("no init container fails (Prometheus would start before the files exist)", () => {
+    const failures = check("overlays/spire", () => {}, (context) => { delete prometheus(context).spec.initContainers; });
+    assertFailsOnly(failures, named("service monitors"), /0 spiffe-helper init containers, expected 1/);
+  });
+  test("an init container in daemon mode fails (it never exits: Prometheus would never start)", () => {
+    const failures = check("overlays/spire", () => {}, (context) => {
+      const init = prometheus(context).spec.initContainers[0];
+      init.args = init.args.filter((a) => !a.startsWith("-daemon-mode"));
+    });
+    assertFailsOnly(failures, named("service monitors"), /init container spiffe-helper-init: runs in daemon mode/);
+  });
+  test("no sidecar fails (the SVID would never be renewed)", () => {
+    const failures = check("overlays/spire", () => {}, (context) => {
+      prometheus(context).spec.containers = prometheus(context).spec.containers.filter((c) => c.name !== "spiffe-helper");
+    });
+    assertFailsOnly(failures, named("service monitors"), /0 spiffe-helper containers in spec.containers/);
+  });
+  test("the prometheus container mounting the SVID elsewhere than the ServiceMonitors read fails", () => {
+    const failures = check("overlays/spire", () => {}, (context) => { prometheus(context).spec.volumeMounts[0].mountPath = "/etc/prometheus/svid"; });
+    assertFailsOnly(failures, named("service monitors"), /\/etc\/prometheus\/svid\/svid.pem/);
+  });
+  test("the prometheus container mounting the SVID writable fails", () => {
+    const failures = check("overlays/spire", () => {}, (context) => { delete prometheus(context).spec.volumeMounts[0].readOnly; });
+    assertFailsOnly(failures, named("service monitors"), /must mount tiktokmall-svid read-only/);
+  });
+  test("the agent's socket from a hostPath fails (restricted Pod Security; the SPIFFE CSI driver mounts it)", () => {
+    const failures = check("overlays/spire", () => {}, (context) => {
+      const volume = prometheus(context).spec.volumes.find((v) => v.name === "spiffe-workload-api");
+      delete volume.csi;
+      volume.hostPath = { path: "/run/spire/agent-sockets", type: "Directory" };
+    });
+    assertFailsOnly(failures, named("service monitors"), /agent_address \/spiffe-workload-api\/spire-agent.sock is not in a read-only csi.spiffe.io volume/);
+  });
+  test("an agent_address that is not the agent's socket fails", () => {
+    const failures = check("overlays/spire", () => {}, withConf((text) => text.replace("/spiffe-workload-api/spire-agent.sock", "/spiffe-workload-api/api.sock")));
+    assertFailsOnly(failures, named("service monitors"), /agent_address is api.sock in the volume, but the SPIRE agent's socket is spire-agent.sock/);
+  });
+  test("spiffe-helper running as another user than Prometheus fails (Prometheus could not read the key)", () => {
+    const failures = check("overlays/spire", () => {}, (context) => { prometheus(context).spec.containers[0].securityContext.runAsUser = 65532; });
+    assertFailsOnly(failures, named("service monitors"), /container spiffe-helper: runs as user 65532, Prometheus as 1000/);
+  });
+  test("a key readable by other users fails", () => {
+    const failures = check("overlays/spire", () => {}, withConf((text) => text.replace("key_file_mode = 0600", "key_file_mode = 0644")));
+    assertFailsOnly(failures, named("service monitors"), /key_file_mode 0644 lets other users/);
+  });
+  test("a key helper.conf misspells fails (spiffe-helper refuses unknown keys at start-up)", () => {
+    const failures = check("overlays/spire", () => {}, withConf((text) => text.replace("svid_key_file_name =", "svid_key_filename =")));
+    assertFailsOnly(failures, named("service monitors"), /helper.conf:\d+: svid_key_filename is not a key of spiffe-helper/);
+  });
+  test("a misspelled field of the Prometheus patch's containers fails against Kubernetes' definitions", () => {
+    const failures = check("overlays/spire", () => {}, (context) => {
+      const container = prometheus(context).spec.containers[0];
+      container.volumeMount = container.volumeMounts;
+    });
+    assertFailsOnly(failures, named("service monitors"), /prometheus-svid.yaml: Prometheus spec.containers\[0\].volumeMount: unknown field/);
+  });
+  test("the command-line reading is Go's flag package's", () => {
+    assert.deepEqual(helperArgs(["-config", "/etc/h.conf", "-daemon-mode=false"]), { config: "/etc/h.conf", daemonMode: false, problems: [] });
+    assert.deepEqual(helperArgs(["--config=/etc/h.conf"]), { config: "/etc/h.conf", daemonMode: undefined, problems: [] });
+    assert.deepEqual(helperArgs(["-daemon-mode", "false"]).problems, ['argument "false" is not a flag']);
+  });
+  test("helper.conf reads as spiffe-helper reads it", () => {
+    const { values, problems } = parseHelperConf(HELPER_CONF);
+    assert.deepEqual(problems, []);
+    assert.equal(values.key_file_mode, 0o600);
+    assert.equal(values.daemon_mode, true);
+    assert.equal(values.agent_address, "/spiffe-workload-api/spire-agent.sock");
+    assert.deepEqual(parseHelperConf('cmd_args = "a # b" // c\nhealth_checks { x = 1 }').values, { cmd_args: "a # b" });
   });
 });
 

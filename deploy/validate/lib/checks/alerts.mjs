@@ -3,11 +3,13 @@
 // render's namespace where rules.yml names its own, so what is tested is what is deployed. Every
 // expression selects only the install's series: each vector selector names the namespace the rule is
 // rendered into (two installs would otherwise alert on each other's pods). Every alert has a
-// severity and a summary.
+// severity and a summary. Every overlay that deploys the services has it (lib/context.mjs
+// deploysServices), whatever targets.json says.
 import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import path from "node:path";
 import { describe, ofKind } from "../k8s.mjs";
+import { deploysServices } from "../context.mjs";
 import { parseOne } from "../render.mjs";
 import { withNamespace } from "../../tools/sync-rules.mjs";
 
@@ -15,11 +17,11 @@ export const RULES_FILE = "components/alerts/rules.yml";
 
 export const alerts = {
   name: "alerts: PrometheusRule = the promtool-tested rules.yml",
-  applies: (context) => Boolean(context.expect.alerts) || context.objects.some((o) => o.kind === "PrometheusRule"),
+  applies: (context) => deploysServices(context) || context.objects.some((o) => o.kind === "PrometheusRule"),
   run(context, findings) {
     const rules = ofKind(context.objects, "PrometheusRule");
     if (rules.length !== 1) {
-      findings.fail(`${rules.length} PrometheusRules in the render, expected 1 (components/alerts)`);
+      findings.fail(`${rules.length} PrometheusRules in the render, expected 1: every overlay that deploys the services includes components/alerts`);
       return;
     }
     const rule = rules[0];
