@@ -29,6 +29,7 @@ public final class TlsFiles {
     private final Path clientCert;
     private final Path clientKey;
     private final char[] keyPassword;
+    private final String settings;
 
     private TlsFiles(Builder builder) {
         this.caCert = Objects.requireNonNull(builder.caCert, "caCert");
@@ -40,6 +41,7 @@ public final class TlsFiles {
         this.clientCert = Objects.requireNonNull(builder.clientCert, "client cert");
         this.clientKey = Objects.requireNonNull(builder.clientKey, "client key");
         this.keyPassword = builder.keyPassword == null ? null : builder.keyPassword.clone();
+        this.settings = builder.settings;
     }
 
     public static Builder builder() {
@@ -65,6 +67,11 @@ public final class TlsFiles {
         return role == MtlsContext.Role.SERVER ? serverKey : clientKey;
     }
 
+    /** The configuration key of one of these files, e.g. {@code tls.client_cert} for {@code client_cert}, as problems name it. */
+    public String setting(String file) {
+        return settings + file;
+    }
+
     public Optional<char[]> keyPassword() {
         return Optional.ofNullable(keyPassword).map(char[]::clone);
     }
@@ -83,6 +90,7 @@ public final class TlsFiles {
         private Path clientCert;
         private Path clientKey;
         private char[] keyPassword;
+        private String settings = "tls.";
 
         private Builder() {
         }
@@ -110,6 +118,15 @@ public final class TlsFiles {
         /** The password of encrypted keys; default none. */
         public Builder keyPassword(char[] keyPassword) {
             this.keyPassword = keyPassword == null ? null : keyPassword.clone();
+            return this;
+        }
+
+        /**
+         * Where the files are set in the configuration, for problems to name them: default
+         * {@code tls.}, giving {@code tls.ca_cert}, {@code tls.server_cert}, ...
+         */
+        public Builder settingsUnder(String prefix) {
+            this.settings = Objects.requireNonNull(prefix, "prefix");
             return this;
         }
 

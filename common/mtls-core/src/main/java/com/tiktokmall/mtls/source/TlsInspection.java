@@ -35,7 +35,7 @@ public final class TlsInspection {
     private final Map<Role, Outcome<MtlsContext>> contexts = new EnumMap<>(Role.class);
 
     private TlsInspection(TlsFiles files, TlsOptions options) {
-        caCert = Outcome.of("tls.ca_cert", files.caCert(), () -> TrustBundle.fromPem(files.caCert()));
+        caCert = Outcome.of(files.setting("ca_cert"), files.caCert(), () -> TrustBundle.fromPem(files.caCert()));
         crl = options.crl().map(file -> caCert.then("tls.crl", file, cas -> cas.withCrls(file, options.clock())))
                 .orElse(null);
         Outcome<TrustBundle> trust = crl == null ? caCert : crl;
@@ -44,8 +44,8 @@ public final class TlsInspection {
             String name = role.name().toLowerCase();
             Path certFile = files.cert(role);
             Path keyFile = files.key(role);
-            String certSetting = "tls." + name + "_cert";
-            String keySetting = "tls." + name + "_key";
+            String certSetting = files.setting(name + "_cert");
+            String keySetting = files.setting(name + "_key");
             Outcome<List<X509Certificate>> chain = parsed.computeIfAbsent(certFile,
                     file -> Outcome.of(certSetting, file, () -> Pem.certificates(file))).named(certSetting);
             certs.put(role, chain);

@@ -76,7 +76,7 @@ public final class CheckTlsCommand<C extends Configuration> extends ConfiguredCo
         Optional<TlsFiles> files = tls.getFiles();
         if (files.isPresent()) {
             TlsInspection inspection = TlsInspection.of(files.get(), options);
-            report.print(inspection, "tls.");
+            report.print(inspection);
             material = inspection.material();
         } else {
             try (TlsSource source = tls.getSource().build(options, tls.getTrustDomain())) {
@@ -87,10 +87,8 @@ public final class CheckTlsCommand<C extends Configuration> extends ConfiguredCo
         Optional<TlsFiles> database = tls.getDatabaseFiles();
         if (database.isPresent()) {
             TlsInspection inspection = TlsInspection.of(database.get(), options.toBuilder().crl(null).build());
-            report.print(inspection, "tls.database.");
-            inspection.firstProblem().ifPresent(problem -> {
-                throw problem.withSetting(problem.setting().orElse("tls.").replace("tls.", "tls.database."));
-            });
+            report.print(inspection);
+            inspection.material(); // the first problem, naming its tls.database key
         }
         String target = namespace.getString("connect");
         String expect = namespace.getString("expect");

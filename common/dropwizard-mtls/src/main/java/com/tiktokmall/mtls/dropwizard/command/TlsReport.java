@@ -35,13 +35,12 @@ final class TlsReport {
         this.now = now;
     }
 
-    /** @param prefix the block the inspected files belong to: {@code tls.}, or {@code tls.database.} */
-    void print(TlsInspection inspection, String prefix) {
-        section(inspection.caCert(), prefix, this::cas);
-        inspection.crl().ifPresent(crl -> section(crl, prefix, bundle -> bundle.crls().forEach(this::crl)));
+    void print(TlsInspection inspection) {
+        section(inspection.caCert(), this::cas);
+        inspection.crl().ifPresent(crl -> section(crl, bundle -> bundle.crls().forEach(this::crl)));
         for (Role role : inspection.roles()) {
-            section(inspection.cert(role), prefix, chain -> leaf(chain.get(0)));
-            section(inspection.identity(role), prefix, identity -> line("key", Certificates.describe(identity.privateKey())
+            section(inspection.cert(role), chain -> leaf(chain.get(0)));
+            section(inspection.identity(role), identity -> line("key", Certificates.describe(identity.privateKey())
                     + ", matches " + identity.certFile().map(Object::toString).orElse("the certificate")));
             String name = role.name().toLowerCase(Locale.ROOT);
             Outcome<?> context = inspection.context(role);
@@ -85,11 +84,11 @@ final class TlsReport {
                 .orElse("none: no single spiffe://" + trustDomain + "/... URI SAN, so peers grant it no role");
     }
 
-    private <T> void section(Outcome<T> outcome, String prefix, Consumer<T> details) {
+    private <T> void section(Outcome<T> outcome, Consumer<T> details) {
         if (outcome.skipped()) {
             return;
         }
-        out.printf("%s  %s%n", outcome.setting().replace("tls.", prefix), outcome.file());
+        out.printf("%s  %s%n", outcome.setting(), outcome.file());
         outcome.value().ifPresent(details);
         outcome.problem().ifPresent(problem -> line("PROBLEM", problem.problem()));
     }

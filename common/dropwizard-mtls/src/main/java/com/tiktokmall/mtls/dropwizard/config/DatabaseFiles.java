@@ -2,7 +2,6 @@ package com.tiktokmall.mtls.dropwizard.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.tiktokmall.mtls.TlsException;
 import com.tiktokmall.mtls.TlsOptions;
 import com.tiktokmall.mtls.source.FileSource;
 import com.tiktokmall.mtls.source.TlsFiles;
@@ -29,7 +28,8 @@ final class DatabaseFiles {
     private String clientKey;
 
     TlsFiles files() {
-        return TlsFiles.builder().caCert(Path.of(caCert)).client(Path.of(clientCert), Path.of(clientKey)).build();
+        return TlsFiles.builder().caCert(Path.of(caCert)).client(Path.of(clientCert), Path.of(clientKey))
+                .settingsUnder("tls.database.").build();
     }
 
     @JsonIgnore
@@ -38,12 +38,8 @@ final class DatabaseFiles {
         return Stream.of(caCert, clientCert, clientKey).noneMatch(file -> file == null || file.isBlank());
     }
 
-    /** A source watching the files; a problem names its key under {@code tls.database}. */
+    /** A source watching the files; a problem, at start-up or on a reload, names its key under {@code tls.database}. */
     TlsSource build(TlsOptions options) {
-        try {
-            return FileSource.watching(files()).options(options).build();
-        } catch (TlsException e) {
-            throw e.setting().map(setting -> e.withSetting(setting.replace("tls.", "tls.database."))).orElse(e);
-        }
+        return FileSource.watching(files()).options(options).build();
     }
 }

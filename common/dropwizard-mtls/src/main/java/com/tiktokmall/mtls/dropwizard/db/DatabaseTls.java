@@ -112,8 +112,9 @@ final class DatabaseTls {
                     + firstLine(failure), "PostgreSQL takes the database user from the certificate's CN: set"
                     + " database.user to it, and allow it in pg_hba.conf with a hostssl ... cert line"
                     + " (scripts/postgres.sh sets up auth, order and payment)"
-                    + (hasNoCommonName(certificate) ? "; this certificate has no CN (an SVID):"
-                    + " give the database connection one that has, in tls.database" : ""));
+                    + (!hasNoCommonName(certificate) ? "" : setting("client_cert").startsWith("tls.database.")
+                    ? "; this certificate has no CN: tls.database.client_cert needs one whose CN is the role"
+                    : "; this certificate has no CN (an SVID): give the database connection one that has, in tls.database"));
         }
         if (has(failure, ConnectException.class)) {
             return new SettingException("database", "nothing answers at " + server() + ": " + firstLine(failure),
