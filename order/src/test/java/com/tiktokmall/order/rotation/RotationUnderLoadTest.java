@@ -117,6 +117,10 @@ class RotationUnderLoadTest {
             await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(oldCaConnection::closedByServer);
             stream.awaitSucceededSince(stream.mark(), CALLS_AFTER_THE_LAST_STEP);
             callers.awaitMore(CALLS_AFTER_THE_LAST_STEP, Duration.ofSeconds(WITHIN_SECONDS));
+            HttpGet list = new HttpGet(APPS.orderUrl("/v1/orders"));
+            list.addHeader("Authorization", "Bearer " + token);
+            assertThat(keepAlive.call(list).presentedIssuer()).as("the connections of the old CA are gone")
+                    .isEqualTo(NEW_CA.certificate().getSubjectX500Principal().getName());
         } finally {
             stream.stop();
             callers.stop();
