@@ -22,7 +22,10 @@ import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
 import org.apache.hc.core5.util.TimeValue;
 import org.conscrypt.Conscrypt;
 
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,10 +34,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A reconnect storm after step 3 of a CA rotation. N clients hold one keep-alive connection each
@@ -47,8 +52,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>The clients behave as the services' own clients do ({@code MtlsHttpClientBuilder}): a call
  * that meets its pooled connection closed by the server before any response is sent once more
- * ({@link ClosedConnectionRetry}; these GETs are idempotent), and for a while after that the pool
- * checks a connection before lending it. They keep their connections of the old CA busy through
+ * ({@link ClosedConnectionRetry}; these GETs are idempotent), on a new connection. They keep their connections of the old CA busy through
  * step 3, as a gateway that took its new leaf for new connections would: step 3 is then the storm.
  * {@code --retry false} sends nothing again, as the storm of step 12 did.
  *
@@ -67,6 +71,7 @@ public final class ReconnectStorm {
     private final AtomicReferenceArray<Long> servedAgainAt;
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong calls = new AtomicLong();
+    private final Map<String, LongAdder> failedBy = new ConcurrentHashMap<>();
     private volatile long swappedAt = Long.MAX_VALUE;
     private volatile long swappedAtMillis = Long.MAX_VALUE;
     private volatile boolean running = true;
@@ -93,13 +98,18 @@ public final class ReconnectStorm {
         PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
                 .setMaxConnPerRoute(clients).setMaxConnTotal(clients)
                 .setTlsSocketStrategy((socket, target, port, attachment, context) -> {
-                    ClosedConnectionRetry.opened(context);
-                    return storm.tls.get().upgrade(socket, target, port, attachment, context);
+                    try {
+                        return storm.tls.get().upgrade(socket, target, port, attachment, context);
+                    } catch (SSLException | SocketException e) { // as MtlsHttpClientBuilder: a handshake failure says so
+                        SSLHandshakeException failed = new SSLHandshakeException("TLS handshake failed: " + e);
+                        failed.initCause(e);
+                        throw failed;
+                    }
                 })
                 .build();
         // as order's and payment's clients: validateAfterInactivityPeriod 2s
         ConnectionConfig connections = ConnectionConfig.custom().setValidateAfterInactivity(TimeValue.ofSeconds(2)).build();
-        pool.setConnectionConfigResolver(retry ? closedConnections.connectionConfig(connections) : route -> connections);
+        pool.setConnectionConfigResolver(retry ? ClosedConnectionRetry.connectionConfig(connections) : route -> connections);
         HttpClientBuilder builder = HttpClients.custom().setConnectionManager(pool).disableConnectionState();
         try (CloseableHttpClient http = (retry ? builder.setRetryStrategy(closedConnections) : builder.disableAutomaticRetries())
                 .build()) {
@@ -113,6 +123,7 @@ public final class ReconnectStorm {
             }
             Thread.sleep(Long.parseLong(o.getOrDefault("hold-ms", "2000")));
             storm.failures.set(0);
+            storm.failedBy.clear();
             storm.calls.set(0);
             long retriedBefore = closedConnections.retried();
             // step 2 for the callers: connections made from now on present the new CA's leaf
@@ -139,6 +150,7 @@ public final class ReconnectStorm {
                 Long at = storm.servedAgainAt.get(i);
                 last = Math.max(last, at == null ? Long.MAX_VALUE : at - storm.swappedAt);
             }
+            storm.failedBy.forEach((cause, count) -> System.err.println("failed calls: " + count + " x " + cause));
             System.out.printf(Locale.ROOT, "{\"clients\":%d,\"served_again\":%d,\"all_served_ms\":%s,\"reload_ms\":%d,"
                             + "\"calls\":%d,\"failed_calls\":%d,\"retried_calls\":%d,\"reload\":\"%s\"}%n", clients,
                     clients - storm.waiting(), last == Long.MAX_VALUE ? "null" : String.valueOf(TimeUnit.NANOSECONDS.toMillis(last)),
@@ -175,6 +187,8 @@ public final class ReconnectStorm {
                 }
             } catch (Exception e) {
                 failures.incrementAndGet();
+                failedBy.computeIfAbsent(e.getClass().getSimpleName() + ": " + e.getMessage(), cause -> new LongAdder())
+                        .increment();
             }
             calls.incrementAndGet();
             try {

@@ -263,7 +263,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
      * {@link #clientBuilder(Environment, SpiffeId)}.
      *
      * <p>For a service of this system, whose every endpoint is idempotent by design (safe, or keyed
-     * like order's {@code /paid} by the charge): a call that meets a pooled connection the server
+     * like order's {@code /paid} by the charge): a call that meets a connection the server
      * closed before any response is sent once more, POSTs included (docs/operations.md, "Retries").
      * A call that must not be repeated belongs on a {@link #clientBuilder} client, which repeats only
      * GET, HEAD, OPTIONS, TRACE, PUT and DELETE.

@@ -46,14 +46,12 @@ public final class KeepAliveGateway implements AutoCloseable {
         this.leaf = new AtomicReference<>(leaf);
         PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
                 .setMaxConnPerRoute(connections).setMaxConnTotal(connections)
-                .setTlsSocketStrategy((socket, target, port, attachment, context) -> {
-                    ClosedConnectionRetry.opened(context);
-                    return new DefaultClientTlsStrategy(this.leaf.get()).upgrade(socket, target, port, attachment, context);
-                })
+                .setTlsSocketStrategy((socket, target, port, attachment, context) ->
+                        new DefaultClientTlsStrategy(this.leaf.get()).upgrade(socket, target, port, attachment, context))
                 .build();
         // No check of its own before reuse (as with a long validateAfterInactivityPeriod): a
         // connection the server closed is found by sending on it.
-        pool.setConnectionConfigResolver(retry.connectionConfig(ConnectionConfig.custom()
+        pool.setConnectionConfigResolver(ClosedConnectionRetry.connectionConfig(ConnectionConfig.custom()
                 .setValidateAfterInactivity(TimeValue.ofMinutes(10)).build()));
         this.http = HttpClients.custom().setConnectionManager(pool).disableConnectionState().setRetryStrategy(retry).build();
     }

@@ -16,46 +16,43 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 
 /**
- * Sends a call once more when the pooled connection it went out on turns out closed by the server
- * before any response: the race every keep-alive client runs against a server that closes an idle
- * connection (a trust change, a graceful stop, an idle timeout) just as the client reuses it.
+ * Sends a call once more when its connection was closed by the server before any response: the
+ * race every keep-alive client runs against a server that closes an idle connection (a trust
+ * change, a graceful stop, an idle timeout) just as the client reuses it, and a server that gives
+ * up on a connection before serving it (a handshake that took too long on an overloaded server).
  *
- * <p>Retried, once, only when all of these hold:
+ * <p>Retried, once, only when both of these hold:
  * <ul>
- *   <li>the connection was taken from the pool, not opened for this call (a failure on a fresh
- *       connection is a refusal or an outage, not a race: {@link #opened} tells);</li>
  *   <li>nothing of a response arrived: {@link NoHttpResponseException}, the connection closed or
- *       reset while the request was written or the status line awaited (never a timeout: the
- *       server may be working on it);</li>
+ *       reset while the request was written or the status line awaited; never a timeout (the
+ *       server may be working on it), a refused connection (nothing listens) or a failed
+ *       handshake (a refusal, which says why);</li>
  *   <li>the call is idempotent (RFC 9110 §9.2.2): GET, HEAD, OPTIONS, TRACE, PUT, DELETE, or any
  *       method when the client was built for a service whose every endpoint is idempotent
  *       ({@code MtlsBundle.client}); HttpClient itself adds that the body can be sent again.</li>
  * </ul>
  * Everything else goes to the retry strategy the configuration asked for ({@code retries}), if any.
  *
- * <p>A server that closes one pooled connection has usually closed its siblings too (a trust
- * change or a stop closes every idle one at once), and the retry would take the next of them from
- * the pool. So for a while after such a failure the pool checks every connection before it lends
- * it ({@link #connectionConfig}: a 1 ms read, which finds a closed one), and the retry gets a live
- * or a new connection.
+ * <p>The retry goes out on a new connection: a server that closes one pooled connection is
+ * usually closing its siblings too (a trust change or a stop retires every connection, one after
+ * another), and a pooled connection that looks alive may be the next. The pool's
+ * {@link #connectionConfig} gives the retry's lease a time to live of zero, so the connection it
+ * picks is replaced by a new one; every other lease gets the configured settings.
  */
 public final class ClosedConnectionRetry implements HttpRequestRetryStrategy {
-    /** How long the pool checks every connection before reuse after a closed one was found. */
-    static final Duration CHECK_WINDOW = Duration.ofSeconds(5);
-    private static final String OPENED = ClosedConnectionRetry.class.getName() + ".opened";
+    /** Set by a retry for the lease that follows in the same thread (the classic client leases where it executes). */
+    private static final ThreadLocal<Boolean> NEW_CONNECTION_NEXT = new ThreadLocal<>();
     private static final String RETRYING = ClosedConnectionRetry.class.getName() + ".retrying";
 
     private final boolean everyCallIdempotent;
     private final HttpRequestRetryStrategy configured;
     private final Runnable onRetry;
     private final AtomicLong retried = new AtomicLong();
-    private volatile long checkUntilNanos = System.nanoTime();
 
     /**
      * @param everyCallIdempotent whether every call of this client may be sent twice (its server's
@@ -69,32 +66,30 @@ public final class ClosedConnectionRetry implements HttpRequestRetryStrategy {
         this.onRetry = onRetry;
     }
 
-    /** To be called by the TLS (or socket) strategy when it opens a connection for the call of {@code context}. */
-    public static void opened(HttpContext context) {
-        if (context != null) {
-            context.setAttribute(OPENED, Boolean.TRUE);
-        }
-    }
-
     /** How many calls were sent again. */
     public long retried() {
         return retried.get();
     }
 
     /**
-     * The pool's connection settings: {@code base}, except that for {@link #CHECK_WINDOW} after a
-     * closed connection was found every pooled connection is checked before it is lent.
+     * The pool's connection settings: {@code base}, except for the lease of a retry, whose pooled
+     * connection (if it picks one) has lived too long: it is replaced by a new one.
      */
-    public Resolver<HttpRoute, ConnectionConfig> connectionConfig(ConnectionConfig base) {
-        ConnectionConfig checking = ConnectionConfig.copy(base).setValidateAfterInactivity(TimeValue.ZERO_MILLISECONDS).build();
-        return route -> System.nanoTime() - checkUntilNanos < 0 ? checking : base;
+    public static Resolver<HttpRoute, ConnectionConfig> connectionConfig(ConnectionConfig base) {
+        ConnectionConfig replaced = ConnectionConfig.copy(base).setTimeToLive(TimeValue.ZERO_MILLISECONDS).build();
+        return route -> {
+            if (NEW_CONNECTION_NEXT.get() == null) {
+                return base;
+            }
+            NEW_CONNECTION_NEXT.remove();
+            return replaced;
+        };
     }
 
     @Override
     public boolean retryRequest(HttpRequest request, IOException exception, int execCount, HttpContext context) {
-        if (execCount == 1 && context != null && context.getAttribute(OPENED) == null
-                && closedBeforeAnyResponse(exception) && idempotent(request)) {
-            checkUntilNanos = System.nanoTime() + CHECK_WINDOW.toNanos();
+        if (execCount == 1 && context != null && closedBeforeAnyResponse(exception) && idempotent(request)) {
+            NEW_CONNECTION_NEXT.set(Boolean.TRUE);
             context.setAttribute(RETRYING, Boolean.TRUE);
             retried.incrementAndGet();
             onRetry.run();
@@ -124,7 +119,11 @@ public final class ClosedConnectionRetry implements HttpRequestRetryStrategy {
         return configured == null ? TimeValue.ZERO_MILLISECONDS : configured.getRetryInterval(response, execCount, context);
     }
 
-    /** Closed or reset before the status line: never a timeout, a refused connection or a failed handshake. */
+    /**
+     * Closed or reset before the status line: never a timeout, a refused connection or a failed
+     * handshake (the TLS strategy must report a failure during the handshake as an
+     * {@link SSLHandshakeException}, as {@code MtlsHttpClientBuilder}'s does).
+     */
     static boolean closedBeforeAnyResponse(IOException exception) {
         if (exception instanceof NoHttpResponseException || exception instanceof ConnectionClosedException) {
             return true;

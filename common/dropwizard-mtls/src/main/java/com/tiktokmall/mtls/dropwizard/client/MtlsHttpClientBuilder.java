@@ -50,9 +50,9 @@ import javax.net.ssl.SSLSocket;
  * without the same tag in their context never get it back from the pool, which means a new
  * handshake per request.
  *
- * <p>A call whose pooled connection the server closed before any response (it retired the
- * connection after a trust change, stopped, or timed it out just as the call went out) is sent once
- * more on another connection if it is idempotent: see {@link ClosedConnectionRetry}. Only GET, HEAD,
+ * <p>A call whose connection the server closed before any response (it retired the connection
+ * after a trust change, stopped, or timed it out just as the call went out) is sent once more on a
+ * new connection if it is idempotent: see {@link ClosedConnectionRetry}. Only GET, HEAD,
  * OPTIONS, TRACE, PUT and DELETE, unless {@link #everyCallIdempotent()} says that every call of this
  * client may be sent twice; a body is sent again only if buffered ({@code chunkedEncodingEnabled:
  * false}). Counted in {@code tls.client.retries}.
@@ -94,7 +94,7 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
     /**
      * Declares every call of this client idempotent, POSTs included: its server's endpoints may
      * each be called twice with the same effect (as every endpoint one service of this system calls
-     * on another is). A call that met a pooled connection closed before any response is then sent
+     * on another is). A call that met its connection closed before any response is then sent
      * again whatever its method.
      */
     public MtlsHttpClientBuilder everyCallIdempotent() {
@@ -129,7 +129,6 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
                         () -> new DefaultHttpRequestRetryStrategy(configuration.getRetries(), TimeValue.ofSeconds(1))),
                 retries::mark);
         TlsSocketStrategy followingReloads = (socket, target, port, attachment, context) -> {
-            ClosedConnectionRetry.opened(context);
             try {
                 SSLSocket upgraded = current.strategy().upgrade(socket, target, port, attachment, context);
                 handshakes.mark();
@@ -150,8 +149,8 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
             manager.closeIdle(TimeValue.ZERO_MILLISECONDS);
         });
         configureConnectionManager(manager);
-        // What configureConnectionManager set, checked before every reuse for a while after a closed connection.
-        manager.setConnectionConfigResolver(retry.connectionConfig(ConnectionConfig.custom()
+        // What configureConnectionManager set, but a retry's lease gets a new connection.
+        manager.setConnectionConfigResolver(ClosedConnectionRetry.connectionConfig(ConnectionConfig.custom()
                 .setValidateAfterInactivity(TimeValue.ofMilliseconds(configuration.getValidateAfterInactivityPeriod().toMilliseconds()))
                 .build()));
         return manager;

@@ -25,7 +25,7 @@ import java.net.URI;
  *
  * <p>{@code client} is merged over this block's defaults, which differ from Dropwizard's in one
  * setting: {@code chunkedEncodingEnabled} is false, so that a request body is buffered and can be
- * sent again when a pooled connection turns out closed before any response.
+ * sent again when its connection turns out closed before any response.
  */
 public class ServiceClientConfiguration {
     @NotNull

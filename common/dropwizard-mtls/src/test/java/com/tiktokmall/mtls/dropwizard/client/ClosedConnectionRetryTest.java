@@ -5,6 +5,7 @@ import org.apache.hc.client5.http.HttpRoute;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.DefaultHttpRequestRetryStrategy;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.function.Resolver;
 import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpRequest;
@@ -18,12 +19,14 @@ import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** When a call is sent again: a pooled connection closed before any response, an idempotent call, once. */
+/** When a call is sent again: a connection closed before any response, an idempotent call, once. */
 class ClosedConnectionRetryTest {
     private static final List<IOException> CLOSED_BEFORE_ANY_RESPONSE = List.of(
             new NoHttpResponseException("The target server failed to respond"),
@@ -37,7 +40,7 @@ class ClosedConnectionRetryTest {
             new SSLHandshakeException("bad_certificate"));
 
     @Test
-    void anIdempotentCallOnAPooledConnectionClosedBeforeAnyResponseIsSentOnceMore() {
+    void anIdempotentCallWhoseConnectionClosedBeforeAnyResponseIsSentOnceMore() {
         for (IOException closed : CLOSED_BEFORE_ANY_RESPONSE) {
             for (String method : List.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS")) {
                 ClosedConnectionRetry retry = new ClosedConnectionRetry(false, null, () -> { });
@@ -71,20 +74,10 @@ class ClosedConnectionRetryTest {
     }
 
     @Test
-    void aCallOnAConnectionOpenedForItIsNotSentAgain() {
-        HttpClientContext context = HttpClientContext.create();
-        ClosedConnectionRetry.opened(context);
-
-        assertThat(new ClosedConnectionRetry(true, null, () -> { })
-                .retryRequest(request("GET"), new NoHttpResponseException("no answer"), 1, context)).isFalse();
-    }
-
-    @Test
     void whatItDoesNotRetryGoesToTheConfiguredStrategy() {
         HttpRequestRetryStrategy configured = new DefaultHttpRequestRetryStrategy(3, TimeValue.ofSeconds(1));
         ClosedConnectionRetry retry = new ClosedConnectionRetry(false, configured, () -> { });
         HttpClientContext context = HttpClientContext.create();
-        ClosedConnectionRetry.opened(context);
         IOException reset = new SocketException("Connection reset");
 
         assertThat(retry.retryRequest(request("GET"), reset, 2, context)).isTrue();
@@ -94,16 +87,22 @@ class ClosedConnectionRetryTest {
     }
 
     @Test
-    void afterARetryThePoolChecksEveryConnectionBeforeReuse() {
+    void theRetryAndOnlyTheRetryLeasesANewConnection() throws Exception {
         ClosedConnectionRetry retry = new ClosedConnectionRetry(false, null, () -> { });
         ConnectionConfig base = ConnectionConfig.custom().setValidateAfterInactivity(TimeValue.ofSeconds(2)).build();
+        Resolver<HttpRoute, ConnectionConfig> pool = ClosedConnectionRetry.connectionConfig(base);
         HttpRoute route = new HttpRoute(new HttpHost("https", "localhost", 8443));
-        assertThat(retry.connectionConfig(base).resolve(route).getValidateAfterInactivity()).isEqualTo(TimeValue.ofSeconds(2));
+        assertThat(pool.resolve(route)).isSameAs(base);
 
         retry.retryRequest(request("GET"), new NoHttpResponseException("no answer"), 1, HttpClientContext.create());
+        CompletableFuture<ConnectionConfig> anotherThread = CompletableFuture.supplyAsync(() -> pool.resolve(route));
 
-        assertThat(retry.connectionConfig(base).resolve(route).getValidateAfterInactivity())
+        assertThat(anotherThread.get(10, TimeUnit.SECONDS)).as("another caller's lease").isSameAs(base);
+        ConnectionConfig retried = pool.resolve(route);
+        assertThat(retried.getTimeToLive()).as("the retry's lease: a pooled connection is replaced")
                 .isEqualTo(TimeValue.ZERO_MILLISECONDS);
+        assertThat(retried.getValidateAfterInactivity()).isEqualTo(TimeValue.ofSeconds(2));
+        assertThat(pool.resolve(route)).as("the next lease").isSameAs(base);
     }
 
     private static HttpRequest request(String method) {
