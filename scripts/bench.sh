@@ -331,7 +331,7 @@ mkdir -p target/bench
     echo "Reconnect storm: $storm_clients clients, each on its own keep-alive connection to auth, a request every 250 ms;" \
       "then step 3 of a CA rotation (auth's ca_cert becomes the new CA alone, reload-tls), which closes every connection:" \
       "idle ones at once, busy ones after their answer (Connection: close)." \
-      "$($storm_retry && echo "A call whose pooled connection was closed before any response is sent once more, as the services' clients do." \
+      "$($storm_retry && echo "A call whose connection was closed before any response is sent once more, on a new connection, as the services' clients do." \
         || echo "No call is sent again (--storm-no-retry).")"
     echo
     echo "| tls.provider (auth and clients) | every client served again, from the file swap | of which reload-tls (checks, swap, closing) | clients served again | calls from the swap until all served | failed calls | calls sent again |"
