@@ -272,6 +272,12 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
      * {@code client} settings, its metrics named {@code name}. See
      * {@link #clientBuilder(Environment, SpiffeId)}.
      *
+     * <p>For a service of this system, whose every endpoint is idempotent by design (safe, or keyed
+     * like order's {@code /paid} by the charge): a call that meets a connection the server
+     * closed before any response is sent once more, POSTs included (docs/operations.md, "Retries").
+     * A call that must not be repeated belongs on a {@link #clientBuilder} client, which repeats only
+     * GET, HEAD, OPTIONS, TRACE, PUT and DELETE.
+     *
      * @throws SettingException when {@code <name>.url} is not {@code https} while {@code tls.enabled},
      *                          or {@code <name>.identity} is not a SPIFFE ID of the trust domain
      */
@@ -282,7 +288,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
                     "write https://host:port");
         }
         SpiffeId identity = service.identity(name, tls.getTrustDomain());
-        return clientBuilder(environment, identity).using(service.getClient()).build(name).target(service.getUrl());
+        return newClientBuilder(environment, identity, true).using(service.getClient()).build(name).target(service.getUrl());
     }
 
     /**
@@ -294,7 +300,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
      * usual; do not give it a socket-factory registry, which would bypass the mTLS settings.
      */
     public JerseyClientBuilder clientBuilder(Environment environment, SpiffeId expectedServer) {
-        return newClientBuilder(environment, Objects.requireNonNull(expectedServer, "expectedServer"));
+        return newClientBuilder(environment, Objects.requireNonNull(expectedServer, "expectedServer"), false);
     }
 
     /**
@@ -303,14 +309,16 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
      * dialled. Prefer stating the identity.
      */
     public JerseyClientBuilder clientBuilder(Environment environment) {
-        return newClientBuilder(environment, null);
+        return newClientBuilder(environment, null, false);
     }
 
-    private JerseyClientBuilder newClientBuilder(Environment environment, SpiffeId expectedServer) {
+    private JerseyClientBuilder newClientBuilder(Environment environment, SpiffeId expectedServer,
+                                                 boolean everyCallIdempotent) {
         TlsConfiguration tls = ran().getTls();
         JerseyClientBuilder builder = new JerseyClientBuilder(environment);
         if (tls.isEnabled()) {
-            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, source, expectedServer));
+            MtlsHttpClientBuilder client = new MtlsHttpClientBuilder(environment, source, expectedServer);
+            builder.setApacheHttpClientBuilder(everyCallIdempotent ? client.everyCallIdempotent() : client);
         }
         return builder;
     }
