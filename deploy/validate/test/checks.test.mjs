@@ -367,7 +367,25 @@ describe("database and references", () => {
   });
   test("a cluster trusting another client CA than the services' fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Cluster", "tiktokmall-db").spec.certificates.clientCASecret = "some-other-ca"; });
-    assertFailsOnly(failures, named("database"), /replicationTLSSecret, clientCASecret/);
+    assertFailsOnly(failures, named("database"), /clientCASecret some-other-ca is not the Secret of a trust-manager Bundle/);
+  });
+  for (const target of ["overlays/cert-manager", "overlays/csi-driver-spiffe", "overlays/spire", "overlays/vault"]) {
+    test(`${target}: a client CA from the replication certificate's Secret (one CA only: a CA rotation locks the services out) fails`, () => {
+      const failures = check(target, (objects) => { get(objects, "Cluster", "tiktokmall-db").spec.certificates.clientCASecret = get(objects, "Certificate", "postgres-replication").spec.secretName; });
+      assertFailsOnly(failures, named("database"), /is not the Secret of a trust-manager Bundle.*CA rotation/);
+    });
+  }
+  test("a Bundle without its Secret target (clientCASecret would never appear) fails", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => { delete get(cluster, "Bundle", "tiktokmall-ca").spec.target.secret; });
+    assertFailsOnly(failures, named("database"), /clientCASecret tiktokmall-ca is not the Secret of a trust-manager Bundle/);
+  });
+  test("the bundle's Secret without cnpg.io/reload fails (a rotation would reach PostgreSQL only on a restart)", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => { delete get(cluster, "Bundle", "tiktokmall-ca").spec.target.secret.metadata; });
+    assertFailsOnly(failures, named("database"), /lacks cnpg.io\/reload/);
+  });
+  test("a bundle Secret lacking the services' CA fails", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => { get(cluster, "Bundle", "tiktokmall-ca").spec.sources[0].secret.name = "another-ca"; });
+    assert.ok(failures[named("database")].some((f) => /lacks the CA of ClusterIssuer tiktokmall-ca/.test(f)), JSON.stringify(failures[named("database")]));
   });
   test("the database's certificates from another issuer than the services' fail", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => {
@@ -797,11 +815,15 @@ describe("trust-manager bundle", () => {
   });
   test("a namespace the Bundle does not select fails (the ConfigMap would never appear)", () => {
     const failures = check("overlays/cert-manager", (objects) => { delete get(objects, "Namespace", "tiktokmall").metadata.labels["tiktokmall.local/app-namespace"]; });
-    assertFailsOnly(failures, named("trust bundle"), /does not select the namespace tiktokmall/);
+    assertFailsOnly(failures, named("trust bundle"), /does not select the namespace tiktokmall/, ["database"]);
   });
   test("a bundle that lacks the issuing CA fails", () => {
     const failures = check("overlays/cert-manager", (objects, cluster) => { get(cluster, "Bundle", "tiktokmall-ca").spec.sources[0].secret.name = "some-other-ca"; });
-    assertFailsOnly(failures, named("trust bundle"), /lacks the CA of ClusterIssuer tiktokmall-ca/);
+    assertFailsOnly(failures, named("trust bundle"), /lacks the CA of ClusterIssuer tiktokmall-ca/, ["database"]);
+  });
+  test("a Bundle's Secret target under another key than ca.crt (what clientCASecret reads) fails", () => {
+    const failures = check("cluster/ca", (objects) => { get(objects, "Bundle", "tiktokmall-ca").spec.target.secret.key = "bundle.pem"; });
+    assertFailsOnly(failures, named("trust bundle"), /target.secret key bundle.pem/);
   });
   test("a Bundle that would copy the CA's private key fails", () => {
     const failures = check("cluster/ca", (objects) => { get(objects, "Bundle", "tiktokmall-ca").spec.sources[0].secret.key = "tls.key"; });
