@@ -891,6 +891,26 @@ describe("approver-policy", () => {
 });
 
 describe("approver-policy: every Certificate, one policy per identity (cert-manager's default approver off)", () => {
+  for (const [target, binding, policy] of [["overlays/csi-driver-spiffe", "tiktokmall-database-client-policies", "tiktokmall-order-database"],
+    ["overlays/spire", "tiktokmall-database-client-policies", "tiktokmall-order-database"],
+    ["overlays/cert-manager", "tiktokmall-database-policies", "tiktokmall-database-replication"]]) {
+    test(`${target}: ${binding} bound to auth's service account too fails (auth could ask for ${policy}'s identity by hand)`, () => {
+      const failures = check(target, (objects) => {
+        const rb = get(objects, "RoleBinding", binding);
+        rb.subjects.push({ kind: "ServiceAccount", name: "auth", namespace: rb.metadata.namespace });
+      });
+      assertFailsOnly(failures, named("approver-policy"), new RegExp(`${policy} approves a Certificate of the render and may be used by system:serviceaccount:tiktokmall:auth too`));
+      if (target === "overlays/csi-driver-spiffe") {
+        // there auth's pods may create CertificateRequests (their SVIDs): the request by hand is probed
+        assert.ok(failures[named("approver-policy")].some((f) => /order-database: the policies would also approve a request with the same request made by hand by system:serviceaccount:tiktokmall:auth/.test(f)), JSON.stringify(failures[named("approver-policy")]));
+      }
+    });
+  }
+  test("overlays/csi-driver-spiffe: an account that may create CertificateRequests is probed even when bound to no policy", () => {
+    // unbroken: auth may create requests (its SVID) and is probed; nothing it asks by hand for order's login is approved
+    const failures = check("overlays/csi-driver-spiffe");
+    assert.deepEqual(failures[named("approver-policy")], []);
+  });
   /** The unbroken render's context, as the checks see it. */
   const contextOf = (target, { relocated: elsewhere = false } = {}) => buildContext({ target, dir: path.join(DEPLOY, target),
     objects: structuredClone((elsewhere ? relocated : rendered)[target]), matrix, expect: expectations[target],
