@@ -361,6 +361,10 @@ describe("database and references", () => {
     assertFailsOnly(failures, named("database"), /role payment must not have superuser/);
     assert.ok(failures[named("database")].some((f) => /role auth must have no password/.test(f)));
   });
+  test("PostgreSQL's server certificate with client auth fails (its key on the database pods would be a client identity)", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "postgres").spec.usages.push("client auth"); });
+    assertFailsOnly(failures, named("certificates"), /postgres: usages/, ["approver-policy"]);
+  });
   test("a database nobody makes fails", () => {
     const failures = check("overlays/cert-manager", (objects) => objects.splice(objects.indexOf(get(objects, "Database", "tiktokmall-db-payment")), 1));
     assertFailsOnly(failures, named("database"), /database payment must be made exactly once/);
