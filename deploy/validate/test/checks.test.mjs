@@ -361,13 +361,35 @@ describe("database and references", () => {
     assertFailsOnly(failures, named("database"), /role payment must not have superuser/);
     assert.ok(failures[named("database")].some((f) => /role auth must have no password/.test(f)));
   });
+  test("PostgreSQL's server certificate with client auth fails (its key on the database pods would be a client identity)", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "postgres").spec.usages.push("client auth"); });
+    assertFailsOnly(failures, named("certificates"), /postgres: usages/, ["approver-policy"]);
+  });
   test("a database nobody makes fails", () => {
     const failures = check("overlays/cert-manager", (objects) => objects.splice(objects.indexOf(get(objects, "Database", "tiktokmall-db-payment")), 1));
     assertFailsOnly(failures, named("database"), /database payment must be made exactly once/);
   });
   test("a cluster trusting another client CA than the services' fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Cluster", "tiktokmall-db").spec.certificates.clientCASecret = "some-other-ca"; });
-    assertFailsOnly(failures, named("database"), /replicationTLSSecret, clientCASecret/);
+    assertFailsOnly(failures, named("database"), /clientCASecret some-other-ca is not the Secret of a trust-manager Bundle/);
+  });
+  for (const target of ["overlays/cert-manager", "overlays/csi-driver-spiffe", "overlays/spire", "overlays/vault"]) {
+    test(`${target}: a client CA from the replication certificate's Secret (one CA only: a CA rotation locks the services out) fails`, () => {
+      const failures = check(target, (objects) => { get(objects, "Cluster", "tiktokmall-db").spec.certificates.clientCASecret = get(objects, "Certificate", "postgres-replication").spec.secretName; });
+      assertFailsOnly(failures, named("database"), /is not the Secret of a trust-manager Bundle.*CA rotation/);
+    });
+  }
+  test("a Bundle without its Secret target (clientCASecret would never appear) fails", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => { delete get(cluster, "Bundle", "tiktokmall-ca").spec.target.secret; });
+    assertFailsOnly(failures, named("database"), /clientCASecret tiktokmall-ca is not the Secret of a trust-manager Bundle/);
+  });
+  test("the bundle's Secret without cnpg.io/reload fails (a rotation would reach PostgreSQL only on a restart)", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => { delete get(cluster, "Bundle", "tiktokmall-ca").spec.target.secret.metadata; });
+    assertFailsOnly(failures, named("database"), /lacks cnpg.io\/reload/);
+  });
+  test("a bundle Secret lacking the services' CA fails", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => { get(cluster, "Bundle", "tiktokmall-ca").spec.sources[0].secret.name = "another-ca"; });
+    assert.ok(failures[named("database")].some((f) => /lacks the CA of ClusterIssuer tiktokmall-ca/.test(f)), JSON.stringify(failures[named("database")]));
   });
   test("the database's certificates from another issuer than the services' fail", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => {
@@ -797,11 +819,15 @@ describe("trust-manager bundle", () => {
   });
   test("a namespace the Bundle does not select fails (the ConfigMap would never appear)", () => {
     const failures = check("overlays/cert-manager", (objects) => { delete get(objects, "Namespace", "tiktokmall").metadata.labels["tiktokmall.local/app-namespace"]; });
-    assertFailsOnly(failures, named("trust bundle"), /does not select the namespace tiktokmall/);
+    assertFailsOnly(failures, named("trust bundle"), /does not select the namespace tiktokmall/, ["database"]);
   });
   test("a bundle that lacks the issuing CA fails", () => {
     const failures = check("overlays/cert-manager", (objects, cluster) => { get(cluster, "Bundle", "tiktokmall-ca").spec.sources[0].secret.name = "some-other-ca"; });
-    assertFailsOnly(failures, named("trust bundle"), /lacks the CA of ClusterIssuer tiktokmall-ca/);
+    assertFailsOnly(failures, named("trust bundle"), /lacks the CA of ClusterIssuer tiktokmall-ca/, ["database"]);
+  });
+  test("a Bundle's Secret target under another key than ca.crt (what clientCASecret reads) fails", () => {
+    const failures = check("cluster/ca", (objects) => { get(objects, "Bundle", "tiktokmall-ca").spec.target.secret.key = "bundle.pem"; });
+    assertFailsOnly(failures, named("trust bundle"), /target.secret key bundle.pem/);
   });
   test("a Bundle that would copy the CA's private key fails", () => {
     const failures = check("cluster/ca", (objects) => { get(objects, "Bundle", "tiktokmall-ca").spec.sources[0].secret.key = "tls.key"; });
@@ -869,6 +895,26 @@ describe("approver-policy", () => {
 });
 
 describe("approver-policy: every Certificate, one policy per identity (cert-manager's default approver off)", () => {
+  for (const [target, binding, policy] of [["overlays/csi-driver-spiffe", "tiktokmall-database-client-policies", "tiktokmall-order-database"],
+    ["overlays/spire", "tiktokmall-database-client-policies", "tiktokmall-order-database"],
+    ["overlays/cert-manager", "tiktokmall-database-policies", "tiktokmall-database-replication"]]) {
+    test(`${target}: ${binding} bound to auth's service account too fails (auth could ask for ${policy}'s identity by hand)`, () => {
+      const failures = check(target, (objects) => {
+        const rb = get(objects, "RoleBinding", binding);
+        rb.subjects.push({ kind: "ServiceAccount", name: "auth", namespace: rb.metadata.namespace });
+      });
+      assertFailsOnly(failures, named("approver-policy"), new RegExp(`${policy} approves a Certificate of the render and may be used by system:serviceaccount:tiktokmall:auth too`));
+      if (target === "overlays/csi-driver-spiffe") {
+        // there auth's pods may create CertificateRequests (their SVIDs): the request by hand is probed
+        assert.ok(failures[named("approver-policy")].some((f) => /order-database: the policies would also approve a request with the same request made by hand by system:serviceaccount:tiktokmall:auth/.test(f)), JSON.stringify(failures[named("approver-policy")]));
+      }
+    });
+  }
+  test("overlays/csi-driver-spiffe: an account that may create CertificateRequests is probed even when bound to no policy", () => {
+    // unbroken: auth may create requests (its SVID) and is probed; nothing it asks by hand for order's login is approved
+    const failures = check("overlays/csi-driver-spiffe");
+    assert.deepEqual(failures[named("approver-policy")], []);
+  });
   /** The unbroken render's context, as the checks see it. */
   const contextOf = (target, { relocated: elsewhere = false } = {}) => buildContext({ target, dir: path.join(DEPLOY, target),
     objects: structuredClone((elsewhere ? relocated : rendered)[target]), matrix, expect: expectations[target],

@@ -91,6 +91,10 @@ function checkCertificates(context, policies, findings) {
     const probes = [
       [`the same Certificate made in another namespace (${OTHER_NAMESPACE})`, { ...request, namespace: OTHER_NAMESPACE, namespaceLabels: otherLabels }],
       ["the same request made by hand by a service account of the namespace", { ...request, username: `system:serviceaccount:${request.namespace}:default` }],
+      // every account that may create CertificateRequests in the namespace (csi-driver-spiffe's pods
+      // do, for their SVIDs), or may use a policy here, made the same request by hand
+      ...requestersIn(context, request.namespace, policies).filter((u) => u !== CERT_MANAGER)
+        .map((u) => [`the same request made by hand by ${u}`, { ...request, username: u }]),
       ["the same request made by hand by a user", { ...request, username: "someone@example.com" }],
       ["one DNS name more", { ...request, dnsNames: [...request.dnsNames, "evil.example"] }],
       ["one URI SAN more", { ...request, uris: [...request.uris, `spiffe://${context.matrix.trustDomain}/evil`] }],
@@ -116,6 +120,15 @@ function checkCertificates(context, policies, findings) {
       if (own.has(signature(probe)) && probe.namespace === request.namespace && probe.username === request.username) continue;
       const result = approval(context, probe, policies);
       if (result.approved) findings.fail(`${at}: the policies would also approve a request with ${what} (${result.policies.join(", ")})`);
+    }
+  }
+  // A policy that approves a Certificate of the render (not an SVID policy) is for cert-manager's
+  // controller alone: anyone else bound to use it could ask for that identity by hand.
+  for (const policy of policies.filter((p) => used.has(p.metadata.name))) {
+    for (const username of usersOf(context, (roleRef, namespace) => policiesGranted(context, roleRef, namespace).some((n) => n === "*" || n === policy.metadata.name))) {
+      if (username !== CERT_MANAGER) {
+        findings.fail(`${describe(policy)} approves a Certificate of the render and may be used by ${username} too: only cert-manager's controller (${CERT_MANAGER}) may use it, or ${username} can request that identity by hand`);
+      }
     }
   }
   const forCertManager = policies.filter((p) => ofKind(context.objects, "CertificateRequestPolicy").includes(p)
@@ -253,6 +266,42 @@ function selected(context, policy, request) {
     }
   }
   return true;
+}
+
+/** Whether a Role or ClusterRole lets its subjects create CertificateRequests. */
+function createsRequests(context, roleRef, namespace) {
+  const role = roleRef?.kind === "ClusterRole" ? find(context.all, "ClusterRole", roleRef.name) : find(context.all, "Role", roleRef?.name, namespace);
+  return (role?.rules ?? []).some((rule) => (rule.apiGroups ?? []).some((g) => g === "cert-manager.io" || g === "*")
+    && (rule.resources ?? []).some((r) => r === "certificaterequests" || r === "*")
+    && (rule.verbs ?? []).some((v) => v === "create" || v === "*"));
+}
+
+/**
+ * The usernames (service accounts as system:serviceaccount:<ns>:<name>, users and groups by name) of the
+ * subjects of every RoleBinding (in `namespace`, when given) and ClusterRoleBinding whose role passes `grants`.
+ */
+function usersOf(context, grants, namespace) {
+  const users = new Set();
+  const add = (binding, bindingNamespace) => {
+    if (!grants(binding.roleRef, bindingNamespace)) return;
+    for (const subject of binding.subjects ?? []) {
+      users.add(subject.kind === "ServiceAccount" ? `system:serviceaccount:${subject.namespace ?? bindingNamespace}:${subject.name}` : `${subject.kind}:${subject.name}`);
+    }
+  };
+  for (const binding of ofKind(context.all, "RoleBinding")) {
+    if (namespace === undefined || binding.metadata.namespace === namespace) add(binding, binding.metadata.namespace);
+  }
+  for (const binding of ofKind(context.all, "ClusterRoleBinding")) add(binding, undefined);
+  return [...users];
+}
+
+/** Who may make a CertificateRequest in `namespace` that a policy could count: creators of requests there, users of a policy there. */
+function requestersIn(context, namespace, policies) {
+  const names = new Set(policies.map((p) => p.metadata.name));
+  return [...new Set([
+    ...usersOf(context, (roleRef, ns) => createsRequests(context, roleRef, ns), namespace),
+    ...usersOf(context, (roleRef, ns) => policiesGranted(context, roleRef, ns).some((n) => n === "*" || names.has(n)), namespace),
+  ])].filter((u) => u.startsWith("system:serviceaccount:"));
 }
 
 /** The policy names a Role or ClusterRole grants `use` of; namespace for a Role. */

@@ -47,11 +47,14 @@ export const certificates = {
         if ((spec.uris ?? []).length || (spec.dnsNames ?? []).length) findings.fail(`${at}: a replication login needs no URI or DNS name`);
         continue;
       }
+      const usages = context.baseName(certificate.metadata.name) === matrix.database.serverCertificate
+        ? ["digital signature", "server auth"]   // PostgreSQL's: serves only, its key never a client identity
+        : USAGES;
       const uris = spec.uris ?? [];
       if (uris.length !== 1 || !uris[0].startsWith(`spiffe://${matrix.trustDomain}/`)) {
         findings.fail(`${at}: needs exactly one URI SAN in spiffe://${matrix.trustDomain}/, has ${JSON.stringify(uris)}`);
       }
-      findings.same([...(spec.usages ?? [])].sort(), USAGES, `${at}: usages`);
+      findings.same([...(spec.usages ?? [])].sort(), usages, `${at}: usages`);
       // Secrets are not in the render, so a name prefix leaves their names alone (and both sides agree)
       const name = context.baseName(certificate.metadata.name);
       if (spec.secretName !== `${name}-tls`) {

@@ -8,7 +8,7 @@
 // services' own issuer.
 import { isDeepStrictEqual } from "node:util";
 import { leafCertificates } from "../context.mjs";
-import { describe, find, ofKind } from "../k8s.mjs";
+import { describe, find, ofKind, selects } from "../k8s.mjs";
 import { projectedSource, resolvePath } from "../services.mjs";
 
 export const database = {
@@ -211,8 +211,9 @@ function checkCluster(context, clusters, host, logins, findings) {
   if (!replication) {
     findings.fail(`no Certificate ${db.replicationCertificate}: without replicationTLSSecret CloudNativePG needs the client CA's key`);
   } else {
-    findings.same([tls.replicationTLSSecret, tls.clientCASecret], [replication.spec.secretName, replication.spec.secretName], `${at}: certificates.replicationTLSSecret, clientCASecret`);
+    findings.same(tls.replicationTLSSecret, replication.spec.secretName, `${at}: certificates.replicationTLSSecret (without it CloudNativePG signs streaming_replica's certificate with the client CA's key)`);
   }
+  checkClientCA(context, cluster, findings);
   // The CA of what the services present to the database (their tls.database certificate, else their
   // own) must be the cluster's client CA and the issuer of its server certificate.
   const issuerOf = (c) => `${c.spec?.issuerRef?.kind ?? "Issuer"} ${c.spec?.issuerRef?.name}`;
@@ -247,5 +248,43 @@ function checkCluster(context, clusters, host, logins, findings) {
   }
   if (!find(context.objects, "NetworkPolicy", `${context.prefix}${db.cluster}`, workload.namespace)) {
     findings.fail(`no NetworkPolicy ${workload.namespace}/${context.prefix}${db.cluster} for the database pods`);
+  }
+}
+
+/**
+ * The cluster's client CA is the trust bundle, as the Secret a trust-manager Bundle writes (target.secret,
+ * key ca.crt, labelled cnpg.io/reload) into the cluster's namespace: during a CA rotation the bundle holds
+ * the old and the new CA, so services renewed by the new one still log in. A Certificate's Secret would
+ * hold only the CA that issued it.
+ */
+function checkClientCA(context, cluster, findings) {
+  const at = describe(cluster);
+  const name = cluster.spec?.certificates?.clientCASecret;
+  const namespace = cluster.metadata.namespace;
+  const bundle = name ? find(context.all, "Bundle", name) : null;
+  if (!bundle || bundle.spec?.target?.secret?.key !== "ca.crt") {
+    findings.fail(`${at}: certificates.clientCASecret ${name ?? "(none)"} is not the Secret of a trust-manager Bundle (target.secret, key ca.crt): the services' logins must be checked against the trust bundle, or a CA rotation locks out every service renewed by the new CA (and without it CloudNativePG makes a CA of its own)`);
+    return;
+  }
+  const writer = ofKind(context.objects, "Certificate").find((c) => c.spec?.secretName === name && c.metadata.namespace === namespace);
+  if (writer) findings.fail(`${at}: clientCASecret ${name} is also written by ${describe(writer)}; it must be the bundle's only`);
+  const labels = { ...(find(context.objects, "Namespace", namespace)?.metadata?.labels ?? {}), "kubernetes.io/metadata.name": namespace };
+  if (!selects(bundle.spec?.target?.namespaceSelector, labels)) {
+    findings.fail(`${at}: Bundle ${name} does not select the namespace ${namespace}, so its Secret ${name} (clientCASecret) would never appear there`);
+  }
+  if (bundle.spec.target.secret.metadata?.labels?.["cnpg.io/reload"] === undefined) {
+    findings.fail(`Bundle ${name}: target.secret.metadata.labels lacks cnpg.io/reload, so a new CA in the bundle reaches PostgreSQL's client CA only on a restart`);
+  }
+  // the bundle holds the CA of every CA issuer of the database's and the services' leaf certificates
+  const issuers = new Set();
+  for (const certificate of leafCertificates(context)) {
+    const ref = certificate.spec?.issuerRef ?? {};
+    const issuer = ref.kind === "ClusterIssuer" ? find(context.all, "ClusterIssuer", ref.name) : find(context.objects, "Issuer", ref.name, certificate.metadata.namespace);
+    if (issuer?.spec?.ca) issuers.add(issuer);
+  }
+  for (const issuer of issuers) {
+    if (!(bundle.spec?.sources ?? []).some((s) => s.secret?.name === issuer.spec.ca.secretName)) {
+      findings.fail(`${at}: clientCASecret ${name} (Bundle ${name}) lacks the CA of ${describe(issuer)}: PostgreSQL would refuse the certificates it signs`);
+    }
   }
 }
