@@ -28,8 +28,9 @@ class BackgroundRetryTest {
         String orderId = SHOP.placeOrder(token);
         Reply first = OrderRowLock.whileHeld(SHOP, orderId,
                 () -> SHOP.charge(token, UUID.randomUUID().toString(), PaymentTestApp.aCharge(orderId, "19.99")));
+        // 202: order did not confirm the first call. Whether it is still pending now is a race with
+        // the next retry (every second), so nothing is asserted about it here.
         assertThat(first.status()).as(first.toString()).isEqualTo(202);
-        assertThat(SHOP.orderStatus(token, orderId)).as("order refused the first call").isEqualTo("PENDING");
 
         await().atMost(Duration.ofSeconds(30)).until(() -> SHOP.orderStatus(token, orderId), "PAID"::equals);
         await().atMost(Duration.ofSeconds(10)).until(() -> SHOP.paymentDatabase().withHandle(h -> h
