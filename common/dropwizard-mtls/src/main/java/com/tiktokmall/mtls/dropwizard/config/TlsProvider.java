@@ -94,32 +94,37 @@ public enum TlsProvider {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * What {@link #AUTO} chooses, given why Conscrypt and why ACCP cannot be used (empty: they can),
+     * in the order of BENCHMARKS.md's step-18 figures: Conscrypt, else ACCP, else JSSE. Says why.
+     */
+    static TlsProvider autoChoice(Optional<String> conscryptUnavailable, Optional<String> accpUnavailable) {
+        if (conscryptUnavailable.isEmpty()) {
+            AutoChoice.LOG.info("tls.provider auto: conscrypt — Conscrypt {} (BoringSSL) runs TLS, {}: the fastest"
+                    + " maintained option here", ConscryptEngine.version(), accpUnavailable.isEmpty()
+                    ? "with the Amazon Corretto Crypto Provider " + CorrettoCrypto.version() + " (AWS-LC) for the"
+                            + " arithmetic that stays in Java (token signatures)"
+                    : "the arithmetic that stays in Java is the JDK's, because the Amazon Corretto Crypto Provider "
+                            + accpUnavailable.get());
+            return CONSCRYPT;
+        }
+        if (accpUnavailable.isEmpty()) {
+            AutoChoice.LOG.info("tls.provider auto: accp — the JDK's JSSE with the Amazon Corretto Crypto Provider {}"
+                    + " (AWS-LC) for EC, RSA and AES, because Conscrypt {}", CorrettoCrypto.version(),
+                    conscryptUnavailable.get());
+            return ACCP;
+        }
+        AutoChoice.LOG.info("tls.provider auto: jsse — the JDK's own, because Conscrypt {} and the Amazon Corretto"
+                + " Crypto Provider {}", conscryptUnavailable.get(), accpUnavailable.get());
+        return JSSE;
+    }
+
     /** Chosen once per JVM, at the first use of {@link #AUTO}: the provider list is JVM-wide too. */
     private static final class AutoChoice {
         private static final Logger LOG = LoggerFactory.getLogger(TlsProvider.class);
         private static final Optional<String> ACCP_UNAVAILABLE = CorrettoCrypto.unavailableReason();
         private static final boolean WITH_ACCP = ACCP_UNAVAILABLE.isEmpty();
-        private static final TlsProvider CHOSEN = choose();
-
-        private static TlsProvider choose() { // installs nothing: AUTO.install() does
-            Optional<String> conscrypt = ConscryptEngine.unavailableReason();
-            if (conscrypt.isEmpty()) {
-                LOG.info("tls.provider auto: conscrypt — Conscrypt {} (BoringSSL) runs TLS, {}: the fastest maintained"
-                        + " option here", ConscryptEngine.version(), WITH_ACCP
-                        ? "with the Amazon Corretto Crypto Provider " + CorrettoCrypto.version() + " (AWS-LC) for the"
-                                + " arithmetic that stays in Java (certificate chains, token signatures)"
-                        : "the arithmetic that stays in Java is the JDK's, because the Amazon Corretto Crypto Provider "
-                                + ACCP_UNAVAILABLE.get());
-                return CONSCRYPT;
-            }
-            if (WITH_ACCP) {
-                LOG.info("tls.provider auto: accp — the JDK's JSSE with the Amazon Corretto Crypto Provider {} (AWS-LC)"
-                        + " for EC, RSA and AES, because Conscrypt {}", CorrettoCrypto.version(), conscrypt.get());
-                return ACCP;
-            }
-            LOG.info("tls.provider auto: jsse — the JDK's own, because Conscrypt {} and the Amazon Corretto Crypto"
-                    + " Provider {}", conscrypt.get(), ACCP_UNAVAILABLE.get());
-            return JSSE;
-        }
+        // installs nothing: AUTO.install() does
+        private static final TlsProvider CHOSEN = autoChoice(ConscryptEngine.unavailableReason(), ACCP_UNAVAILABLE);
     }
 }
