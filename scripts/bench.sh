@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 usage() {
   cat <<'HELP'
-Usage: scripts/bench.sh [--quick] [--only orders|handshakes|storm] [--reps N] [--storm-clients N] [--java PATH] [--rsa]
+Usage: scripts/bench.sh [--quick] [--only orders|handshakes|storm] [--reps N] [--storm-clients N] [--storm-no-retry]
+                       [--java PATH] [--rsa]
 
 Starts the services from their jars and measures, printing a Markdown report and saving it to
 target/bench/report.md:
@@ -27,27 +28,31 @@ target/bench/report.md:
               1.2, resumed TLS 1.2 (s_time -reuse) and resumed TLS 1.3 (scripts/bench/
               tls13_resume.c, built with cc and libssl-dev; n/a without them)
   storm       a reconnect storm: N clients hold keep-alive connections to auth with leaves of
-              the old CA, step 3 of a CA rotation (reload-tls with only the new CA) closes them
-              all, and the time until every client is served again on a new connection is
-              reported per tls.provider
+              the old CA, busy through step 3 of a CA rotation (reload-tls with only the new CA),
+              which closes them all; the time until every client is served again on a new
+              connection, and the calls that failed, are reported per tls.provider. The clients
+              send a call once more when its pooled connection was closed before any response,
+              as the services' own clients do
   (all three without --only)
 
   --quick            short runs: a smoke test of the set-up, not figures to quote
   --only WHAT        one of the parts above
   --reps N           handshake ratios per cell (default 3; 1 with --quick)
   --storm-clients N  clients of the storm (default 200, at most 1000)
+  --storm-no-retry   storm clients that never send a call again (as in step 12)
   --java PATH        the java that runs the services (default: the newest JDK of 21 or later
                      under /usr/lib/jvm, as the image runs JDK 25; else java on the PATH)
   --rsa              handshakes: also full TLS 1.3 with RSA-2048 certificates
 HELP
 }
-quick=false only="" reps="" storm_clients=200 service_java="" with_rsa=false
+quick=false only="" reps="" storm_clients=200 storm_retry=true service_java="" with_rsa=false
 while (($#)); do
   case "$1" in
     --quick) quick=true; shift ;;
     --only) only=${2:?--only needs orders, handshakes or storm}; shift 2 ;;
     --reps) reps=${2:?--reps needs a number}; shift 2 ;;
     --storm-clients) storm_clients=${2:?--storm-clients needs a number}; shift 2 ;;
+    --storm-no-retry) storm_retry=false; shift ;;
     --java) service_java=${2:?--java needs the path of a java}; shift 2 ;;
     --rsa) with_rsa=true; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -333,12 +338,13 @@ if part storm; then
     cp "$next/auth-cert.pem" "$next/auth-key.pem" "$next/gateway-cert.pem" "$next/gateway-key.pem" "$ec/token-signing-key.pem" "$dir/"
     start auth "$dir" 8443 8444 -Ddw.tls.provider=$provider -Ddw.tls.reload_interval=1h
     out=$(java -cp bench/target/bench.jar com.tiktokmall.bench.ReconnectStorm --url https://localhost:8443 \
-      --admin https://localhost:8444 --clients "$storm_clients" --provider "$provider" --ca "$dir/both-cas.pem" \
+      --admin https://localhost:8444 --clients "$storm_clients" --provider "$provider" --retry "$storm_retry" \
+      --ca "$dir/both-cas.pem" \
       --cert "$ec/gateway-cert.pem" --key "$ec/gateway-key.pem" \
       --next-cert "$next/gateway-cert.pem" --next-key "$next/gateway-key.pem" \
       --ops-cert "$next/ops-cert.pem" --ops-key "$next/ops-key.pem" --swap "$next/ca-cert.pem" --ca-file "$dir/ca-cert.pem")
     echo "  $provider: $out" >&2
-    for f in all_served_ms served_again reload_ms failed_calls; do
+    for f in all_served_ms served_again reload_ms calls failed_calls retried_calls; do
       record "storm.$provider.$f" "$(sed -n "s/.*\"$f\":\\([0-9a-z]*\\).*/\\1/p" <<<"$out")"
     done
     stop_all
@@ -351,7 +357,7 @@ mkdir -p target/bench
   echo "# scripts/bench.sh$($quick && echo ' --quick')$([[ -z $only ]] || echo " --only $only") — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%d", $2 / 1048576 }' /proc/meminfo) GiB;" \
-    "$(java -version 2>&1 | head -1); $(openssl version | cut -d' ' -f1-2)."
+    "$(java -version 2>&1 | head -1) (the services: $(jdk_name "$service_java")); $(openssl version | cut -d' ' -f1-2)."
   echo "Load average before: ${uptime_before##*load average: }; after: ${uptime_after##*load average: }."
   if part orders; then
     echo
@@ -443,13 +449,17 @@ mkdir -p target/bench
   if part storm; then
     echo
     echo "Reconnect storm: $storm_clients clients, each on its own keep-alive connection to auth, a request every 250 ms;" \
-      "then step 3 of a CA rotation (auth's ca_cert becomes the new CA alone, reload-tls), which closes every connection."
+      "then step 3 of a CA rotation (auth's ca_cert becomes the new CA alone, reload-tls), which closes every connection:" \
+      "idle ones at once, busy ones after their answer (Connection: close)." \
+      "$($storm_retry && echo "A call whose connection was closed before any response is sent once more, on a new connection, as the services' clients do." \
+        || echo "No call is sent again (--storm-no-retry).")"
     echo
-    echo "| tls.provider (auth and clients) | every client served again, from the file swap | of which reload-tls (checks, swap, closing) | clients served again | failed calls (one per closed connection) |"
-    echo "|---|---|---|---|---|"
+    echo "| tls.provider (auth and clients) | every client served again, from the file swap | of which reload-tls (checks, swap, closing) | clients served again | calls from the swap until all served | failed calls | calls sent again |"
+    echo "|---|---|---|---|---|---|---|"
     for provider in "${providers[@]}"; do
       echo "| $provider | $(value "storm.$provider.all_served_ms") ms | $(value "storm.$provider.reload_ms") ms |" \
-        "$(value "storm.$provider.served_again") / $storm_clients | $(value "storm.$provider.failed_calls") |"
+        "$(value "storm.$provider.served_again") / $storm_clients | $(value "storm.$provider.calls") |" \
+        "**$(value "storm.$provider.failed_calls")** | $(value "storm.$provider.retried_calls") |"
     done
   fi
 } | tee target/bench/report.md

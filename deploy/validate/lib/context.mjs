@@ -5,6 +5,7 @@ import path from "node:path";
 import { find, ofKind } from "./k8s.mjs";
 import { parseOne, parseStream } from "./render.mjs";
 import { CSI_SPIFFE_DRIVER, describeServices, TLS_FILES } from "./services.mjs";
+import { parseHelperConf } from "./spiffe-helper.mjs";
 
 /**
  * @param namespace the namespace the target was rendered into (default: the matrix's, the one its
@@ -53,6 +54,15 @@ export function buildContext({ target, dir, objects, matrix, expect, clusterObje
       context.problems.push(`${context.expect.scraperSvid} is missing beside the kustomization`);
     }
   }
+  if (context.expect.scraperHelper) {
+    // spiffe-helper's configuration for the scraper's Prometheus pod (SPIRE): not applied by kustomize.
+    const file = path.join(dir, context.expect.scraperHelper);
+    if (existsSync(file)) {
+      context.scraperHelper = parseHelperConf(readFileSync(file, "utf8"), context.expect.scraperHelper);
+    } else {
+      context.problems.push(`${context.expect.scraperHelper} is missing beside the kustomization`);
+    }
+  }
   context.csiDriverName = context.helmValues?.app?.name ?? CSI_SPIFFE_DRIVER;
   const names = context.helmValues?.app?.driver?.volumeFileName ?? {};
   context.csiFiles = [names.cert ?? "tls.crt", names.key ?? "tls.key", names.ca ?? "ca.crt"];
@@ -82,6 +92,15 @@ export function identityOf(context, name) {
     return `spiffe://${matrix.trustDomain}/ns/${namespace}/sa/${account}`;
   }
   return `spiffe://${matrix.trustDomain}/${name}`;
+}
+
+/**
+ * Whether the target is an overlay that deploys the services: every such overlay is scraped
+ * (a ServiceMonitor per service) and alerted on (components/alerts), whatever targets.json says.
+ */
+export function deploysServices(context) {
+  return !context.expect.cluster && context.target.startsWith("overlays/")
+    && [...context.services.values()].some((service) => service.deployment);
 }
 
 /** The workloads the NetworkPolicies are evaluated on: the rendered services, then the matrix's others. */

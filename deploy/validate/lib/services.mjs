@@ -8,6 +8,8 @@ export const CSI_SPIFFE_DRIVER = "spiffe.csi.cert-manager.io";
 /** The SPIFFE CSI driver (spiffe/spiffe-csi): mounts the SPIRE agent's Workload API socket directory. */
 export const SPIFFE_CSI_DRIVER = "csi.spiffe.io";
 export const SPIFFE_ENDPOINT_SOCKET = "SPIFFE_ENDPOINT_SOCKET";
+/** The socket the SPIRE Helm charts give the agent (spire-agent.socketPath's file name). */
+export const AGENT_SOCKET = "spire-agent.sock";
 /** The files cert-manager writes into a Certificate's Secret and csi-driver-spiffe into its volume. */
 export const TLS_FILES = ["tls.crt", "tls.key", "ca.crt"];
 

@@ -155,6 +155,17 @@ export function hasCustomSchema(object) {
   return custom.has(`${object.apiVersion}/${object.kind}`);
 }
 
+/**
+ * Unknown fields of a part of an object against one of Kubernetes' definitions, e.g. the containers
+ * of a partial custom resource no CRD schema here covers ("io.k8s.api.core.v1.Container").
+ */
+export function strictErrorsOf(value, definition, at = "") {
+  if (!kubernetes.definitions[definition]) throw new Error(`no definition ${definition} in Kubernetes ${kubernetes.version}'s OpenAPI document`);
+  const errors = [];
+  walkOpenApi(value, { $ref: `#/definitions/${definition}` }, at, errors);
+  return errors;
+}
+
 /** Unknown fields (and, for custom resources, every schema error) of one object; [] when none. */
 export function strictErrors(object) {
   const key = `${object.apiVersion}/${object.kind}`;

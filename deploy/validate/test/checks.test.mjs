@@ -15,6 +15,8 @@ import { loadCustomSchemas } from "../lib/strict.mjs";
 import { configProblems, docsProblems } from "../lib/sources.mjs";
 import { runChecks } from "../lib/run.mjs";
 import { CHECKS } from "../lib/checks/index.mjs";
+import { approval, CERT_MANAGER, fromCertificate, OTHER_NAMESPACE } from "../lib/checks/approver-policy.mjs";
+import { helperArgs, parseHelperConf } from "../lib/spiffe-helper.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEPLOY = path.resolve(HERE, "../..");
@@ -151,7 +153,7 @@ describe("schema", () => {
   });
   test("a Certificate with an unknown usage fails its CRD schema", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "order").spec.usages.push("code signing please"); });
-    assertFailsOnly(failures, named("schema"), /usages/, ["certificates"]);
+    assertFailsOnly(failures, named("schema"), /usages/, ["certificates", "approver-policy"]);
   });
 });
 
@@ -223,7 +225,8 @@ describe("config files", () => {
 describe("identities", () => {
   test("a Certificate URI that is not the configured identity fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "gateway").spec.uris = ["spiffe://tiktokmall.local/gatewy"]; });
-    assertFailsOnly(failures, named("identities"), /spiffe:\/\/tiktokmall.local\/gateway \(gateway\) is carried by 0 Certificates/);
+    // its policy does not approve the changed URI either
+    assertFailsOnly(failures, named("identities"), /spiffe:\/\/tiktokmall.local\/gateway \(gateway\) is carried by 0 Certificates/, ["approver-policy"]);
   });
   test("a missing admin identity fails", () => {
     const failures = check("base", (objects) => editConfig(objects, "auth", (c) => { c.authorization.admin = []; }));
@@ -358,19 +361,47 @@ describe("database and references", () => {
     assertFailsOnly(failures, named("database"), /role payment must not have superuser/);
     assert.ok(failures[named("database")].some((f) => /role auth must have no password/.test(f)));
   });
+  test("PostgreSQL's server certificate with client auth fails (its key on the database pods would be a client identity)", () => {
+    const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "postgres").spec.usages.push("client auth"); });
+    assertFailsOnly(failures, named("certificates"), /postgres: usages/, ["approver-policy"]);
+  });
   test("a database nobody makes fails", () => {
     const failures = check("overlays/cert-manager", (objects) => objects.splice(objects.indexOf(get(objects, "Database", "tiktokmall-db-payment")), 1));
     assertFailsOnly(failures, named("database"), /database payment must be made exactly once/);
   });
   test("a cluster trusting another client CA than the services' fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Cluster", "tiktokmall-db").spec.certificates.clientCASecret = "some-other-ca"; });
-    assertFailsOnly(failures, named("database"), /replicationTLSSecret, clientCASecret/);
+    assertFailsOnly(failures, named("database"), /clientCASecret some-other-ca is not the Secret of a trust-manager Bundle/);
+  });
+  for (const target of ["overlays/cert-manager", "overlays/csi-driver-spiffe", "overlays/spire", "overlays/vault"]) {
+    test(`${target}: a client CA from the replication certificate's Secret (one CA only: a CA rotation locks the services out) fails`, () => {
+      const failures = check(target, (objects) => { get(objects, "Cluster", "tiktokmall-db").spec.certificates.clientCASecret = get(objects, "Certificate", "postgres-replication").spec.secretName; });
+      assertFailsOnly(failures, named("database"), /is not the Secret of a trust-manager Bundle.*CA rotation/);
+    });
+  }
+  test("a Bundle without its Secret target (clientCASecret would never appear) fails", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => { delete get(cluster, "Bundle", "tiktokmall-ca").spec.target.secret; });
+    assertFailsOnly(failures, named("database"), /clientCASecret tiktokmall-ca is not the Secret of a trust-manager Bundle/);
+  });
+  test("the bundle's Secret without cnpg.io/reload fails (a rotation would reach PostgreSQL only on a restart)", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => { delete get(cluster, "Bundle", "tiktokmall-ca").spec.target.secret.metadata; });
+    assertFailsOnly(failures, named("database"), /lacks cnpg.io\/reload/);
+  });
+  test("a bundle Secret lacking the services' CA fails", () => {
+    const failures = check("overlays/cert-manager", (objects, cluster) => { get(cluster, "Bundle", "tiktokmall-ca").spec.sources[0].secret.name = "another-ca"; });
+    assert.ok(failures[named("database")].some((f) => /lacks the CA of ClusterIssuer tiktokmall-ca/.test(f)), JSON.stringify(failures[named("database")]));
   });
   test("the database's certificates from another issuer than the services' fail", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => {
       get(objects, "Certificate", "postgres").spec.issuerRef = { kind: "ClusterIssuer", name: "tiktokmall-selfsigned", group: "cert-manager.io" };
     });
     assertFailsOnly(failures, named("database"), /Certificate tiktokmall\/postgres is issued by ClusterIssuer tiktokmall-selfsigned/, ["approver-policy"]);
+  });
+  test("the database's instances labelled by app.kubernetes.io/name fail (CloudNativePG sets it to postgresql itself)", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "Cluster", "tiktokmall-db").spec.inheritedMetadata.labels["app.kubernetes.io/name"] = "postgres";
+    });
+    assertFailsOnly(failures, named("database"), /inheritedMetadata.labels sets app.kubernetes.io\/name, which CloudNativePG sets on its pods itself/);
   });
   test("a misspelled field of the CloudNativePG Cluster fails its vendored schema", () => {
     const failures = check("overlays/cert-manager", (objects) => {
@@ -386,13 +417,25 @@ describe("database and references", () => {
     });
     assertFailsOnly(failures, named("network"), /NetworkPolicy tiktokmall\/order egress\[2\] uses ipBlock/);
   });
+  test("the database's way to the API server opened to the world (0.0.0.0/0) fails, or to a /16", () => {
+    for (const cidr of ["0.0.0.0/0", "10.0.0.0/16", "::/0"]) {
+      const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "tiktokmall-db-apiserver").spec.egress[0].to[0].ipBlock.cidr = cidr; });
+      assertFailsOnly(failures, named("network"), new RegExp(`NetworkPolicy tiktokmall/tiktokmall-db-apiserver egress\\[0\\]: ipBlock ${cidr.replace(/[./]/g, "\\$&")} is [0-9.e+]+ addresses`));
+    }
+  });
+  test("the API server's endpoints, one /32 each, pass (what the platform team patches in)", () => {
+    const failures = check("base", (objects) => {
+      get(objects, "NetworkPolicy", "tiktokmall-db-apiserver").spec.egress[0].to = ["10.0.0.10/32", "10.0.0.11/32", "fd00::a/128"].map((cidr) => ({ ipBlock: { cidr } }));
+    });
+    assert.deepEqual(failures[named("network")], []);
+  });
   test("the database cut off from the CloudNativePG operator fails", () => {
     const failures = check("base", (objects) => { get(objects, "NetworkPolicy", "tiktokmall-db").spec.ingress.pop(); });
     assertFailsOnly(failures, named("network"), /matrix allows cnpg-operator -> postgres:status/);
   });
   test("a certificate CN that is not the database role fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.commonName = "auth-service"; });
-    assertFailsOnly(failures, named("database"), /maps the CN to the role auth/);
+    assertFailsOnly(failures, named("database"), /maps the CN to the role auth/, ["approver-policy"]);
   });
   test("a PodDisruptionBudget that blocks every drain fails", () => {
     const failures = check("base", (objects) => { get(objects, "PodDisruptionBudget", "auth").spec.minAvailable = 2; });
@@ -406,6 +449,68 @@ describe("database and references", () => {
   });
 });
 
+describe("database logins of services on SVIDs (tls.database)", () => {
+  for (const target of ["overlays/csi-driver-spiffe", "overlays/spire"]) {
+    test(`${target}: a service without tls.database fails (its SVID has no CN for PostgreSQL)`, () => {
+      const failures = check(target, (objects) => editConfig(objects, "order", (c) => { delete c.tls.database; }));
+      assertFailsOnly(failures, named("database"), /order \(order.yml\): an SVID has no CN, so PostgreSQL's certificate login cannot map it to the role order: set tls.database/);
+    });
+    test(`${target}: each service presents its own Certificate with CN = its role, and the check holds under another namespace and prefix`, () => {
+      for (const elsewhere of [false, true]) {
+        const objects = (elsewhere ? relocated : rendered)[target];
+        for (const name of ["auth", "order", "payment"]) {
+          const certificate = get(objects, "Certificate", `${name}-database`);
+          assert.equal(certificate.spec.commonName, name);
+          assert.equal(certificate.spec.uris, undefined);
+        }
+      }
+    });
+  }
+  test("tls.database presenting a Certificate whose CN is another role fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => { get(objects, "Certificate", "auth-database").spec.commonName = "order"; });
+    assertFailsOnly(failures, named("database"), /auth \(auth.yml\): tls.database presents Certificate tiktokmall\/auth-database with CN order; PostgreSQL maps the CN to the role auth/, ["approver-policy"]);
+  });
+  test("tls.database naming files that are not mounted fails", () => {
+    const failures = check("overlays/spire", (objects) => editConfig(objects, "payment", (c) => { c.tls.database.client_cert = "/etc/tiktokmall/db-tls/tls.crt"; }));
+    assertFailsOnly(failures, named("database"), /payment \(payment.yml\): tls.database.client_cert \/etc\/tiktokmall\/db-tls\/tls.crt is not in a mounted volume/);
+  });
+  test("tls.database without a key fails (the service requires all three)", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => editConfig(objects, "order", (c) => { delete c.tls.database.ca_cert; }));
+    assertFailsOnly(failures, named("database"), /order \(order.yml\): tls.database lacks ca_cert/);
+  });
+  test("tls.database's key from another service's Secret fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const volume = get(objects, "Deployment", "order").spec.template.spec.volumes.find((v) => v.name === "database-tls");
+      volume.projected.sources.splice(1, 0, { secret: { name: "payment-database-tls", items: [{ key: "tls.key", path: "tls.key" }] } });
+      volume.projected.sources[0].secret.items = volume.projected.sources[0].secret.items.filter((i) => i.path !== "tls.key");
+    });
+    assertFailsOnly(failures, named("database"), /order \(order.yml\): tls.database.client_cert and client_key must be tls.crt and tls.key of one Certificate's Secret/);
+  });
+  test("tls.database's CAs from a ConfigMap no Bundle writes fails", () => {
+    const failures = check("overlays/spire", (objects) => {
+      const volume = get(objects, "Deployment", "auth").spec.template.spec.volumes.find((v) => v.name === "database-tls");
+      volume.projected.sources.find((s) => s.configMap).configMap.name = "some-ca";
+    });
+    assertFailsOnly(failures, named("database"), /auth \(auth.yml\): tls.database.ca_cert is ConfigMap some-ca key ca-cert.pem, which no trust-manager Bundle writes/, ["references"]);
+  });
+  test("tls.database mounted writable fails", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      container(objects, "payment").volumeMounts.find((m) => m.name === "database-tls").readOnly = false;
+    });
+    assertFailsOnly(failures, named("database"), /payment \(payment.yml\): tls.database.ca_cert: volume database-tls must be mounted read-only/, ["config files"]);
+  });
+  test("a database login certificate that may also serve (server auth) fails", () => {
+    const failures = check("overlays/spire", (objects) => { get(objects, "Certificate", "order-database").spec.usages.push("server auth"); });
+    assertFailsOnly(failures, named("certificates"), /Certificate tiktokmall\/order-database: usages \(a database login\)/, ["approver-policy"]);
+  });
+  test("a database login policy that allows URI SANs fails (a login certificate could carry an identity)", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      get(objects, "CertificateRequestPolicy", "tiktokmall-payment-database").spec.allowed.uris = { values: ["*"] };
+    });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/payment-database: the policies would also approve a request with one URI SAN more/);
+  });
+});
+
 describe("certificates, scraping and the CSI driver", () => {
   test("a certificate that keeps its key on renewal fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "Certificate", "auth").spec.privateKey.rotationPolicy = "Never"; });
@@ -414,6 +519,14 @@ describe("certificates, scraping and the CSI driver", () => {
   test("a ServiceMonitor serverName that is not in the certificate fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "ServiceMonitor", "order").spec.endpoints[0].tlsConfig.serverName = "order.example.com"; });
     assertFailsOnly(failures, named("service monitors"), /serverName order.example.com/);
+  });
+  test("a ServiceMonitor trusting the Secret's ca.crt instead of the trust bundle fails (a rotated CA would be refused)", () => {
+    for (const target of ["overlays/cert-manager", "overlays/vault"]) {
+      const failures = check(target, (objects) => {
+        get(objects, "ServiceMonitor", "payment").spec.endpoints[0].tlsConfig.ca = { secret: { name: "prometheus-tls", key: "ca.crt" } };
+      });
+      assertFailsOnly(failures, named("service monitors"), /ServiceMonitor tiktokmall\/payment: tlsConfig.ca must be the trust bundle, ConfigMap tiktokmall-ca key ca-cert.pem/);
+    }
   });
   test("a ServiceMonitor scraping over http fails", () => {
     const failures = check("overlays/cert-manager", (objects) => { get(objects, "ServiceMonitor", "auth").spec.endpoints[0].scheme = "http"; });
@@ -472,13 +585,43 @@ describe("certificates, scraping and the CSI driver", () => {
     assertFailsOnly(failures, named("service monitors"), /\/etc\/svid\/tls.crt/);
   });
   test("the database's certificates left unapproved in the SPIFFE overlay fail", () => {
-    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.splice(objects.indexOf(get(objects, "RoleBinding", "tiktokmall-database-policy")), 1));
-    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/postgres: no CertificateRequestPolicy approves its request/);
+    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.splice(objects.indexOf(get(objects, "RoleBinding", "tiktokmall-database-policies")), 1));
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/postgres: its request is approved by 0 CertificateRequestPolicies/);
   });
   test("a PrometheusRule that differs from the promtool-tested rules.yml fails", () => {
     const failures = check("overlays/cert-manager", (objects) => {
       const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups[0].rules.find((r) => r.alert === "MtlsCertificateExpiresSoon");
       rule.expr = rule.expr.replace("600", "60");
+    });
+    assertFailsOnly(failures, named("alerts"), /differ from components\/alerts\/rules.yml/);
+  });
+  test("an expression that does not select the install's namespace fails (it would alert on every install's pods)", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups.flatMap((g) => g.rules).find((r) => r.alert === "MtlsThreadPoolSaturated");
+      rule.expr = rule.expr.replace('namespace="tiktokmall", ', "");
+    }, (context) => { context.alertRules = get(context.objects, "PrometheusRule", "tiktokmall").spec.groups; });
+    assertFailsOnly(failures, named("alerts"), /MtlsThreadPoolSaturated selects org_eclipse_jetty_util_thread_queued_thread_pool_dw_utilization\{job=~.*\} without namespace="tiktokmall"/);
+  });
+  test("a metric selected without braces fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups.flatMap((g) => g.rules).find((r) => r.alert === "MtlsTlsReloadFailed");
+      rule.expr = "increase(tls_reloads_failed_total[30m]) > 0";
+    }, (context) => { context.alertRules = get(context.objects, "PrometheusRule", "tiktokmall").spec.groups; });
+    assertFailsOnly(failures, named("alerts"), /MtlsTlsReloadFailed selects tls_reloads_failed_total without a namespace/);
+  });
+  test("rendered into another namespace, the expressions name that one (a var resolved last), and one left at tiktokmall fails", () => {
+    const exprs = (objects) => get(objects, "PrometheusRule", "tiktokmall").spec.groups.flatMap((g) => g.rules).map((r) => r.expr);
+    assert.ok(exprs(relocated["overlays/csi-driver-spiffe"]).every((e) => e.includes(`namespace="${RELOCATED.namespace}"`) && !e.includes("tiktokmall\"")));
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups[0].rules[0];
+      rule.expr = rule.expr.replace(`namespace="${RELOCATED.namespace}"`, 'namespace="tiktokmall"');
+    }, () => {}, { relocated: true });
+    assertFailsOnly(failures, named("alerts"), /without namespace="mall-two"/, ["relocatable"]);
+  });
+  test("a namespace var kustomize did not resolve fails", () => {
+    const failures = check("overlays/vault", (objects) => {
+      const rule = get(objects, "PrometheusRule", "tiktokmall").spec.groups[1].rules[0];
+      rule.expr = rule.expr.replace('namespace="tiktokmall"', 'namespace="$(TIKTOKMALL_ALERTS_NAMESPACE)"');
     });
     assertFailsOnly(failures, named("alerts"), /differ from components\/alerts\/rules.yml/);
   });
@@ -504,6 +647,13 @@ describe("certificates, scraping and the CSI driver", () => {
       binding.subjects = binding.subjects.filter((s) => s.name !== "payment");
     });
     assertFailsOnly(failures, named("csi-driver-spiffe"), /ServiceAccount payment may not create CertificateRequests/);
+  });
+  test("gateway or ops approved an SVID but unable to request it fails (they mount the driver's volume too)", () => {
+    const failures = check("overlays/csi-driver-spiffe", (objects) => {
+      const binding = get(objects, "RoleBinding", "spiffe-certificate-requester");
+      binding.subjects = binding.subjects.filter((s) => s.name !== "ops");
+    });
+    assertFailsOnly(failures, named("csi-driver-spiffe"), /ServiceAccount tiktokmall\/ops: approver-policy would approve its SVID, but it may not create CertificateRequests/);
   });
   test("a driver trust domain that is not the configs' fails", () => {
     const failures = check("overlays/csi-driver-spiffe", () => {}, (context) => { context.helmValues.app.trustDomain = "cluster.local"; });
@@ -571,6 +721,18 @@ describe("relocatable: another namespace, a name prefix", () => {
     }, () => {}, { relocated: true });
     assertFailsOnly(failures, named("relocatable"), /matchNames\[0\] is tiktokmall/, ["service monitors"]);
   });
+});
+
+describe("relocatable: cluster-scoped objects carry the prefix", () => {
+  for (const [target, kind, name] of [["overlays/cert-manager", "CertificateRequestPolicy", "tiktokmall-ops"],
+    ["overlays/csi-driver-spiffe", "CertificateRequestPolicy", "tiktokmall-svids"], ["overlays/spire", "ClusterSPIFFEID", "tiktokmall-auth"]]) {
+    test(`${target}: a ${kind} without the prefix fails (a second install would share it)`, () => {
+      const failures = check(target, (objects) => { get(objects, kind, name).metadata.name = name; }, () => {}, { relocated: true });
+      const failing = Object.entries(failures).filter(([, list]) => list.length).map(([check]) => check);
+      assert.ok(failing.includes(named("relocatable")), JSON.stringify(failing));
+      assert.ok(failures[named("relocatable")].some((f) => new RegExp(`${kind} ${name} is cluster-scoped and does not carry the name prefix two-`).test(f)));
+    });
+  }
 });
 
 describe("relocatable: the database", () => {
@@ -657,11 +819,15 @@ describe("trust-manager bundle", () => {
   });
   test("a namespace the Bundle does not select fails (the ConfigMap would never appear)", () => {
     const failures = check("overlays/cert-manager", (objects) => { delete get(objects, "Namespace", "tiktokmall").metadata.labels["tiktokmall.local/app-namespace"]; });
-    assertFailsOnly(failures, named("trust bundle"), /does not select the namespace tiktokmall/);
+    assertFailsOnly(failures, named("trust bundle"), /does not select the namespace tiktokmall/, ["database"]);
   });
   test("a bundle that lacks the issuing CA fails", () => {
     const failures = check("overlays/cert-manager", (objects, cluster) => { get(cluster, "Bundle", "tiktokmall-ca").spec.sources[0].secret.name = "some-other-ca"; });
-    assertFailsOnly(failures, named("trust bundle"), /lacks the CA of ClusterIssuer tiktokmall-ca/);
+    assertFailsOnly(failures, named("trust bundle"), /lacks the CA of ClusterIssuer tiktokmall-ca/, ["database"]);
+  });
+  test("a Bundle's Secret target under another key than ca.crt (what clientCASecret reads) fails", () => {
+    const failures = check("cluster/ca", (objects) => { get(objects, "Bundle", "tiktokmall-ca").spec.target.secret.key = "bundle.pem"; });
+    assertFailsOnly(failures, named("trust bundle"), /target.secret key bundle.pem/);
   });
   test("a Bundle that would copy the CA's private key fails", () => {
     const failures = check("cluster/ca", (objects) => { get(objects, "Bundle", "tiktokmall-ca").spec.sources[0].secret.key = "tls.key"; });
@@ -688,7 +854,7 @@ describe("approver-policy", () => {
       objects.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "intruder", namespace: "tiktokmall" } });
       get(objects, "RoleBinding", "tiktokmall-svids-policy").subjects.push({ kind: "ServiceAccount", name: "intruder" });
     });
-    assertFailsOnly(failures, named("approver-policy"), /would approve the SVID spiffe:\/\/tiktokmall.local\/ns\/tiktokmall\/sa\/intruder, which no authorization block names/);
+    assertFailsOnly(failures, named("approver-policy"), /would approve the SVID spiffe:\/\/tiktokmall.local\/ns\/tiktokmall\/sa\/intruder, which no authorization block names/, ["csi-driver-spiffe"]);
   });
   test("an identity the authorization blocks name but the policy does not approve fails", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => {
@@ -706,14 +872,17 @@ describe("approver-policy", () => {
     assertFailsOnly(failures, named("approver-policy"), /app.approver.replicaCount must be 0/);
   });
   test("binding the policy cluster-wide fails", () => {
-    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding",
+    const failures = check("overlays/csi-driver-spiffe", (objects) => objects.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole",
+      metadata: { name: "tiktokmall-svids-policy" }, rules: [{ apiGroups: ["policy.cert-manager.io"], resources: ["certificaterequestpolicies"], verbs: ["use"], resourceNames: ["tiktokmall-svids"] }] },
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding",
       metadata: { name: "everyone" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tiktokmall-svids-policy" },
       subjects: [{ kind: "Group", name: "system:serviceaccounts", apiGroup: "rbac.authorization.k8s.io" }] }));
     assertFailsOnly(failures, named("approver-policy"), /ClusterRoleBinding lets its subjects use/);
   });
   test("a CEL rule the validator cannot evaluate fails", () => {
     const failures = check("overlays/csi-driver-spiffe", (objects) => { policy(objects).spec.allowed.uris.validations.push({ rule: "size(self) < 200" }); });
-    assertFailsOnly(failures, named("approver-policy"), /is not one this validator can evaluate/);
+    // Prometheus's SVID, evaluated with the same policy, is refused too: an unevaluated rule denies
+    assertFailsOnly(failures, named("approver-policy"), /is not one this validator can evaluate/, ["service monitors"]);
   });
   test("a CA policy that allows any common name fails", () => {
     const failures = check("cluster/approver-policy", (objects) => { get(objects, "CertificateRequestPolicy", "tiktokmall-ca").spec.allowed.commonName.value = "*"; });
@@ -722,6 +891,141 @@ describe("approver-policy", () => {
   test("a CA policy that does not fit the CA fails (its request would wait forever)", () => {
     const failures = check("cluster/approver-policy", (objects) => { get(objects, "CertificateRequestPolicy", "tiktokmall-ca").spec.allowed.usages.pop(); });
     assertFailsOnly(failures, named("approver-policy"), /Certificate cert-manager\/tiktokmall-ca: no CertificateRequestPolicy approves its request/);
+  });
+});
+
+describe("approver-policy: every Certificate, one policy per identity (cert-manager's default approver off)", () => {
+  for (const [target, binding, policy] of [["overlays/csi-driver-spiffe", "tiktokmall-database-client-policies", "tiktokmall-order-database"],
+    ["overlays/spire", "tiktokmall-database-client-policies", "tiktokmall-order-database"],
+    ["overlays/cert-manager", "tiktokmall-database-policies", "tiktokmall-database-replication"]]) {
+    test(`${target}: ${binding} bound to auth's service account too fails (auth could ask for ${policy}'s identity by hand)`, () => {
+      const failures = check(target, (objects) => {
+        const rb = get(objects, "RoleBinding", binding);
+        rb.subjects.push({ kind: "ServiceAccount", name: "auth", namespace: rb.metadata.namespace });
+      });
+      assertFailsOnly(failures, named("approver-policy"), new RegExp(`${policy} approves a Certificate of the render and may be used by system:serviceaccount:tiktokmall:auth too`));
+      if (target === "overlays/csi-driver-spiffe") {
+        // there auth's pods may create CertificateRequests (their SVIDs): the request by hand is probed
+        assert.ok(failures[named("approver-policy")].some((f) => /order-database: the policies would also approve a request with the same request made by hand by system:serviceaccount:tiktokmall:auth/.test(f)), JSON.stringify(failures[named("approver-policy")]));
+      }
+    });
+  }
+  test("overlays/csi-driver-spiffe: an account that may create CertificateRequests is probed even when bound to no policy", () => {
+    // unbroken: auth may create requests (its SVID) and is probed; nothing it asks by hand for order's login is approved
+    const failures = check("overlays/csi-driver-spiffe");
+    assert.deepEqual(failures[named("approver-policy")], []);
+  });
+  /** The unbroken render's context, as the checks see it. */
+  const contextOf = (target, { relocated: elsewhere = false } = {}) => buildContext({ target, dir: path.join(DEPLOY, target),
+    objects: structuredClone((elsewhere ? relocated : rendered)[target]), matrix, expect: expectations[target],
+    clusterObjects: structuredClone((expectations[target].with ?? []).flatMap((other) => rendered[other])), deployDir: DEPLOY, ...(elsewhere ? RELOCATED : {}) });
+  const requestFor = (context, name) => fromCertificate(get(context.objects, "Certificate", name));
+  const usePolicies = (name, subjects) => [
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name },
+      rules: [{ apiGroups: ["policy.cert-manager.io"], resources: ["certificaterequestpolicies"], verbs: ["use"] }] },
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name }, subjects }];
+
+  for (const target of ["overlays/cert-manager", "overlays/vault"]) {
+    test(`${target}: each Certificate is approved by exactly its own policy`, () => {
+      const context = contextOf(target);
+      for (const certificate of context.objects.filter((o) => o.kind === "Certificate")) {
+        assert.deepEqual(approval(context, fromCertificate(certificate)).policies,
+          [certificate.metadata.name.startsWith("postgres") ? (certificate.metadata.name === "postgres" ? "tiktokmall-database-server" : "tiktokmall-database-replication")
+            : `tiktokmall-${certificate.metadata.name}`], certificate.metadata.name);
+      }
+    });
+  }
+  test("a Certificate for ops made in another namespace is refused (even one labelled like the app's, a second install)", () => {
+    const context = contextOf("overlays/cert-manager");
+    const ops = requestFor(context, "ops");
+    assert.equal(approval(context, ops).approved, true);
+    const labels = { ...get(context.objects, "Namespace", "tiktokmall").metadata.labels, "kubernetes.io/metadata.name": OTHER_NAMESPACE };
+    const verdict = approval(context, { ...ops, namespace: OTHER_NAMESPACE, namespaceLabels: labels });
+    assert.equal(verdict.approved, false);
+    assert.match(verdict.reasons.join(), /no policy is both bound to the requester and selects the request/);
+  });
+  test("a Certificate for ops of the first install, asked in the second install's namespace, is refused there, and the other way round", () => {
+    const first = contextOf("overlays/cert-manager");
+    const second = contextOf("overlays/cert-manager", { relocated: true });
+    assert.equal(approval(second, { ...requestFor(first, "ops"), namespace: "tiktokmall" }).approved, false);
+    assert.equal(approval(first, { ...requestFor(second, "ops"), namespace: RELOCATED.namespace }).approved, false);
+    assert.equal(approval(second, requestFor(second, "ops")).approved, true);
+  });
+  test("a Certificate with another service's SAN, common name or DNS name is refused", () => {
+    const context = contextOf("overlays/cert-manager");
+    const auth = requestFor(context, "auth");
+    for (const [what, request] of [
+      ["ops's URI", { ...auth, uris: ["spiffe://tiktokmall.local/ops"] }],
+      ["gateway's URI beside its own", { ...auth, uris: [...auth.uris, "spiffe://tiktokmall.local/gateway"] }],
+      ["payment's common name (its database role)", { ...auth, commonName: "payment" }],
+      ["postgres's DNS name", { ...auth, dnsNames: ["postgres"] }],
+      ["a request cert-manager did not make", { ...auth, username: "system:serviceaccount:tiktokmall:default" }],
+    ]) {
+      assert.equal(approval(context, request).approved, false, what);
+    }
+  });
+  test("the check fails where cert-manager could use every policy cluster-wide and ops's policy named no namespace", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      delete get(objects, "CertificateRequestPolicy", "tiktokmall-ops").spec.selector.namespace;
+      objects.push(...usePolicies("all-policies", [{ kind: "ServiceAccount", name: "cert-manager", namespace: "cert-manager" }]));
+    });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/ops: the policies would also approve a request with the same Certificate made in another namespace/);
+  });
+  test("with cert-manager granted every policy cluster-wide, the namespace in each policy's selector still refuses other namespaces", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      objects.push(...usePolicies("all-policies", [{ kind: "ServiceAccount", name: "cert-manager", namespace: "cert-manager" }]));
+    });
+    assert.deepEqual(failures[named("approver-policy")].filter((f) => /another namespace/.test(f)), []);
+  });
+  test("a policy that allows any URI of the trust domain fails (auth could get ops's SAN)", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "CertificateRequestPolicy", "tiktokmall-auth").spec.allowed.uris.values = ["spiffe://tiktokmall.local/*"];
+    });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/auth: the policies would also approve a request with ops's URI SAN/);
+  });
+  test("a Certificate no policy approves fails (its request would wait forever)", () => {
+    const failures = check("overlays/cert-manager", (objects) => objects.splice(objects.indexOf(get(objects, "CertificateRequestPolicy", "tiktokmall-gateway")), 1));
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/gateway: its request is approved by 0 CertificateRequestPolicies/);
+  });
+  test("a Certificate two policies approve fails (one identity, one policy)", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const copy = structuredClone(get(objects, "CertificateRequestPolicy", "tiktokmall-order"));
+      copy.metadata.name = "tiktokmall-order-too";
+      objects.push(copy);
+      get(objects, "Role", "tiktokmall-certificate-policies").rules[0].resourceNames.push("tiktokmall-order-too");
+    });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/order: its request is approved by 2 CertificateRequestPolicies \(tiktokmall-order, tiktokmall-order-too\)/);
+  });
+  test("a request made by hand by an account of the namespace, bound to the policies, fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      get(objects, "RoleBinding", "tiktokmall-certificate-policies").subjects.push({ kind: "ServiceAccount", name: "default" });
+    });
+    assertFailsOnly(failures, named("approver-policy"), /the same request made by hand by a service account of the namespace/, ["references"]);
+  });
+  test("a policy cert-manager may use that approves no Certificate fails", () => {
+    const failures = check("overlays/cert-manager", (objects) => {
+      const extra = structuredClone(get(objects, "CertificateRequestPolicy", "tiktokmall-ops"));
+      extra.metadata.name = "tiktokmall-extra";
+      extra.spec.allowed.uris.values = ["spiffe://tiktokmall.local/extra"];
+      extra.spec.allowed.commonName.value = "extra";
+      objects.push(extra);
+      get(objects, "Role", "tiktokmall-certificate-policies").rules[0].resourceNames.push("tiktokmall-extra");
+    });
+    assertFailsOnly(failures, named("approver-policy"), /CertificateRequestPolicy (tiktokmall\/)?tiktokmall-extra is usable by cert-manager in tiktokmall but approves no Certificate/);
+  });
+  test("a policy left on tiktokmall-ca in the Vault overlay fails (its Certificate asks tiktokmall-vault)", () => {
+    const failures = check("overlays/vault", (objects) => {
+      get(objects, "CertificateRequestPolicy", "tiktokmall-ops").spec.selector.issuerRef.name = "tiktokmall-ca";
+    });
+    assertFailsOnly(failures, named("approver-policy"), /Certificate tiktokmall\/ops: its request is approved by 0/);
+  });
+  test("cert-manager as a requester in its own namespace gets nothing from the app's policies", () => {
+    const context = contextOf("overlays/csi-driver-spiffe");
+    const postgres = requestFor(context, "postgres");
+    assert.equal(postgres.username, CERT_MANAGER);
+    assert.equal(approval(context, postgres).approved, true);
+    assert.equal(approval(context, { ...postgres, namespace: "cert-manager" }).approved, false);
   });
 });
 
@@ -742,6 +1046,12 @@ describe("SPIRE", () => {
       volume.hostPath = { path: "/run/spire/agent-sockets", type: "Directory" };
     });
     assertFailsOnly(failures, named("SPIRE"), /auth \(auth.yml\): the socket .* is not in a read-only csi.spiffe.io volume/, ["pod security"]);
+  });
+  test("a ClusterSPIFFEID selecting every namespace labelled like the app's fails (it would register a second install's pods)", () => {
+    const failures = check("overlays/spire", (objects) => {
+      id(objects, "order").spec.namespaceSelector = { matchLabels: { "tiktokmall.local/app-namespace": "true" } };
+    });
+    assertFailsOnly(failures, named("SPIRE"), /ClusterSPIFFEID (tiktokmall\/)?tiktokmall-order: its namespaceSelector also selects another namespace labelled like tiktokmall/);
   });
   test("an SVID template in another scheme fails", () => {
     const failures = check("overlays/spire", (objects) => { id(objects, "payment").spec.spiffeIDTemplate = "spiffe://{{ .TrustDomain }}/payment"; });
@@ -779,10 +1089,147 @@ describe("SPIRE", () => {
   });
 });
 
+describe("every overlay that deploys the services is scraped and alerted on", () => {
+  const OVERLAYS = TARGETS.filter((t) => t.startsWith("overlays/"));
+  test("the overlays are the ones this suite knows (a new one is covered too)", () => {
+    assert.deepEqual(OVERLAYS, ["overlays/cert-manager", "overlays/csi-driver-spiffe", "overlays/spire", "overlays/vault"]);
+  });
+  for (const target of OVERLAYS) {
+    test(`${target}: without a service's ServiceMonitor fails`, () => {
+      const failures = check(target, (objects) => objects.splice(objects.indexOf(get(objects, "ServiceMonitor", "order")), 1));
+      assertFailsOnly(failures, named("service monitors"), /^order: 0 ServiceMonitors select its Service, expected exactly 1/);
+    });
+    test(`${target}: without any ServiceMonitor fails (nothing asks for them in targets.json: every such overlay needs them)`, () => {
+      const failures = check(target, (objects) => {
+        for (let i = objects.length - 1; i >= 0; i--) if (objects[i].kind === "ServiceMonitor") objects.splice(i, 1);
+      });
+      assertFailsOnly(failures, named("service monitors"), /^auth: 0 ServiceMonitors/);
+      assert.equal(failures[named("service monitors")].length, Object.keys(matrix.services).length, JSON.stringify(failures[named("service monitors")]));
+    });
+    test(`${target}: without the alerts (components/alerts) fails`, () => {
+      const failures = check(target, (objects) => objects.splice(objects.indexOf(get(objects, "PrometheusRule", "tiktokmall")), 1));
+      assertFailsOnly(failures, named("alerts"), /0 PrometheusRules in the render, expected 1: every overlay that deploys the services includes components\/alerts/);
+    });
+    test(`${target}: a scrape identity without the metrics role in payment's config fails`, () => {
+      const failures = check(target, (objects) => editConfig(objects, "payment", (c) => { c.authorization.metrics = []; }));
+      assertFailsOnly(failures, named("service monitors"), /payment's authorization.metrics does not admit the scrape identity spiffe:\/\/tiktokmall.local\/(prometheus|ns\/monitoring\/sa\/prometheus)/, ["identities"]);
+    });
+  }
+  test("the base (no overlay: Secrets you make, no Prometheus certificate) needs neither", () => {
+    const failures = check("base");
+    assert.deepEqual(failures[named("service monitors")], []);
+    assert.deepEqual(failures[named("alerts")], []);
+  });
+});
+
+describe("SPIRE: scraping with Prometheus's SVID (spiffe-helper)", () => {
+  const HELPER_CONF = readFileSync(path.join(DEPLOY, "overlays/spire/helper.conf"), "utf8");
+  const prometheus = (context) => context.scraperSvid.find((o) => o.kind === "Prometheus");
+  const withConf = (edit) => (context) => { context.scraperHelper = parseHelperConf(edit(HELPER_CONF), "helper.conf"); };
+  test("the ServiceMonitors read Prometheus's SVID where spiffe-helper writes it, and the server is not checked by name", () => {
+    for (const name of Object.keys(matrix.services)) {
+      const tls = get(rendered["overlays/spire"], "ServiceMonitor", name).spec.endpoints[0].tlsConfig;
+      assert.deepEqual(tls, { certFile: "/var/run/tiktokmall/svid/svid.pem", keyFile: "/var/run/tiktokmall/svid/svid_key.pem", insecureSkipVerify: true });
+    }
+  });
+  test("a keyFile that is not the one spiffe-helper writes fails", () => {
+    const failures = check("overlays/spire", (objects) => { get(objects, "ServiceMonitor", "auth").spec.endpoints[0].tlsConfig.keyFile = "/var/run/tiktokmall/svid/tls.key"; });
+    assertFailsOnly(failures, named("service monitors"), /ServiceMonitor tiktokmall\/auth: tlsConfig certFile, keyFile .*svid_key.pem/);
+  });
+  test("checking the server by name fails (an SVID has none: no scrape would succeed)", () => {
+    const failures = check("overlays/spire", (objects) => {
+      const tls = get(objects, "ServiceMonitor", "order").spec.endpoints[0].tlsConfig;
+      delete tls.insecureSkipVerify;
+      tls.serverName = "order";
+      tls.caFile = "/var/run/tiktokmall/svid/svid_bundle.pem";
+    });
+    assertFailsOnly(failures, named("service monitors"), /order: an SVID carries no DNS name/);
+  });
+  test("Prometheus's own SVID not registered (its ClusterSPIFFEID removed) fails", () => {
+    const failures = check("overlays/spire", (objects) => objects.splice(objects.indexOf(get(objects, "ClusterSPIFFEID", "tiktokmall-prometheus")), 1));
+    assertFailsOnly(failures, named("SPIRE"), /prometheus \(namespace monitoring, .*\): 0 ClusterSPIFFEIDs register its pods/);
+  });
+  test("Prometheus's ClusterSPIFFEID selecting the app's namespace (what kustomize's namespace: does to matchLabels) fails", () => {
+    const failures = check("overlays/spire", (objects) => {
+      get(objects, "ClusterSPIFFEID", "tiktokmall-prometheus").spec.namespaceSelector = { matchLabels: { "kubernetes.io/metadata.name": RELOCATED.namespace } };
+    }, () => {}, { relocated: true });
+    assertFailsOnly(failures, named("SPIRE"), /prometheus \(namespace monitoring, .*\): 0 ClusterSPIFFEIDs register its pods/);
+  });
+  test("no init container fails (Prometheus would start before the files exist)", () => {
+    const failures = check("overlays/spire", () => {}, (context) => { delete prometheus(context).spec.initContainers; });
+    assertFailsOnly(failures, named("service monitors"), /0 spiffe-helper init containers, expected 1/);
+  });
+  test("an init container in daemon mode fails (it never exits: Prometheus would never start)", () => {
+    const failures = check("overlays/spire", () => {}, (context) => {
+      const init = prometheus(context).spec.initContainers[0];
+      init.args = init.args.filter((a) => !a.startsWith("-daemon-mode"));
+    });
+    assertFailsOnly(failures, named("service monitors"), /init container spiffe-helper-init: runs in daemon mode/);
+  });
+  test("no sidecar fails (the SVID would never be renewed)", () => {
+    const failures = check("overlays/spire", () => {}, (context) => {
+      prometheus(context).spec.containers = prometheus(context).spec.containers.filter((c) => c.name !== "spiffe-helper");
+    });
+    assertFailsOnly(failures, named("service monitors"), /0 spiffe-helper containers in spec.containers/);
+  });
+  test("the prometheus container mounting the SVID elsewhere than the ServiceMonitors read fails", () => {
+    const failures = check("overlays/spire", () => {}, (context) => { prometheus(context).spec.volumeMounts[0].mountPath = "/etc/prometheus/svid"; });
+    assertFailsOnly(failures, named("service monitors"), /\/etc\/prometheus\/svid\/svid.pem/);
+  });
+  test("the prometheus container mounting the SVID writable fails", () => {
+    const failures = check("overlays/spire", () => {}, (context) => { delete prometheus(context).spec.volumeMounts[0].readOnly; });
+    assertFailsOnly(failures, named("service monitors"), /must mount tiktokmall-svid read-only/);
+  });
+  test("the agent's socket from a hostPath fails (restricted Pod Security; the SPIFFE CSI driver mounts it)", () => {
+    const failures = check("overlays/spire", () => {}, (context) => {
+      const volume = prometheus(context).spec.volumes.find((v) => v.name === "spiffe-workload-api");
+      delete volume.csi;
+      volume.hostPath = { path: "/run/spire/agent-sockets", type: "Directory" };
+    });
+    assertFailsOnly(failures, named("service monitors"), /agent_address \/spiffe-workload-api\/spire-agent.sock is not in a read-only csi.spiffe.io volume/);
+  });
+  test("an agent_address that is not the agent's socket fails", () => {
+    const failures = check("overlays/spire", () => {}, withConf((text) => text.replace("/spiffe-workload-api/spire-agent.sock", "/spiffe-workload-api/api.sock")));
+    assertFailsOnly(failures, named("service monitors"), /agent_address is api.sock in the volume, but the SPIRE agent's socket is spire-agent.sock/);
+  });
+  test("spiffe-helper running as another user than Prometheus fails (Prometheus could not read the key)", () => {
+    const failures = check("overlays/spire", () => {}, (context) => { prometheus(context).spec.containers[0].securityContext.runAsUser = 65532; });
+    assertFailsOnly(failures, named("service monitors"), /container spiffe-helper: runs as user 65532, Prometheus as 1000/);
+  });
+  test("a key readable by other users fails", () => {
+    const failures = check("overlays/spire", () => {}, withConf((text) => text.replace("key_file_mode = 0600", "key_file_mode = 0644")));
+    assertFailsOnly(failures, named("service monitors"), /key_file_mode 0644 lets other users/);
+  });
+  test("a key helper.conf misspells fails (spiffe-helper refuses unknown keys at start-up)", () => {
+    const failures = check("overlays/spire", () => {}, withConf((text) => text.replace("svid_key_file_name =", "svid_key_filename =")));
+    assertFailsOnly(failures, named("service monitors"), /helper.conf:\d+: svid_key_filename is not a key of spiffe-helper/);
+  });
+  test("a misspelled field of the Prometheus patch's containers fails against Kubernetes' definitions", () => {
+    const failures = check("overlays/spire", () => {}, (context) => {
+      const container = prometheus(context).spec.containers[0];
+      container.volumeMount = container.volumeMounts;
+    });
+    assertFailsOnly(failures, named("service monitors"), /prometheus-svid.yaml: Prometheus spec.containers\[0\].volumeMount: unknown field/);
+  });
+  test("the command-line reading is Go's flag package's", () => {
+    assert.deepEqual(helperArgs(["-config", "/etc/h.conf", "-daemon-mode=false"]), { config: "/etc/h.conf", daemonMode: false, problems: [] });
+    assert.deepEqual(helperArgs(["--config=/etc/h.conf"]), { config: "/etc/h.conf", daemonMode: undefined, problems: [] });
+    assert.deepEqual(helperArgs(["-daemon-mode", "false"]).problems, ['argument "false" is not a flag']);
+  });
+  test("helper.conf reads as spiffe-helper reads it", () => {
+    const { values, problems } = parseHelperConf(HELPER_CONF);
+    assert.deepEqual(problems, []);
+    assert.equal(values.key_file_mode, 0o600);
+    assert.equal(values.daemon_mode, true);
+    assert.equal(values.agent_address, "/spiffe-workload-api/spire-agent.sock");
+    assert.deepEqual(parseHelperConf('cmd_args = "a # b" // c\nhealth_checks { x = 1 }').values, { cmd_args: "a # b" });
+  });
+});
+
 describe("Vault", () => {
   test("a Certificate name the Vault role does not allow fails", () => {
     const failures = check("overlays/vault", (objects) => get(objects, "Certificate", "order").spec.dnsNames.push("order.example.com"));
-    assertFailsOnly(failures, named("Vault"), /Certificate tiktokmall\/order: pki-role.json allowed_domains lacks order.example.com/);
+    assertFailsOnly(failures, named("Vault"), /Certificate tiktokmall\/order: pki-role.json allowed_domains lacks order.example.com/, ["approver-policy"]);
   });
   test("a Vault role that allows a URI no Certificate asks for fails", () => {
     const role = JSON.parse(readFileSync(path.join(DEPLOY, "cluster/vault/pki-role.json"), "utf8"));

@@ -29,6 +29,17 @@ export const certificates = {
       if (spec.isCA) continue;
       if (spec.privateKey?.rotationPolicy !== "Always") findings.fail(`${at}: privateKey.rotationPolicy must be Always (a new key on every renewal)`);
       if (!(duration <= 7 * 86400)) findings.fail(`${at}: duration ${spec.duration}: leaf certificates live at most 7 days here`);
+      const databaseUsers = Object.values(matrix.services).map((s) => s.database?.user).filter(Boolean);
+      if (!(spec.uris ?? []).length && databaseUsers.includes(spec.commonName)) {
+        // A database login of a service on SVIDs (components/database-clients, tls.database): CN = its
+        // role, client only, no identity towards the other services.
+        findings.same([...(spec.usages ?? [])].sort(), ["client auth", "digital signature"], `${at}: usages (a database login)`);
+        if ((spec.dnsNames ?? []).length) findings.fail(`${at}: a database login needs no DNS name`);
+        if (spec.secretName !== `${context.baseName(certificate.metadata.name)}-tls`) {
+          findings.fail(`${at}: secretName ${spec.secretName}, expected ${context.baseName(certificate.metadata.name)}-tls`);
+        }
+        continue;
+      }
       if (context.baseName(certificate.metadata.name) === matrix.database.replicationCertificate) {
         // CloudNativePG's replicas log in as streaming_replica by CN; no SPIFFE identity, client only.
         findings.same(spec.commonName, "streaming_replica", `${at}: commonName`);
@@ -36,11 +47,14 @@ export const certificates = {
         if ((spec.uris ?? []).length || (spec.dnsNames ?? []).length) findings.fail(`${at}: a replication login needs no URI or DNS name`);
         continue;
       }
+      const usages = context.baseName(certificate.metadata.name) === matrix.database.serverCertificate
+        ? ["digital signature", "server auth"]   // PostgreSQL's: serves only, its key never a client identity
+        : USAGES;
       const uris = spec.uris ?? [];
       if (uris.length !== 1 || !uris[0].startsWith(`spiffe://${matrix.trustDomain}/`)) {
         findings.fail(`${at}: needs exactly one URI SAN in spiffe://${matrix.trustDomain}/, has ${JSON.stringify(uris)}`);
       }
-      findings.same([...(spec.usages ?? [])].sort(), USAGES, `${at}: usages`);
+      findings.same([...(spec.usages ?? [])].sort(), usages, `${at}: usages`);
       // Secrets are not in the render, so a name prefix leaves their names alone (and both sides agree)
       const name = context.baseName(certificate.metadata.name);
       if (spec.secretName !== `${name}-tls`) {

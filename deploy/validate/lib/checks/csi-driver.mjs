@@ -3,6 +3,15 @@
 import path from "node:path/posix";
 import { describe, find, ofKind } from "../k8s.mjs";
 import { CSI_SPIFFE_DRIVER } from "../services.mjs";
+import { approval, svidRequest } from "./approver-policy.mjs";
+
+/** May this account create CertificateRequests in its namespace (a Role of the render, bound to it)? */
+function mayRequest(objects, namespace, account) {
+  return ofKind(objects, "RoleBinding").some((binding) => binding.metadata.namespace === namespace
+    && (binding.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === account && (s.namespace ?? namespace) === namespace)
+    && (find(objects, "Role", binding.roleRef?.name, namespace)?.rules ?? []).some((rule) =>
+      rule.apiGroups?.includes("cert-manager.io") && rule.resources?.includes("certificaterequests") && rule.verbs?.includes("create")));
+}
 
 export const csiDriver = {
   name: "csi-driver-spiffe: driver values = pods = configs",
@@ -52,19 +61,31 @@ export const csiDriver = {
         findings.fail(`${at}: the tls volume has more than one source`);
       }
       const account = service.pod?.serviceAccountName;
-      const namespace = service.deployment.metadata.namespace;
-      const allowed = ofKind(objects, "RoleBinding").some((binding) => binding.metadata.namespace === namespace
-        && (binding.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === account)
-        && (find(objects, "Role", binding.roleRef?.name, namespace)?.rules ?? []).some((rule) =>
-          rule.apiGroups?.includes("cert-manager.io") && rule.resources?.includes("certificaterequests") && rule.verbs?.includes("create")));
-      if (!allowed) {
+      if (!mayRequest(objects, service.deployment.metadata.namespace, account)) {
         findings.fail(`${at}: ServiceAccount ${account} may not create CertificateRequests; the driver requests with the pod's own token`);
       }
     }
+    // Every account whose SVID the policies approve must also be able to ask for it (gateway and ops
+    // mount the driver's volume in pods of their own): a binding to the policy alone gets no SVID.
+    const namespace = context.matrix.namespace;
+    const accounts = new Set(ofKind(objects, "RoleBinding").filter((b) => b.metadata.namespace === namespace)
+      .flatMap((b) => (b.subjects ?? []).filter((s) => s.kind === "ServiceAccount" && (s.namespace ?? namespace) === namespace).map((s) => s.name)));
+    for (const account of accounts) {
+      if (approval(context, svidRequest(context, namespace, account)).approved && !mayRequest(objects, namespace, account)) {
+        findings.fail(`ServiceAccount ${namespace}/${account}: approver-policy would approve its SVID, but it may not create CertificateRequests, so csi-driver-spiffe can never ask for it (add it to the RoleBinding of rbac.yaml)`);
+      }
+    }
+    // The only rights the overlay hands out: creating CertificateRequests (the driver requests with the
+    // pod's token), and using named approver-policy policies (approver-policy asks RBAC whether the
+    // requester may `use` one).
     for (const role of ofKind(objects, "Role")) {
       for (const rule of role.rules ?? []) {
-        if ((rule.verbs ?? []).some((v) => v !== "create") || (rule.resources ?? []).some((r) => r !== "certificaterequests")) {
-          findings.fail(`${describe(role)} grants more than creating CertificateRequests`);
+        const request = (rule.apiGroups ?? []).every((g) => g === "cert-manager.io")
+          && (rule.verbs ?? []).every((v) => v === "create") && (rule.resources ?? []).every((r) => r === "certificaterequests");
+        const policy = (rule.apiGroups ?? []).every((g) => g === "policy.cert-manager.io") && (rule.verbs ?? []).every((v) => v === "use")
+          && (rule.resources ?? []).every((r) => r === "certificaterequestpolicies") && (rule.resourceNames ?? []).length > 0;
+        if (!request && !policy) {
+          findings.fail(`${describe(role)} grants more than creating CertificateRequests or using named CertificateRequestPolicies`);
         }
       }
     }

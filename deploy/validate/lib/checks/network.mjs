@@ -34,6 +34,19 @@ export const network = {
         && (rule.ports ?? []).length > 0 && rule.ports.every((p) => apiServer.ports.includes(Number(p.port)) && (p.protocol ?? "TCP") === "TCP")
         && rule.to.every((peer) => peer.ipBlock);
     };
+    // The API server is a few addresses: a block wider than 256 of them (0.0.0.0/0 above all) lets
+    // the database pods reach whatever else lives there.
+    for (const policy of policies) {
+      (policy.spec?.egress ?? []).forEach((rule, index) => {
+        for (const peer of rule.to ?? []) {
+          if (!peer.ipBlock) continue;
+          const size = addresses(peer.ipBlock.cidr);
+          if (!(size <= 256)) {
+            findings.fail(`${describe(policy)} egress[${index}]: ipBlock ${peer.ipBlock.cidr} is ${Number.isFinite(size) ? `${size} addresses` : "not a CIDR"}, wider than an API server (at most 256 addresses: the /32 of each endpoint of kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes)`);
+          }
+        }
+      });
+    }
     const result = evaluate(policies, workloads, namespaceLabels(context), ipBlockAllowed);
     result.problems.forEach((problem) => findings.fail(problem));
 
@@ -61,3 +74,12 @@ export const network = {
     }
   },
 };
+
+/** How many addresses a CIDR covers (NaN when it is not one). */
+export function addresses(cidr) {
+  const match = /^([0-9.]+|[0-9a-fA-F:]+)\/(\d{1,3})$/.exec(String(cidr ?? ""));
+  if (!match) return NaN;
+  const bits = match[1].includes(":") ? 128 : 32;
+  const prefix = Number(match[2]);
+  return prefix > bits ? NaN : 2 ** (bits - prefix);
+}

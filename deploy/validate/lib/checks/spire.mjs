@@ -6,10 +6,7 @@ import { describe, find, ofKind, selects } from "../k8s.mjs";
 import { identityOf } from "../context.mjs";
 import { grantsOf } from "../matrix.mjs";
 import { dropwizardDuration, goDuration } from "../durations.mjs";
-import { SPIFFE_CSI_DRIVER } from "../services.mjs";
-
-/** The socket the SPIRE Helm charts give the agent (spire-agent.socketPath's file name). */
-const AGENT_SOCKET = "spire-agent.sock";
+import { AGENT_SOCKET, SPIFFE_CSI_DRIVER } from "../services.mjs";
 
 export const spire = {
   name: "SPIRE: ClusterSPIFFEIDs = identities, Workload API socket from the SPIFFE CSI driver",
@@ -66,6 +63,16 @@ export const spire = {
       add(service.name);
       for (const caller of grantsOf(service.expected).keys()) add(caller);
       service.expected.admin.forEach(add);
+      (service.expected.metrics ?? []).forEach(add);   // the scraper: Prometheus, in its own namespace
+    }
+    // Each registration selects this install's namespace only: not a namespace labelled like it
+    // (a second install's), which would get SVIDs from this install's ClusterSPIFFEIDs.
+    const own = find(context.objects, "Namespace", context.matrix.namespace);
+    const lookalike = { ...(own?.metadata?.labels ?? {}), "kubernetes.io/metadata.name": `${context.matrix.namespace}-other` };
+    for (const id of ids) {
+      if (selects(id.spec?.namespaceSelector, lookalike)) {
+        findings.fail(`${describe(id)}: its namespaceSelector also selects another namespace labelled like ${context.matrix.namespace} (a second install's): select kubernetes.io/metadata.name, which kustomize's namespace: rewrites`);
+      }
     }
     const used = new Set();
     for (const workload of workloads.values()) {

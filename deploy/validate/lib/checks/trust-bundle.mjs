@@ -73,7 +73,9 @@ function checkBundle(context, bundle, findings) {
     }
   }
   if (!bundle.spec?.target?.configMap?.key) findings.fail(`${at}: no target.configMap.key, the file the services read`);
-  if (bundle.spec?.target?.secret) findings.fail(`${at}: target.secret copies the CA into a Secret in every namespace; a ConfigMap is enough (certificates are public)`);
+  // A Secret target only where something reads Secrets only: CloudNativePG's clientCASecret (key ca.crt).
+  const secret = bundle.spec?.target?.secret;
+  if (secret && secret.key !== "ca.crt") findings.fail(`${at}: target.secret key ${secret.key}: the only reader of the bundle as a Secret is CloudNativePG's clientCASecret, which reads ca.crt`);
   const selector = bundle.spec?.target?.namespaceSelector;
   if (!selector || (!Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length)) {
     findings.fail(`${at}: no namespaceSelector: the bundle would go to every namespace of the cluster, not only the app's`);

@@ -4,10 +4,12 @@ import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import com.tiktokmall.mtls.Identity;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TrustBundle;
+import com.tiktokmall.mtls.dropwizard.client.ClosedConnectionRetry;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
@@ -20,7 +22,10 @@ import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
 import org.apache.hc.core5.util.TimeValue;
 import org.conscrypt.Conscrypt;
 
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,10 +34,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A reconnect storm after step 3 of a CA rotation. N clients hold one keep-alive connection each
@@ -40,7 +47,14 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * callers then get leaves of the new CA (step 2: new connections use them), the service's
  * {@code ca_cert} is replaced by the new CA alone and {@code reload-tls} applied (step 3), so the
  * service closes every connection and each client must shake hands again. Prints one JSON line:
- * the milliseconds from the file swap until every client was served on a new connection.
+ * the milliseconds from the file swap until every client was served on a new connection, and the
+ * calls that failed.
+ *
+ * <p>The clients behave as the services' own clients do ({@code MtlsHttpClientBuilder}): a call
+ * that meets its pooled connection closed by the server before any response is sent once more
+ * ({@link ClosedConnectionRetry}; these GETs are idempotent), on a new connection. They keep their connections of the old CA busy through
+ * step 3, as a gateway that took its new leaf for new connections would: step 3 is then the storm.
+ * {@code --retry false} sends nothing again, as the storm of step 12 did.
  *
  * <pre>
  * java -cp bench/target/bench.jar com.tiktokmall.bench.ReconnectStorm --url https://localhost:8443 \
@@ -56,6 +70,8 @@ public final class ReconnectStorm {
     private final AtomicReference<TlsSocketStrategy> tls = new AtomicReference<>();
     private final AtomicReferenceArray<Long> servedAgainAt;
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong calls = new AtomicLong();
+    private final Map<String, LongAdder> failedBy = new ConcurrentHashMap<>();
     private volatile long swappedAt = Long.MAX_VALUE;
     private volatile long swappedAtMillis = Long.MAX_VALUE;
     private volatile boolean running = true;
@@ -77,14 +93,26 @@ public final class ReconnectStorm {
         Provider provider = provider(o.getOrDefault("provider", "jsse"));
         ReconnectStorm storm = new ReconnectStorm(o.get("url"), clients, Long.parseLong(o.getOrDefault("interval-ms", "250")));
         storm.tls.set(strategy(o.get("cert"), o.get("key"), o.get("ca"), provider));
+        boolean retry = Boolean.parseBoolean(o.getOrDefault("retry", "true"));
+        ClosedConnectionRetry closedConnections = new ClosedConnectionRetry(false, null, () -> { });
         PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
                 .setMaxConnPerRoute(clients).setMaxConnTotal(clients)
-                .setDefaultConnectionConfig(ConnectionConfig.custom().setValidateAfterInactivity(TimeValue.ofSeconds(2)).build())
-                .setTlsSocketStrategy((socket, target, port, attachment, context) ->
-                        storm.tls.get().upgrade(socket, target, port, attachment, context))
+                .setTlsSocketStrategy((socket, target, port, attachment, context) -> {
+                    try {
+                        return storm.tls.get().upgrade(socket, target, port, attachment, context);
+                    } catch (SSLException | SocketException e) { // as MtlsHttpClientBuilder: a handshake failure says so
+                        SSLHandshakeException failed = new SSLHandshakeException("TLS handshake failed: " + e);
+                        failed.initCause(e);
+                        throw failed;
+                    }
+                })
                 .build();
-        try (CloseableHttpClient http = HttpClients.custom().setConnectionManager(pool).disableConnectionState()
-                .disableAutomaticRetries().build()) {
+        // as order's and payment's clients: validateAfterInactivityPeriod 2s
+        ConnectionConfig connections = ConnectionConfig.custom().setValidateAfterInactivity(TimeValue.ofSeconds(2)).build();
+        pool.setConnectionConfigResolver(retry ? ClosedConnectionRetry.connectionConfig(connections) : route -> connections);
+        HttpClientBuilder builder = HttpClients.custom().setConnectionManager(pool).disableConnectionState();
+        try (CloseableHttpClient http = (retry ? builder.setRetryStrategy(closedConnections) : builder.disableAutomaticRetries())
+                .build()) {
             List<Thread> workers = storm.start(http);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (pool.getTotalStats().getLeased() + pool.getTotalStats().getAvailable() < clients) {
@@ -95,6 +123,9 @@ public final class ReconnectStorm {
             }
             Thread.sleep(Long.parseLong(o.getOrDefault("hold-ms", "2000")));
             storm.failures.set(0);
+            storm.failedBy.clear();
+            storm.calls.set(0);
+            long retriedBefore = closedConnections.retried();
             // step 2 for the callers: connections made from now on present the new CA's leaf
             storm.tls.set(strategy(o.get("next-cert"), o.get("next-key"), o.get("ca"), provider));
             // step 3 for the service: it trusts only the new CA and closes every connection of the old one
@@ -119,10 +150,12 @@ public final class ReconnectStorm {
                 Long at = storm.servedAgainAt.get(i);
                 last = Math.max(last, at == null ? Long.MAX_VALUE : at - storm.swappedAt);
             }
+            storm.failedBy.forEach((cause, count) -> System.err.println("failed calls: " + count + " x " + cause));
             System.out.printf(Locale.ROOT, "{\"clients\":%d,\"served_again\":%d,\"all_served_ms\":%s,\"reload_ms\":%d,"
-                            + "\"failed_calls\":%d,\"reload\":\"%s\"}%n", clients, clients - storm.waiting(),
-                    last == Long.MAX_VALUE ? "null" : String.valueOf(TimeUnit.NANOSECONDS.toMillis(last)), reloadMs,
-                    storm.failures.get(), reloaded.strip().replace("\"", "'").replace("\n", " "));
+                            + "\"calls\":%d,\"failed_calls\":%d,\"retried_calls\":%d,\"reload\":\"%s\"}%n", clients,
+                    clients - storm.waiting(), last == Long.MAX_VALUE ? "null" : String.valueOf(TimeUnit.NANOSECONDS.toMillis(last)),
+                    reloadMs, storm.calls.get(), storm.failures.get(), closedConnections.retried() - retriedBefore,
+                    reloaded.strip().replace("\"", "'").replace("\n", " "));
         }
     }
 
@@ -154,7 +187,10 @@ public final class ReconnectStorm {
                 }
             } catch (Exception e) {
                 failures.incrementAndGet();
+                failedBy.computeIfAbsent(e.getClass().getSimpleName() + ": " + e.getMessage(), cause -> new LongAdder())
+                        .increment();
             }
+            calls.incrementAndGet();
             try {
                 Thread.sleep(servedAgainAt.get(client) == null && swappedAt != Long.MAX_VALUE ? 0 : intervalMs);
             } catch (InterruptedException e) {

@@ -1,6 +1,7 @@
 package com.tiktokmall.order.postgres;
 
 import com.tiktokmall.auth.AuthConfiguration;
+import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.auth.AuthTestApp;
 import com.tiktokmall.mtls.testing.CommandRunner;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -124,6 +126,84 @@ class PostgresFlowTest {
                 + POSTGRES.port() + " refused the client certificate 'order' (tls.client_cert, serial ")
                 .contains("for user \"auth\": FATAL: certificate authentication failed for user \"auth\". Fix: ")
                 .doesNotContain("\n");
+    }
+
+    @Test
+    void anSvidWithoutCnCannotLogInAndTheErrorPointsToTlsDatabase() {
+        Map<String, String> settings = orderSettings();
+        settings.putAll(svid("svid-refused"));
+
+        CommandRunner.Result start = CommandRunner.run(new OrderApplication(), settings, "server", OrderTestApp.CONFIG);
+
+        assertThat(start.succeeded()).isFalse();
+        assertThat(start.stderr().strip()).startsWith("order start-up failed: database: PostgreSQL at localhost:"
+                        + POSTGRES.port() + " refused the client certificate 'spiffe://tiktokmall.local/order' (tls.client_cert,")
+                .contains("this certificate has no CN (an SVID): give the database connection one that has, in tls.database")
+                .doesNotContain("\n");
+    }
+
+    @Test
+    void anSvidServiceLogsInWithTheCertificateOfTlsDatabaseWatchedLikeTheOthers() throws Exception {
+        Path dir = PKI.dir().resolve("svid-database");
+        TestCert database = PKI.ca().leaf("order").clientAuthOnly().issue();
+        Path cert = database.writeCertificate(dir.resolve("db-cert.pem"));
+        Path key = database.writeKey(dir.resolve("db-key.pem"));
+        Map<String, String> settings = orderSettings();
+        settings.putAll(svid("svid-database"));
+        settings.put("tls.database.ca_cert", PKI.caCert().toString());
+        settings.put("tls.database.client_cert", cert.toString());
+        settings.put("tls.database.client_key", key.toString());
+        DropwizardTestSupport<OrderConfiguration> svidOrder = OrderTestApp.support(settings);
+        svidOrder.before();
+        try {
+            SpiffeId order = SpiffeId.parse("spiffe://tiktokmall.local/order");
+            MtlsTestClient ops = MtlsTestClient.expecting(order, PKI.issue("ops"), PKI.ca());
+            String admin = "https://localhost:" + svidOrder.getAdminPort();
+            assertThat(sessions()).contains("/CN=order " + database.certificate().getSerialNumber());
+            Reply health = ops.get(admin + "/healthcheck");
+            assertThat(health.json().path("tls-database").path("healthy").asBoolean()).as(health.body()).isTrue();
+            assertThat(health.json().path("tls-database").toString()).contains(hex(database));
+            assertThat(ops.get(admin + "/prometheus").body()).contains("mtls_certificate_expiry_timestamp_seconds{serial=\""
+                    + hex(database) + "\",setting=\"database.client_cert\",spiffe_id=\"spiffe://tiktokmall.local/order\"}");
+
+            Files.writeString(cert, "not a certificate");
+            assertThat(ops.post(admin + "/tasks/reload-tls").body()).contains("tls.database.client_cert (" + cert + ")");
+            TestCert renewed = PKI.ca().leaf("order").clientAuthOnly().issue();
+            renewed.writeCertificate(cert);
+            renewed.writeKey(key);
+            assertThat(ops.post(admin + "/tasks/reload-tls").body()).contains("reloaded: client 'order' serial " + hex(renewed));
+            String token = gateway.post(url(auth, "/v1/tokens"), Map.of("user_id", 32)).text("token");
+            MtlsTestClient toOrder = MtlsTestClient.expecting(order, PKI.issue("gateway"), PKI.ca());
+            assertThat(toOrder.post("https://localhost:" + svidOrder.getLocalPort() + "/v1/orders", OrderTestApp.anOrder(),
+                    "Authorization", "Bearer " + token).status()).isEqualTo(201);
+            assertThat(sessions()).as("the pool's connections after the reload")
+                    .contains("/CN=order " + renewed.certificate().getSerialNumber())
+                    .doesNotContain("/CN=order " + database.certificate().getSerialNumber());
+        } finally {
+            svidOrder.after();
+        }
+    }
+
+    /** Subject and serial of every session of role order but the observer's. */
+    private static List<String> sessions() throws SQLException {
+        try (Connection observer = POSTGRES.connect("order", "order", PKI.ca().leaf("order").issue())) {
+            return rows(observer, "SELECT DISTINCT s.client_dn || ' ' || s.client_serial FROM pg_stat_ssl s"
+                    + " JOIN pg_stat_activity a USING (pid) WHERE a.usename = 'order' AND s.pid <> pg_backend_pid()", null);
+        }
+    }
+
+    private static String hex(TestCert cert) {
+        return cert.certificate().getSerialNumber().toString(16);
+    }
+
+    /** order's own identity as an X.509-SVID: an empty subject, one URI SAN, as SPIRE and csi-driver-spiffe issue it. */
+    private static Map<String, String> svid(String name) {
+        Path dir = PKI.dir().resolve(name);
+        TestCert svid = PKI.ca().leaf("order").svid().issue();
+        Path cert = svid.writeCertificate(dir.resolve("order-cert.pem"));
+        Path key = svid.writeKey(dir.resolve("order-key.pem"));
+        return Map.of("tls.server_cert", cert.toString(), "tls.server_key", key.toString(),
+                "tls.client_cert", cert.toString(), "tls.client_key", key.toString());
     }
 
     private static Map<String, String> orderSettings() {

@@ -1,6 +1,7 @@
 package com.tiktokmall.order.rotation;
 
 import com.tiktokmall.auth.AuthConfiguration;
+import com.tiktokmall.mtls.testing.KeepAliveGateway;
 import com.tiktokmall.mtls.testing.MtlsTestClient;
 import com.tiktokmall.mtls.testing.RawHttps;
 import com.tiktokmall.mtls.testing.SecretMount;
@@ -10,6 +11,7 @@ import com.tiktokmall.mtls.testing.TestPki;
 import com.tiktokmall.order.AuthAndOrder;
 import com.tiktokmall.order.OrderConfiguration;
 import io.dropwizard.testing.DropwizardTestSupport;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,7 +33,9 @@ import static org.awaitility.Awaitility.await;
  * A steady stream of calls (test client -> order -> auth) while the leaves are rotated (auth's by
  * rewriting its files in place, order's by Kubernetes-style symlink swaps) and then the CA, in
  * three steps: old+new CA trusted, new leaves, only the new CA trusted. Not one call may fail, and
- * calls that started after each step (the last one included) succeed.
+ * calls that started after each step (the last one included) succeed. Beside it, keep-alive callers
+ * (a gateway's pool that keeps its connections of the old CA busy through step 3, and sends a call
+ * again as the services' clients do) lose no call either.
  */
 class RotationUnderLoadTest {
     /** Both services check their files every second; one interval plus room for a busy machine. */
@@ -39,6 +43,7 @@ class RotationUnderLoadTest {
     /** Successful calls required of those started after each step: proof that calls went on across it. */
     private static final int CALLS_PER_STEP = 5;
     private static final int CALLS_AFTER_THE_LAST_STEP = 20;
+    private static final int KEEP_ALIVE_CALLERS = 2;
 
     private static final TestPki PKI = TestPki.create();
     private static final TestCa NEW_CA = TestCa.create("New CA");
@@ -58,6 +63,13 @@ class RotationUnderLoadTest {
         MtlsTestClient oldGateway = MtlsTestClient.as(PKI.issue("gateway"), PKI.ca(), NEW_CA);
         String token = oldGateway.post(APPS.authUrl("/v1/tokens"), Map.of("user_id", 3)).text("token");
         OrderStream stream = new OrderStream(oldGateway, APPS.orderUrl("/v1/orders"), token, Duration.ofSeconds(WITHIN_SECONDS));
+        KeepAliveGateway keepAlive = new KeepAliveGateway(PKI.ca().leaf("gateway").issue()
+                .rawClientContext(PKI.ca().certificate(), NEW_CA.certificate()), KEEP_ALIVE_CALLERS);
+        KeepAliveGateway.Callers callers = keepAlive.callers(KEEP_ALIVE_CALLERS, i -> {
+            HttpGet list = new HttpGet(APPS.orderUrl("/v1/orders"));
+            list.addHeader("Authorization", "Bearer " + token);
+            return list;
+        });
         RawHttps.KeepAlive oldCaConnection = RawHttps.keepAlive(
                 PKI.ca().leaf("gateway").issue().rawClientContext(PKI.ca().certificate()), "localhost", order.getLocalPort());
         assertThat(oldCaConnection.get("/v1/orders").status()).isEqualTo(401);
@@ -91,6 +103,7 @@ class RotationUnderLoadTest {
             awaitServed(order.getLocalPort(), newOrderLeaf);
             awaitPresentedToAuth(newOrderLeaf);
             stream.use(MtlsTestClient.as(NEW_CA.leaf("gateway").issue(), PKI.ca(), NEW_CA));
+            keepAlive.present(NEW_CA.leaf("gateway").issue().rawClientContext(PKI.ca().certificate(), NEW_CA.certificate()));
             stream.awaitSucceededSince(stream.mark(), CALLS_PER_STEP);
 
             // CA step 3: only the new CA is trusted; connections with old-CA certificates are closed.
@@ -103,11 +116,19 @@ class RotationUnderLoadTest {
             awaitReload(order, orderReloads);
             await().atMost(WITHIN_SECONDS, TimeUnit.SECONDS).until(oldCaConnection::closedByServer);
             stream.awaitSucceededSince(stream.mark(), CALLS_AFTER_THE_LAST_STEP);
+            callers.awaitMore(CALLS_AFTER_THE_LAST_STEP, Duration.ofSeconds(WITHIN_SECONDS));
+            HttpGet list = new HttpGet(APPS.orderUrl("/v1/orders"));
+            list.addHeader("Authorization", "Bearer " + token);
+            assertThat(keepAlive.call(list).presentedIssuer()).as("the connections of the old CA are gone")
+                    .isEqualTo(NEW_CA.certificate().getSubjectX500Principal().getName());
         } finally {
             stream.stop();
+            callers.stop();
+            keepAlive.close();
         }
 
         assertThat(stream.failures()).isEmpty();
+        assertThat(callers.failures()).as("failed calls of the keep-alive callers").isEmpty();
     }
 
     private static void authSettings(Map<String, String> settings) {

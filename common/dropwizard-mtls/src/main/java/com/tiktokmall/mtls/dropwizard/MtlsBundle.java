@@ -2,6 +2,7 @@ package com.tiktokmall.mtls.dropwizard;
 
 import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
+import com.tiktokmall.mtls.TlsOptions;
 import com.tiktokmall.mtls.dropwizard.authorization.AdminAuthorizationFilter;
 import com.tiktokmall.mtls.dropwizard.authorization.PeerAuthorization;
 import com.tiktokmall.mtls.dropwizard.client.MtlsHttpClientBuilder;
@@ -119,6 +120,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
     private C configuration;
     private Environment environment;
     private TlsSource source;
+    private TlsSource databaseSource;
     private AdminAuthorizationFilter admin;
     private PrometheusRegistry prometheus;
 
@@ -221,7 +223,25 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
     }
 
     private void secure(Environment environment, TlsConfiguration tls, List<MtlsConnectorFactory> connectors) {
-        source = tls.getSource().build(tls.options(install(tls.getProvider()), clock), tls.getTrustDomain());
+        TlsOptions options = tls.options(install(tls.getProvider()), clock);
+        source = managed(environment, tls.getSource().build(options, tls.getTrustDomain()));
+        databaseSource = tls.buildDatabaseSource(options).map(database -> managed(environment, database)).orElse(null);
+        TlsHealth.register(environment, prometheus, source, databaseSource, tls.getTrustDomain(),
+                tls.getExpiryWarning().toJavaDuration());
+        admin = new AdminAuthorizationFilter(tls.getTrustDomain(), environment.getObjectMapper());
+        environment.admin().addFilter("mtls-admin-authorization", admin)
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        Duration handshakeTimeout = tls.getHandshakeTimeout().toJavaDuration();
+        PeerMetrics peers = new PeerMetrics(environment.metrics(), prometheus);
+        connectors.forEach(connector -> connector.use(source, tls.getTrustDomain(), handshakeTimeout,
+                configuration.getLimits(), peers));
+        // The admin port is left out: ops saturating it does not stop the service serving.
+        environment.healthChecks().register("connections",
+                new SaturationHealthCheck(MtlsConnectors.serving(configuration.getServerFactory()),
+                        configuration.getProbes().getSaturationGrace().toJavaDuration()));
+    }
+
+    private static TlsSource managed(Environment environment, TlsSource source) {
         environment.lifecycle().manage(new Managed() {
             @Override
             public void start() {
@@ -233,17 +253,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
                 source.close();
             }
         });
-        TlsHealth.register(environment, prometheus, source, tls.getTrustDomain(), tls.getExpiryWarning().toJavaDuration());
-        admin = new AdminAuthorizationFilter(tls.getTrustDomain(), environment.getObjectMapper());
-        environment.admin().addFilter("mtls-admin-authorization", admin)
-                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
-        Duration handshakeTimeout = tls.getHandshakeTimeout().toJavaDuration();
-        PeerMetrics peers = new PeerMetrics(environment.metrics(), prometheus);
-        connectors.forEach(connector -> connector.use(source, tls.getTrustDomain(), handshakeTimeout,
-                configuration.getLimits(), peers));
-        // The admin port is left out: ops saturating it does not stop the service serving.
-        environment.healthChecks().register("connections",
-                new SaturationHealthCheck(MtlsConnectors.serving(configuration.getServerFactory())));
+        return source;
     }
 
     /** Installs {@code tls.provider} in this JVM once per start-up, and says which. */
@@ -262,6 +272,12 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
      * {@code client} settings, its metrics named {@code name}. See
      * {@link #clientBuilder(Environment, SpiffeId)}.
      *
+     * <p>For a service of this system, whose every endpoint is idempotent by design (safe, or keyed
+     * like order's {@code /paid} by the charge): a call that meets a connection the server
+     * closed before any response is sent once more, POSTs included (docs/operations.md, "Retries").
+     * A call that must not be repeated belongs on a {@link #clientBuilder} client, which repeats only
+     * GET, HEAD, OPTIONS, TRACE, PUT and DELETE.
+     *
      * @throws SettingException when {@code <name>.url} is not {@code https} while {@code tls.enabled},
      *                          or {@code <name>.identity} is not a SPIFFE ID of the trust domain
      */
@@ -272,7 +288,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
                     "write https://host:port");
         }
         SpiffeId identity = service.identity(name, tls.getTrustDomain());
-        return clientBuilder(environment, identity).using(service.getClient()).build(name).target(service.getUrl());
+        return newClientBuilder(environment, identity, true).using(service.getClient()).build(name).target(service.getUrl());
     }
 
     /**
@@ -284,7 +300,7 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
      * usual; do not give it a socket-factory registry, which would bypass the mTLS settings.
      */
     public JerseyClientBuilder clientBuilder(Environment environment, SpiffeId expectedServer) {
-        return newClientBuilder(environment, Objects.requireNonNull(expectedServer, "expectedServer"));
+        return newClientBuilder(environment, Objects.requireNonNull(expectedServer, "expectedServer"), false);
     }
 
     /**
@@ -293,14 +309,16 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
      * dialled. Prefer stating the identity.
      */
     public JerseyClientBuilder clientBuilder(Environment environment) {
-        return newClientBuilder(environment, null);
+        return newClientBuilder(environment, null, false);
     }
 
-    private JerseyClientBuilder newClientBuilder(Environment environment, SpiffeId expectedServer) {
+    private JerseyClientBuilder newClientBuilder(Environment environment, SpiffeId expectedServer,
+                                                 boolean everyCallIdempotent) {
         TlsConfiguration tls = ran().getTls();
         JerseyClientBuilder builder = new JerseyClientBuilder(environment);
         if (tls.isEnabled()) {
-            builder.setApacheHttpClientBuilder(new MtlsHttpClientBuilder(environment, source, expectedServer));
+            MtlsHttpClientBuilder client = new MtlsHttpClientBuilder(environment, source, expectedServer);
+            builder.setApacheHttpClientBuilder(everyCallIdempotent ? client.everyCallIdempotent() : client);
         }
         return builder;
     }
@@ -343,7 +361,8 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
 
     /**
      * {@code database} over this service's identity when it is PostgreSQL and {@code tls.enabled}:
-     * connections present {@code client_cert}, trust only {@code ca_cert} and check the server's
+     * connections present {@code client_cert} (or {@code tls.database.client_cert} when set), trust
+     * only {@code ca_cert} (or {@code tls.database.ca_cert}) and check the server's
      * host name ({@code sslmode=verify-full}), follow reloads (pooled connections made with old
      * material are retired), and a refusal is a one-line start-up error. Any other database, or
      * TLS off, returns {@code database} itself. {@link #jdbi} uses it; call it yourself only to
@@ -358,14 +377,17 @@ public final class MtlsBundle<C extends MtlsConfiguration> implements Configured
             return database;
         }
         if (configuration == this.configuration && source != null) {
-            return MtlsDatabase.secure(database, () -> source, environment.getObjectMapper(), environment.lifecycle());
+            TlsSource material = databaseSource != null ? databaseSource : source;
+            return MtlsDatabase.secure(database, () -> material, environment.getObjectMapper(), environment.lifecycle());
         }
         return MtlsDatabase.secure(database, () -> materialForACommand(tls), Jackson.newObjectMapper(), null);
     }
 
-    /** The material of a command, taken once: nothing is watched while the command runs. */
+    /** The database connection's material for a command, taken once: nothing is watched while the command runs. */
     private TlsSource materialForACommand(TlsConfiguration tls) {
-        TlsSource once = tls.getSource().build(tls.options(tls.getProvider().install(), clock), tls.getTrustDomain());
+        TlsOptions options = tls.options(tls.getProvider().install(), clock);
+        TlsSource once = tls.buildDatabaseSource(options)
+                .orElseGet(() -> tls.getSource().build(options, tls.getTrustDomain()));
         once.close(); // ends a Workload API stream; the material taken stays readable
         return once;
     }

@@ -63,6 +63,10 @@ public final class EchoService implements AutoCloseable {
         return support.getConfiguration();
     }
 
+    public io.dropwizard.core.setup.Environment environment() {
+        return support.getEnvironment();
+    }
+
     @Override
     public void close() {
         support.after();

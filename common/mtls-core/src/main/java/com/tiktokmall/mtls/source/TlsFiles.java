@@ -18,6 +18,9 @@ import java.util.Optional;
  *         .client(Path.of("certs/auth-cert.pem"), Path.of("certs/auth-key.pem"))
  *         .build();
  * }</pre>
+ *
+ * <p>Without {@link Builder#server} the files describe a client only, such as the certificate a
+ * database connection presents: its material has no server context.
  */
 public final class TlsFiles {
     private final Path caCert;
@@ -26,14 +29,19 @@ public final class TlsFiles {
     private final Path clientCert;
     private final Path clientKey;
     private final char[] keyPassword;
+    private final String settings;
 
     private TlsFiles(Builder builder) {
         this.caCert = Objects.requireNonNull(builder.caCert, "caCert");
-        this.serverCert = Objects.requireNonNull(builder.serverCert, "server cert");
-        this.serverKey = Objects.requireNonNull(builder.serverKey, "server key");
+        this.serverCert = builder.serverCert;
+        this.serverKey = builder.serverKey;
+        if ((serverCert == null) != (serverKey == null)) {
+            throw new NullPointerException(serverCert == null ? "server cert" : "server key");
+        }
         this.clientCert = Objects.requireNonNull(builder.clientCert, "client cert");
         this.clientKey = Objects.requireNonNull(builder.clientKey, "client key");
         this.keyPassword = builder.keyPassword == null ? null : builder.keyPassword.clone();
+        this.settings = builder.settings;
     }
 
     public static Builder builder() {
@@ -44,14 +52,24 @@ public final class TlsFiles {
         return caCert;
     }
 
-    /** The certificate file of a role: {@code server_cert} or {@code client_cert}. */
+    /** The roles these files serve: the client, and the server unless they describe a client only. */
+    public List<MtlsContext.Role> roles() {
+        return serverCert == null ? List.of(MtlsContext.Role.CLIENT) : List.of(MtlsContext.Role.values());
+    }
+
+    /** The certificate file of a role: {@code server_cert} or {@code client_cert}; null for a role not in {@link #roles()}. */
     public Path cert(MtlsContext.Role role) {
         return role == MtlsContext.Role.SERVER ? serverCert : clientCert;
     }
 
-    /** The key file of a role: {@code server_key} or {@code client_key}. */
+    /** The key file of a role: {@code server_key} or {@code client_key}; null for a role not in {@link #roles()}. */
     public Path key(MtlsContext.Role role) {
         return role == MtlsContext.Role.SERVER ? serverKey : clientKey;
+    }
+
+    /** The configuration key of one of these files, e.g. {@code tls.client_cert} for {@code client_cert}, as problems name it. */
+    public String setting(String file) {
+        return settings + file;
     }
 
     public Optional<char[]> keyPassword() {
@@ -60,7 +78,8 @@ public final class TlsFiles {
 
     /** Every file, in a fixed order: what a reload watches. */
     List<Path> all() {
-        return List.of(caCert, serverCert, serverKey, clientCert, clientKey);
+        return serverCert == null ? List.of(caCert, clientCert, clientKey)
+                : List.of(caCert, serverCert, serverKey, clientCert, clientKey);
     }
 
     /** Options of {@link TlsFiles}; each method names its default. */
@@ -71,6 +90,7 @@ public final class TlsFiles {
         private Path clientCert;
         private Path clientKey;
         private char[] keyPassword;
+        private String settings = "tls.";
 
         private Builder() {
         }
@@ -81,7 +101,7 @@ public final class TlsFiles {
             return this;
         }
 
-        /** The certificate chain and key this side presents as a server. Required. */
+        /** The certificate chain and key this side presents as a server; default none: a client only. */
         public Builder server(Path cert, Path key) {
             this.serverCert = cert;
             this.serverKey = key;
@@ -98,6 +118,15 @@ public final class TlsFiles {
         /** The password of encrypted keys; default none. */
         public Builder keyPassword(char[] keyPassword) {
             this.keyPassword = keyPassword == null ? null : keyPassword.clone();
+            return this;
+        }
+
+        /**
+         * Where the files are set in the configuration, for problems to name them: default
+         * {@code tls.}, giving {@code tls.ca_cert}, {@code tls.server_cert}, ...
+         */
+        public Builder settingsUnder(String prefix) {
+            this.settings = Objects.requireNonNull(prefix, "prefix");
             return this;
         }
 

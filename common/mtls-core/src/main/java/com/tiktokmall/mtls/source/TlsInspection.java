@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -34,17 +35,17 @@ public final class TlsInspection {
     private final Map<Role, Outcome<MtlsContext>> contexts = new EnumMap<>(Role.class);
 
     private TlsInspection(TlsFiles files, TlsOptions options) {
-        caCert = Outcome.of("tls.ca_cert", files.caCert(), () -> TrustBundle.fromPem(files.caCert()));
+        caCert = Outcome.of(files.setting("ca_cert"), files.caCert(), () -> TrustBundle.fromPem(files.caCert()));
         crl = options.crl().map(file -> caCert.then("tls.crl", file, cas -> cas.withCrls(file, options.clock())))
                 .orElse(null);
         Outcome<TrustBundle> trust = crl == null ? caCert : crl;
         Map<Path, Outcome<List<X509Certificate>>> parsed = new HashMap<>();
-        for (Role role : Role.values()) {
+        for (Role role : files.roles()) {
             String name = role.name().toLowerCase();
             Path certFile = files.cert(role);
             Path keyFile = files.key(role);
-            String certSetting = "tls." + name + "_cert";
-            String keySetting = "tls." + name + "_key";
+            String certSetting = files.setting(name + "_cert");
+            String keySetting = files.setting(name + "_key");
             Outcome<List<X509Certificate>> chain = parsed.computeIfAbsent(certFile,
                     file -> Outcome.of(certSetting, file, () -> Pem.certificates(file))).named(certSetting);
             certs.put(role, chain);
@@ -75,6 +76,11 @@ public final class TlsInspection {
         return Optional.ofNullable(crl);
     }
 
+    /** The roles inspected: the client, and the server unless the files describe a client only. */
+    public Set<Role> roles() {
+        return contexts.keySet();
+    }
+
     /** The role's certificate chain, as read from its file. */
     public Outcome<List<X509Certificate>> cert(Role role) {
         return certs.get(role);
@@ -94,7 +100,7 @@ public final class TlsInspection {
     public List<Outcome<?>> outcomes() {
         List<Outcome<?>> all = new ArrayList<>(List.of(caCert));
         crl().ifPresent(all::add);
-        for (Role role : Role.values()) {
+        for (Role role : roles()) {
             all.addAll(List.of(certs.get(role), keys.get(role), contexts.get(role)));
         }
         return all;
@@ -114,7 +120,8 @@ public final class TlsInspection {
         firstProblem().ifPresent(problem -> {
             throw problem;
         });
-        return new TlsMaterial(contexts.get(Role.SERVER).value().orElseThrow(),
+        Outcome<MtlsContext> server = contexts.get(Role.SERVER);
+        return new TlsMaterial(server == null ? null : server.value().orElseThrow(),
                 contexts.get(Role.CLIENT).value().orElseThrow());
     }
 

@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * Everything a {@link TlsFiles} describes, loaded and checked as a whole: the server context every
- * connector uses and the client context every outgoing client uses. Immutable; a reload builds a
- * new one (see {@link TlsSource}).
+ * connector uses and the client context every outgoing client uses (files that describe a client
+ * only give no server context). Immutable; a reload builds a new one (see {@link TlsSource}).
  */
 public final class TlsMaterial {
     private final MtlsContext server;
@@ -47,7 +47,11 @@ public final class TlsMaterial {
                 MtlsContext.forClient(identity).trust(revoking).options(options).build());
     }
 
+    /** @throws IllegalStateException when the files described a client only */
     public MtlsContext server() {
+        if (server == null) {
+            throw new IllegalStateException("this material is a client's only: its files name no server_cert");
+        }
         return server;
     }
 
@@ -57,13 +61,15 @@ public final class TlsMaterial {
 
     /** The CAs (and CRLs) that vouch for peers, the same for both roles. */
     public TrustBundle trust() {
-        return server.trust();
+        return client.trust();
     }
 
     /** Every certificate in use, by the setting it comes from: server_cert, client_cert, ca_cert. */
     public Map<String, List<X509Certificate>> certificates() {
         Map<String, List<X509Certificate>> certificates = new LinkedHashMap<>();
-        certificates.put("server_cert", List.of(server.identity().certificate()));
+        if (server != null) {
+            certificates.put("server_cert", List.of(server.identity().certificate()));
+        }
         certificates.put("client_cert", List.of(client.identity().certificate()));
         certificates.put("ca_cert", trust().certificates());
         return certificates;
@@ -71,7 +77,8 @@ public final class TlsMaterial {
 
     @Override
     public String toString() {
-        return "server " + describe(server.identity().certificate()) + ", client " + describe(client.identity().certificate())
+        return (server == null ? "" : "server " + describe(server.identity().certificate()) + ", ")
+                + "client " + describe(client.identity().certificate())
                 + ", trusting " + trust().describe()
                 + (trust().crls().isEmpty() ? "" : " with " + trust().crls().size() + " CRLs");
     }

@@ -217,9 +217,22 @@ public final class RawHttps {
 
         /** {@code GET path}; the connection stays open. */
         public Response get(String path) throws IOException {
+            send(path);
+            return receive();
+        }
+
+        /**
+         * Sends {@code GET path} without waiting for its answer: sent again before an answer, a
+         * second request is pipelined behind the first.
+         */
+        public void send(String path) throws IOException {
             OutputStream out = socket.getOutputStream();
             out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
+        }
+
+        /** The next answer on this connection. */
+        public Response receive() throws IOException {
             return read(socket.getInputStream());
         }
 

@@ -12,6 +12,9 @@ import io.dropwizard.client.HttpClientConfiguration;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.util.Duration;
 import org.apache.hc.client5.http.ClientProtocolException;
+import org.apache.hc.client5.http.HttpRequestRetryStrategy;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.impl.DefaultHttpRequestRetryStrategy;
 import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
@@ -31,6 +34,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.SocketException;
+import java.util.Objects;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
@@ -45,6 +49,13 @@ import javax.net.ssl.SSLSocket;
  * tags a connection that presented a client certificate with that principal, and requests made
  * without the same tag in their context never get it back from the pool, which means a new
  * handshake per request.
+ *
+ * <p>A call whose connection the server closed before any response (it retired the connection
+ * after a trust change, stopped, or timed it out just as the call went out) is sent once more on a
+ * new connection if it is idempotent: see {@link ClosedConnectionRetry}. Only GET, HEAD,
+ * OPTIONS, TRACE, PUT and DELETE, unless {@link #everyCallIdempotent()} says that every call of this
+ * client may be sent twice; a body is sent again only if buffered ({@code chunkedEncodingEnabled:
+ * false}). Counted in {@code tls.client.retries}.
  */
 public final class MtlsHttpClientBuilder extends HttpClientBuilder {
     private static final Logger LOG = LoggerFactory.getLogger(MtlsHttpClientBuilder.class);
@@ -59,7 +70,11 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
     private final TlsSource material;
     private final SpiffeId expectedServer;
     private final Meter handshakes;
+    private final Meter retries;
     private HttpClientConfiguration configuration = new HttpClientConfiguration();
+    private HttpRequestRetryStrategy configuredRetries;
+    private boolean everyCallIdempotent;
+    private ClosedConnectionRetry retry;
     private volatile Generation current;
 
     /**
@@ -72,7 +87,26 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
         this.material = material;
         this.expectedServer = expectedServer;
         this.handshakes = environment.metrics().meter("tls.client.handshakes");
+        this.retries = environment.metrics().meter("tls.client.retries");
         this.current = generation(material.current());
+    }
+
+    /**
+     * Declares every call of this client idempotent, POSTs included: its server's endpoints may
+     * each be called twice with the same effect (as every endpoint one service of this system calls
+     * on another is). A call that met its connection closed before any response is then sent
+     * again whatever its method.
+     */
+    public MtlsHttpClientBuilder everyCallIdempotent() {
+        this.everyCallIdempotent = true;
+        return this;
+    }
+
+    /** What else to retry when {@code retries} is above 0; the closed-connection retry comes first. */
+    @Override
+    public HttpClientBuilder using(HttpRequestRetryStrategy strategy) {
+        this.configuredRetries = strategy;
+        return super.using(strategy);
     }
 
     @Override
@@ -90,6 +124,10 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
     protected InstrumentedHttpClientConnectionManager createConnectionManager(
             Registry<org.apache.hc.client5.http.socket.ConnectionSocketFactory> ignored, String name) {
         Duration ttl = configuration.getTimeToLive();
+        retry = new ClosedConnectionRetry(everyCallIdempotent, configuration.getRetries() == 0 ? null
+                : Objects.requireNonNullElseGet(configuredRetries,
+                        () -> new DefaultHttpRequestRetryStrategy(configuration.getRetries(), TimeValue.ofSeconds(1))),
+                retries::mark);
         TlsSocketStrategy followingReloads = (socket, target, port, attachment, context) -> {
             try {
                 SSLSocket upgraded = current.strategy().upgrade(socket, target, port, attachment, context);
@@ -110,7 +148,12 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
             current = generation(next);
             manager.closeIdle(TimeValue.ZERO_MILLISECONDS);
         });
-        return configureConnectionManager(manager);
+        configureConnectionManager(manager);
+        // What configureConnectionManager set, but a retry's lease gets a new connection.
+        manager.setConnectionConfigResolver(ClosedConnectionRetry.connectionConfig(ConnectionConfig.custom()
+                .setValidateAfterInactivity(TimeValue.ofMilliseconds(configuration.getValidateAfterInactivityPeriod().toMilliseconds()))
+                .build()));
+        return manager;
     }
 
     @Override
@@ -118,6 +161,7 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
             org.apache.hc.client5.http.impl.classic.HttpClientBuilder builder) {
         boolean keepAlive = configuration.getKeepAlive().toMilliseconds() != 0;
         return builder.disableConnectionState()
+                .setRetryStrategy(retry)
                 .addRequestInterceptorFirst(HTTPS_ONLY)
                 .setConnectionReuseStrategy((request, response, httpContext) -> keepAlive
                         && DefaultConnectionReuseStrategy.INSTANCE.keepAlive(request, response, httpContext)

@@ -84,6 +84,12 @@ public final class CheckTlsCommand<C extends Configuration> extends ConfiguredCo
                 report.print(source, material);
             }
         }
+        Optional<TlsFiles> database = tls.getDatabaseFiles();
+        if (database.isPresent()) {
+            TlsInspection inspection = TlsInspection.of(database.get(), options.toBuilder().crl(null).build());
+            report.print(inspection);
+            inspection.material(); // the first problem, naming its tls.database key
+        }
         String target = namespace.getString("connect");
         String expect = namespace.getString("expect");
         if (expect != null && target == null) {

@@ -38,7 +38,7 @@ final class TlsReport {
     void print(TlsInspection inspection) {
         section(inspection.caCert(), this::cas);
         inspection.crl().ifPresent(crl -> section(crl, bundle -> bundle.crls().forEach(this::crl)));
-        for (Role role : Role.values()) {
+        for (Role role : inspection.roles()) {
             section(inspection.cert(role), chain -> leaf(chain.get(0)));
             section(inspection.identity(role), identity -> line("key", Certificates.describe(identity.privateKey())
                     + ", matches " + identity.certFile().map(Object::toString).orElse("the certificate")));

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  *   header_timeout: 3s              # a connection without a complete request by then is closed
  *   check_interval: 1s              # the readiness checks run at most once per interval
  *   drain_delay: 0s                 # on stop: /readyz 503 and connections closed after each answer, this long
+ *   saturation_grace: 10s           # a full application port turns /readyz 503 once it has lasted this long
  *                                   # before the connectors stop accepting
  * </pre>
  *
@@ -68,6 +69,11 @@ public class ProbesConfiguration {
     @MaxDuration(value = 2, unit = TimeUnit.MINUTES)
     @JsonProperty("drain_delay")
     private Duration drainDelay = Duration.seconds(0);
+
+    @NotNull
+    @MaxDuration(value = 10, unit = TimeUnit.MINUTES)
+    @JsonProperty("saturation_grace")
+    private Duration saturationGrace = Duration.seconds(10);
 
     public int getPort() {
         return port;
@@ -122,6 +128,15 @@ public class ProbesConfiguration {
      */
     public Duration getDrainDelay() {
         return drainDelay;
+    }
+
+    /**
+     * How long an application port must stay saturated (every connection taken, or its threads
+     * nearly all busy) before the {@code connections} check, and so {@code /readyz}, fails. A spike
+     * shorter than this, which fills every replica alike, takes none of them out of service.
+     */
+    public Duration getSaturationGrace() {
+        return saturationGrace;
     }
 
     /** Whether a probe port is wanted. */

@@ -1,5 +1,6 @@
 package com.tiktokmall.mtls.dropwizard.config;
 
+import com.fasterxml.jackson.annotation.JsonMerge;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.SpiffeId;
 import com.tiktokmall.mtls.TlsException;
@@ -21,6 +22,10 @@ import java.net.URI;
  *     timeout: 2s
  *     keepAlive: 20s
  * </pre>
+ *
+ * <p>{@code client} is merged over this block's defaults, which differ from Dropwizard's in one
+ * setting: {@code chunkedEncodingEnabled} is false, so that a request body is buffered and can be
+ * sent again when its connection turns out closed before any response.
  */
 public class ServiceClientConfiguration {
     @NotNull
@@ -33,7 +38,8 @@ public class ServiceClientConfiguration {
     @Valid
     @NotNull
     @JsonProperty
-    private JerseyClientConfiguration client = new JerseyClientConfiguration();
+    @JsonMerge
+    private JerseyClientConfiguration client = bufferedBodies();
 
     /** A block whose {@code url} is {@code defaultUrl} unless the YAML says otherwise. */
     public ServiceClientConfiguration(URI defaultUrl) {
@@ -49,6 +55,12 @@ public class ServiceClientConfiguration {
     }
 
     public JerseyClientConfiguration getClient() {
+        return client;
+    }
+
+    private static JerseyClientConfiguration bufferedBodies() {
+        JerseyClientConfiguration client = new JerseyClientConfiguration();
+        client.setChunkedEncodingEnabled(false);
         return client;
     }
 

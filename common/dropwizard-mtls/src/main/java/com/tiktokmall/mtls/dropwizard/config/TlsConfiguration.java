@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.tiktokmall.mtls.MtlsContext;
 import com.tiktokmall.mtls.TlsOptions;
 import com.tiktokmall.mtls.source.TlsFiles;
+import com.tiktokmall.mtls.source.TlsSource;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MaxDuration;
 import io.dropwizard.validation.MinDuration;
@@ -42,6 +43,10 @@ import java.util.stream.Stream;
  *   provider: auto                       # or jsse, accp, conscrypt
  *   session_timeout: 1h                  # how long a TLS session may be resumed (at most 24h)
  *   handshake_timeout: 10s               # a connection whose handshake takes longer is closed
+ *   database:                            # optional: what the database connection presents instead
+ *     ca_cert: db-tls/ca.crt             #   of client_cert (a certificate whose CN is the role), and
+ *     client_cert: db-tls/tls.crt        #   the CAs it trusts for the database server
+ *     client_key: db-tls/tls.key
  * </pre>
  *
  * <p>The five file keys are the short form of {@code source: {type: files, ...}}; instead of
@@ -112,6 +117,10 @@ public class TlsConfiguration {
     @JsonProperty("handshake_timeout")
     private Duration handshakeTimeout = Duration.seconds(10);
 
+    @Valid
+    @JsonProperty
+    private DatabaseFiles database;
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -130,6 +139,26 @@ public class TlsConfiguration {
     @JsonIgnore
     public Optional<TlsFiles> getFiles() {
         return getSource() instanceof FilesSourceFactory files ? Optional.of(files.files()) : Optional.empty();
+    }
+
+    /**
+     * {@code tls.database}: the files of the certificate the database connection presents instead
+     * of {@code client_cert} (PostgreSQL takes the role from its CN) and of the CAs it trusts for
+     * the server; empty when not set, and the database connection uses the source's client context.
+     */
+    @JsonIgnore
+    public Optional<TlsFiles> getDatabaseFiles() {
+        return Optional.ofNullable(database).map(DatabaseFiles::files);
+    }
+
+    /**
+     * A source watching the files of {@code tls.database} with these {@code options} (without
+     * {@code tls.crl}, whose CRLs belong to the CAs of {@code ca_cert}); empty when not set.
+     *
+     * @throws com.tiktokmall.mtls.TlsException naming the {@code tls.database} key at fault
+     */
+    public Optional<TlsSource> buildDatabaseSource(TlsOptions options) {
+        return Optional.ofNullable(database).map(files -> files.build(options.toBuilder().crl(null).build()));
     }
 
     public List<String> getProtocols() {

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
 import javax.net.ssl.SSLException;
 
 /**
@@ -94,28 +96,47 @@ final class DatabaseTls {
         String state = failure.getSQLState() == null ? "" : failure.getSQLState();
         if (has(failure, CertificateException.class)) { // this side's trust manager refused the server
             return new SettingException("database", "PostgreSQL at " + server() + " is not trusted: "
-                    + HandshakeFailure.explain(failure), "give PostgreSQL a certificate from a CA in tls.ca_cert that"
+                    + HandshakeFailure.explain(failure), "give PostgreSQL a certificate from a CA in " + setting("ca_cert") + " that"
                     + " names the host of database.url in its SANs (scripts/postgres.sh start issues one)");
         }
         if (has(failure, SSLException.class)) {
             return new SettingException("database", "the TLS handshake with PostgreSQL at " + server() + " failed: "
-                    + HandshakeFailure.explain(failure), "PostgreSQL must trust the CA of tls.client_cert (its"
+                    + HandshakeFailure.explain(failure), "PostgreSQL must trust the CA of " + setting("client_cert") + " (its"
                     + " ssl_ca_file) and speak TLS 1.3 or 1.2");
         }
         if (state.startsWith("28")) {
             X509Certificate certificate = source.current().client().identity().certificate();
             return new SettingException("database", "PostgreSQL at " + server() + " refused the client certificate "
-                    + Certificates.name(certificate) + " (tls.client_cert, serial "
+                    + Certificates.name(certificate) + " (" + setting("client_cert") + ", serial "
                     + certificate.getSerialNumber().toString(16) + ") for user \"" + user + "\": "
                     + firstLine(failure), "PostgreSQL takes the database user from the certificate's CN: set"
                     + " database.user to it, and allow it in pg_hba.conf with a hostssl ... cert line"
-                    + " (scripts/postgres.sh sets up auth, order and payment)");
+                    + " (scripts/postgres.sh sets up auth, order and payment)"
+                    + (!hasNoCommonName(certificate) ? "" : setting("client_cert").startsWith("tls.database.")
+                    ? "; this certificate has no CN: tls.database.client_cert needs one whose CN is the role"
+                    : "; this certificate has no CN (an SVID): give the database connection one that has, in tls.database"));
         }
         if (has(failure, ConnectException.class)) {
             return new SettingException("database", "nothing answers at " + server() + ": " + firstLine(failure),
                     "start PostgreSQL (scripts/postgres.sh start) or correct database.url");
         }
         return null;
+    }
+
+    /** The key of the tls block the connection's {@code file} comes from: tls.database's own files, or the source's. */
+    private String setting(String file) {
+        // only tls.database's material is a client's alone
+        boolean own = !source.current().certificates().containsKey("server_cert");
+        return (own ? "tls.database." : "tls.") + file;
+    }
+
+    private static boolean hasNoCommonName(X509Certificate certificate) {
+        try {
+            return new LdapName(certificate.getSubjectX500Principal().getName()).getRdns().stream()
+                    .noneMatch(rdn -> rdn.getType().equalsIgnoreCase("CN"));
+        } catch (InvalidNameException e) {
+            return false;
+        }
     }
 
     private static String firstLine(Throwable failure) {

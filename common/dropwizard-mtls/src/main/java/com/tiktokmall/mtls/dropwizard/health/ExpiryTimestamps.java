@@ -26,7 +26,8 @@ import java.util.TreeMap;
  *     workload; the trust domain its URI may name is the same on every series). {@code serial}
  *     is in lowercase hex, as
  *     {@code /healthcheck} and {@code check-tls} print it. Two CAs of one setting with the same
- *     serial are one series, with the earlier expiry.
+ *     serial are one series, with the earlier expiry. The files of {@code tls.database} count as
+ *     {@code database.client_cert} and {@code database.ca_cert}.
  * <li>{@code mtls_crl_next_update_timestamp_seconds{issuer}}, with {@code tls.crl}: when each CA's
  *     CRL must be replaced (after that, every peer of that CA is refused).
  * </ul>
@@ -38,12 +39,19 @@ final class ExpiryTimestamps {
     private ExpiryTimestamps() {
     }
 
-    static void register(PrometheusRegistry registry, TlsSource source, String trustDomain) {
+    /** @param database the source of {@code tls.database}, or null */
+    static void register(PrometheusRegistry registry, TlsSource source, TlsSource database, String trustDomain) {
         GaugeWithCallback.builder().name(CERTIFICATES).unit(Unit.SECONDS)
                 .help("When each certificate in use expires (not-after), in Unix time")
                 .labelNames("setting", "spiffe_id", "serial")
-                .callback(gauge -> certificates(source.current(), trustDomain)
-                        .forEach((labels, notAfter) -> gauge.call(notAfter, labels.toArray(String[]::new))))
+                .callback(gauge -> {
+                    certificates(source.current(), trustDomain, "")
+                            .forEach((labels, notAfter) -> gauge.call(notAfter, labels.toArray(String[]::new)));
+                    if (database != null) {
+                        certificates(database.current(), trustDomain, "database.")
+                                .forEach((labels, notAfter) -> gauge.call(notAfter, labels.toArray(String[]::new)));
+                    }
+                })
                 .register(registry);
         if (source.options().crl().isPresent()) {
             GaugeWithCallback.builder().name(CRLS).unit(Unit.SECONDS)
@@ -55,13 +63,13 @@ final class ExpiryTimestamps {
     }
 
     /** Not-after in Unix seconds by label values; labels repeated (a serial twice in a setting) keep the earliest. */
-    static Map<List<String>, Double> certificates(TlsMaterial material, String trustDomain) {
+    static Map<List<String>, Double> certificates(TlsMaterial material, String trustDomain, String settingPrefix) {
         Map<List<String>, Double> notAfter = new LinkedHashMap<>();
         material.certificates().forEach((setting, certificates) -> {
             for (X509Certificate certificate : certificates) {
                 String spiffeId = Certificates.isCa(certificate) ? ""
                         : SpiffeId.fromCertificate(certificate, trustDomain).map(SpiffeId::toString).orElse("");
-                List<String> labels = List.of(setting, spiffeId, certificate.getSerialNumber().toString(16));
+                List<String> labels = List.of(settingPrefix + setting, spiffeId, certificate.getSerialNumber().toString(16));
                 notAfter.merge(labels, (double) certificate.getNotAfter().toInstant().getEpochSecond(), Math::min);
             }
         });

@@ -13,6 +13,7 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.io.ssl.SslHandshakeListener;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,13 +35,27 @@ import javax.net.ssl.SSLSessionContext;
 /**
  * Holds open connections to the current trust: when new material arrives, every connection whose
  * peer it no longer accepts (its CA was removed from ca_cert, or its certificate was revoked) is
- * closed as soon as its in-flight request completes, keep-alive or not. A handshake that began
- * under the old material is checked again when it completes.
+ * retired gracefully. A handshake that began under the old material is checked again when it
+ * completes.
+ *
+ * <p>Retiring a connection, without a race that costs a caller a request:
+ * <ul>
+ *   <li>idle (no request in flight): closed at once;</li>
+ *   <li>a request in flight: it is answered, its response carrying {@code Connection: close} if it
+ *       is not committed yet, and the connection is closed when it completes, before Jetty reads
+ *       another request from it;</li>
+ *   <li>a request admitted after the retirement (it crossed the closing): never served and never
+ *       answered, its connection closed, so that the caller sees a connection closed before any
+ *       response and may send it again.</li>
+ * </ul>
+ * Admission is the moment this customizer counts a request in flight; the retirement sets its
+ * flag before it looks at that count, and a request counts itself before it looks at the flag,
+ * so of the two at least one sees the other.
  *
  * <p>Time ends trust too: a request on a connection whose peer certificate has expired (or is not
- * valid yet) is refused with 403; such connections, idle or resumed, are closed within one
- * {@code reload_interval}, and TLS sessions made with an expired certificate are invalidated so
- * they cannot be resumed.
+ * valid yet) is refused with 403 and {@code Connection: close}; such connections, idle or resumed,
+ * are closed within one {@code reload_interval}, and TLS sessions made with an expired certificate
+ * are invalidated so they cannot be resumed.
  */
 final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListener, HttpConfiguration.Customizer {
     private static final Logger LOG = LoggerFactory.getLogger(PeerTrustEnforcer.class);
@@ -94,29 +109,36 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
 
     @Override
     public Request customize(Request request, HttpFields.Mutable responseHeaders) {
-        if (request.getConnectionMetaData().getConnection().getEndPoint() instanceof SslConnection.SslEndPoint endPoint) {
-            Tracked connection = open.get(endPoint.getSslConnection().getSSLEngine());
-            if (connection != null && !connection.retired && expired(connection)) {
-                // Not closed here: the 403 below is sent first, with Connection: close.
+        if (!(request.getConnectionMetaData().getConnection().getEndPoint() instanceof SslConnection.SslEndPoint endPoint)) {
+            return request;
+        }
+        Tracked connection = open.get(endPoint.getSslConnection().getSSLEngine());
+        if (connection == null) {
+            return request;
+        }
+        if (expired(connection)) {
+            // Not closed here: the 403 below is sent first, with Connection: close.
+            if (!connection.retired) {
                 connection.retired = true;
                 LOG.info("refusing a request from {} and closing its connection: its client certificate is no longer"
                         + " valid", connection.ssl.getEndPoint().getRemoteSocketAddress());
             }
-            if (connection != null && connection.retired) {
-                // A request that crossed our closing of the connection: the peer is no longer trusted.
-                responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-                throw new HttpException.RuntimeException(HttpStatus.FORBIDDEN_403,
-                        "this connection's client certificate is no longer trusted");
-            }
-            if (connection != null) {
-                connection.inFlight.incrementAndGet();
-                Request.addCompletionListener(request, failure -> {
-                    if (connection.inFlight.decrementAndGet() == 0 && connection.retired) {
-                        connection.ssl.close();
-                    }
-                });
-            }
+            responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            throw new HttpException.RuntimeException(HttpStatus.FORBIDDEN_403,
+                    "this connection's client certificate is no longer trusted");
         }
+        connection.inFlight.incrementAndGet(); // admitted, unless the connection is already retired:
+        if (connection.retired) {
+            // This request crossed the closing of its connection: the peer is no longer trusted, and
+            // nothing of the request has been served. No answer either: the caller sees its connection
+            // closed before any response, which it may send again on a new connection.
+            LOG.debug("a request from {} crossed the closing of its connection: closed unanswered",
+                    connection.ssl.getEndPoint().getRemoteSocketAddress());
+            connection.ssl.close();
+            throw new HttpException.RuntimeException(HttpStatus.FORBIDDEN_403,
+                    "this connection's client certificate is no longer trusted");
+        }
+        request.addHttpStreamWrapper(stream -> new Admitted(stream, connection));
         return request;
     }
 
@@ -171,11 +193,13 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
         }
     }
 
+    /** Closes the connection now if idle, else when its request in flight completes (see the class comment). */
     private static void retire(Tracked connection, String why) {
-        connection.retired = true;
-        LOG.info("closing the connection from {} once its request completes: {}",
-                connection.ssl.getEndPoint().getRemoteSocketAddress(), why);
-        if (connection.inFlight.get() == 0) {
+        connection.retired = true; // first: a request admitted from now on sees it
+        boolean idle = connection.inFlight.get() == 0;
+        LOG.info("closing the connection from {} {}: {}", connection.ssl.getEndPoint().getRemoteSocketAddress(),
+                idle ? "now (idle)" : "once its request in flight is answered", why);
+        if (idle) {
             connection.ssl.close();
         }
     }
@@ -190,6 +214,46 @@ final class PeerTrustEnforcer implements Connection.Listener, SslHandshakeListen
         Tracked(SslConnection ssl, TlsMaterial checkedUnder) {
             this.ssl = ssl;
             this.checkedUnder = checkedUnder;
+        }
+    }
+
+    /**
+     * An admitted request: its response says {@code Connection: close} if the connection was
+     * retired before the response was committed, and its completion closes a retired connection
+     * (the listeners run before Jetty's HTTP/1.1 connection reads the next request).
+     */
+    private static final class Admitted extends HttpStream.Wrapper {
+        private final Tracked connection;
+
+        Admitted(HttpStream stream, Tracked connection) {
+            super(stream);
+            this.connection = connection;
+        }
+
+        @Override
+        public void prepareResponse(HttpFields.Mutable headers) {
+            if (connection.retired) {
+                headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            }
+            super.prepareResponse(headers);
+        }
+
+        @Override
+        public void succeeded() {
+            completed();
+            super.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            completed();
+            super.failed(failure);
+        }
+
+        private void completed() {
+            if (connection.inFlight.decrementAndGet() == 0 && connection.retired) {
+                connection.ssl.close();
+            }
         }
     }
 }

@@ -43,6 +43,41 @@ class CheckTlsCommandTest {
     }
 
     @Test
+    void theDatabaseCertificateOfTlsDatabaseIsReportedAsAClientOnly() {
+        Map<String, String> settings = PKI.tlsSettings("echo");
+        TestCert database = PKI.ca().leaf("echo").subject("CN=echo_db").clientAuthOnly().issue();
+        settings.putAll(databaseSettings("good-db", database));
+
+        CommandRunner.Result check = CommandRunner.run(new EchoApplication(), settings, "check-tls", CONFIG);
+
+        assertThat(check.error()).isEmpty();
+        String databasePart = check.stdout().substring(check.stdout().indexOf("tls.database.ca_cert  "));
+        assertThat(databasePart)
+                .contains("tls.database.client_cert  " + PKI.dir().resolve("good-db/db-cert.pem"), "subject  CN=echo_db")
+                .contains("EKU      clientAuth", "as client", "OK       valid now, leads to a CA in " + PKI.caCert())
+                .doesNotContain("as server", "PROBLEM");
+    }
+
+    @Test
+    void aDatabaseCertificateFromAnotherCaFailsNamingTlsDatabase() {
+        Map<String, String> settings = PKI.tlsSettings("echo");
+        settings.putAll(databaseSettings("stranger-db", TestCa.create("Stranger CA").leaf("echo").clientAuthOnly().issue()));
+
+        CommandRunner.Result check = CommandRunner.run(new EchoApplication(), settings, "check-tls", CONFIG);
+
+        assertThat(check.error()).isPresent();
+        assertThat(check.stdout()).contains("tls.database.client_cert  ", "PROBLEM");
+        assertThat(check.stderr()).startsWith("check-tls failed: tls.database.client_cert");
+    }
+
+    private static Map<String, String> databaseSettings(String name, TestCert database) {
+        Path dir = PKI.dir().resolve(name);
+        return Map.of("tls.database.ca_cert", PKI.caCert().toString(),
+                "tls.database.client_cert", database.writeCertificate(dir.resolve("db-cert.pem")).toString(),
+                "tls.database.client_key", database.writeKey(dir.resolve("db-key.pem")).toString());
+    }
+
+    @Test
     void connectReportsTheHandshakeAndThePeer() {
         String target = "localhost:" + APP.getLocalPort();
 

@@ -30,6 +30,9 @@ class TlsConfigurationTest {
         System.clearProperty("dw.tls.source.type");
         System.clearProperty("dw.tls.source.socket");
         System.clearProperty("dw.tls.source.ca_cert");
+        for (String file : new String[] {"ca_cert", "client_cert", "client_key"}) {
+            System.clearProperty("dw.tls.database." + file);
+        }
         System.clearProperty("dw.tls.protocols");
         System.clearProperty("dw.tls.handshake_timeout");
         System.clearProperty("dw.limits.max_request_body");
@@ -88,6 +91,33 @@ class TlsConfigurationTest {
                 .isInstanceOf(ConfigurationValidationException.class)
                 .hasMessageContaining("tls.source: ca_cert, server_cert, server_key, client_cert and client_key must all"
                         + " be set");
+    }
+
+    @Test
+    void aDatabaseBlockNeedsAllThreeFiles() {
+        System.setProperty("dw.tls.enabled", "false");
+        System.setProperty("dw.tls.database.client_cert", "db/tls.crt");
+
+        assertThatThrownBy(() -> factory.build(new ResourceConfigurationSourceProvider(), "echo.yml"))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("tls.database: ca_cert, client_cert and client_key must all be set");
+    }
+
+    @Test
+    void theDatabaseFilesAreSetBySystemProperties() throws Exception {
+        System.setProperty("dw.tls.enabled", "false");
+        System.setProperty("dw.tls.database.ca_cert", "db/ca.crt");
+        System.setProperty("dw.tls.database.client_cert", "db/tls.crt");
+        System.setProperty("dw.tls.database.client_key", "db/tls.key");
+
+        TlsConfiguration tls = factory.build(new ResourceConfigurationSourceProvider(), "echo.yml").getTls();
+
+        assertThat(tls.getDatabaseFiles()).hasValueSatisfying(files -> {
+            assertThat(files.caCert()).isEqualTo(Path.of("db/ca.crt"));
+            assertThat(files.cert(MtlsContext.Role.CLIENT)).isEqualTo(Path.of("db/tls.crt"));
+            assertThat(files.key(MtlsContext.Role.CLIENT)).isEqualTo(Path.of("db/tls.key"));
+            assertThat(files.roles()).containsExactly(MtlsContext.Role.CLIENT);
+        });
     }
 
     @Test

@@ -82,7 +82,7 @@ class CrlAndExpiryHealthTest {
         Path crl = TestCert.writeCrls(pki.dir().resolve("crl.pem"), pki.ca().crl(nextUpdate));
         PrometheusRegistry registry = new PrometheusRegistry();
 
-        ExpiryTimestamps.register(registry, source(pki.tlsFiles("echo"), crl), TRUST_DOMAIN);
+        ExpiryTimestamps.register(registry, source(pki.tlsFiles("echo"), crl), null, TRUST_DOMAIN);
 
         X509Certificate ca = pki.ca().certificate();
         assertThat(points(registry, ExpiryTimestamps.CERTIFICATES)).containsOnly(
@@ -94,12 +94,32 @@ class CrlAndExpiryHealthTest {
     }
 
     @Test
+    void theDatabaseCertificateOfTlsDatabaseIsASeriesOfItsOwn() {
+        TestCert echo = pki.issue("echo");
+        TestCert database = pki.ca().leaf("echo").clientAuthOnly().issue();
+        TlsFiles databaseFiles = TlsFiles.builder().caCert(pki.caCert())
+                .client(database.writeCertificate(pki.dir().resolve("db-cert.pem")), database.writeKey(pki.dir().resolve("db-key.pem")))
+                .build();
+        PrometheusRegistry registry = new PrometheusRegistry();
+
+        ExpiryTimestamps.register(registry, source(pki.tlsFiles("echo")), source(databaseFiles), TRUST_DOMAIN);
+
+        X509Certificate ca = pki.ca().certificate();
+        assertThat(points(registry, ExpiryTimestamps.CERTIFICATES)).hasSize(5)
+                .containsEntry(Map.of("setting", "server_cert", "spiffe_id", "spiffe://tiktokmall.local/echo", "serial",
+                        serial(echo.certificate())), notAfter(echo.certificate()))
+                .containsEntry(Map.of("setting", "database.client_cert", "spiffe_id", "spiffe://tiktokmall.local/echo",
+                        "serial", serial(database.certificate())), notAfter(database.certificate()))
+                .containsEntry(Map.of("setting", "database.ca_cert", "spiffe_id", "", "serial", serial(ca)), notAfter(ca));
+    }
+
+    @Test
     void theSeriesFollowTheMaterialInUse() {
         pki.issue("echo");
         Path crl = TestCert.writeCrls(pki.dir().resolve("crl.pem"), pki.ca().crl(clock.instant().plus(Duration.ofDays(2))));
         PrometheusRegistry registry = new PrometheusRegistry();
         TlsSource source = source(pki.tlsFiles("echo"), crl);
-        ExpiryTimestamps.register(registry, source, TRUST_DOMAIN);
+        ExpiryTimestamps.register(registry, source, null, TRUST_DOMAIN);
 
         TestCert renewed = pki.write("echo", pki.ca().leaf("echo").validity(clock.instant().minusSeconds(60),
                 clock.instant().plus(Duration.ofDays(90)).truncatedTo(ChronoUnit.SECONDS)).issue());
@@ -120,7 +140,7 @@ class CrlAndExpiryHealthTest {
         TestCert.writeCertificates(pki.caCert(), pki.ca().certificate(), pki.ca().certificate());
         PrometheusRegistry registry = new PrometheusRegistry();
 
-        ExpiryTimestamps.register(registry, source(pki.tlsFiles("echo")), TRUST_DOMAIN);
+        ExpiryTimestamps.register(registry, source(pki.tlsFiles("echo")), null, TRUST_DOMAIN);
 
         assertThat(points(registry, ExpiryTimestamps.CERTIFICATES)).containsEntry(Map.of("setting", "ca_cert",
                 "spiffe_id", "", "serial", serial(pki.ca().certificate())), notAfter(pki.ca().certificate())).hasSize(3);
@@ -131,7 +151,7 @@ class CrlAndExpiryHealthTest {
         pki.issue("echo");
         PrometheusRegistry registry = new PrometheusRegistry();
 
-        ExpiryTimestamps.register(registry, source(pki.tlsFiles("echo")), TRUST_DOMAIN);
+        ExpiryTimestamps.register(registry, source(pki.tlsFiles("echo")), null, TRUST_DOMAIN);
 
         assertThat(registry.scrape().stream().map(snapshot -> snapshot.getMetadata().getPrometheusName()))
                 .containsExactly(ExpiryTimestamps.CERTIFICATES);

@@ -70,6 +70,7 @@ class FairSharesTest {
         settings.put("limits.max_connections", Integer.toString(MAX_CONNECTIONS));
         settings.put("limits.max_connections_per_peer", Integer.toString(PER_PEER));
         settings.put("limits.max_handshakes_per_address", Integer.toString(PER_ADDRESS));
+        settings.put("probes.saturation_grace", "0s"); // healthy under attack because of the shares, not a grace
         return settings;
     }
 
@@ -154,6 +155,8 @@ class FairSharesTest {
         String scrape = RawHttps.get(ops, "localhost", APP.getAdminPort(), "/prometheus").body();
         assertThat(scrape).as("counted per peer in Prometheus").containsPattern(
                 "mtls_connections_refused_total\\{connector=\"application\",reason=\"connections_per_peer\","
+                        + "spiffe_id=\"spiffe://tiktokmall.local/stranger\"} [1-9]")
+                .containsPattern("mtls_connections_closed_total\\{connector=\"application\",reason=\"no_role\","
                         + "spiffe_id=\"spiffe://tiktokmall.local/stranger\"} [1-9]");
     }
 
