@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 usage() {
   cat <<'HELP'
 Usage: scripts/bench.sh [--quick] [--only orders|handshakes|storm] [--reps N] [--storm-clients N] [--storm-no-retry]
+                       [--java PATH] [--rsa]
 
 Starts the services from their jars and measures, printing a Markdown report and saving it to
 target/bench/report.md:
@@ -18,10 +19,14 @@ target/bench/report.md:
               (tls.enabled false), measured alternately; TLS handshakes per 1,000 orders of
               order -> auth and of payment -> auth and order; full TLS 1.3 / 1.2 and resumed
               TLS 1.2 handshakes of the default; start-up to healthy and resident memory at rest
-  handshakes  full TLS 1.3 mTLS handshakes per second of auth (one openssl s_time client, after
-              warm-up) for tls.provider jsse, accp and conscrypt, on this JDK and on a newer one
-              when /usr/lib/jvm has one, EC P-256 and RSA-2048, each measured alternately with
-              openssl s_server serving the same certificate: the median of N ratios
+  handshakes  mTLS handshakes per second of auth with EC P-256 certificates, one client at a time,
+              for each option side by side (tls.provider auto, conscrypt, accp and jsse on the
+              services' JDK; auto, accp and jsse on the build's JDK 17 as well), each cell measured
+              alternately with openssl s_server serving the same certificate (the median of N
+              ratios, and the server CPU per handshake of each): full TLS 1.3 with an X25519 key
+              share (openssl s_time), full TLS 1.3 from a client offering P-256 first, full TLS
+              1.2, resumed TLS 1.2 (s_time -reuse) and resumed TLS 1.3 (scripts/bench/
+              tls13_resume.c, built with cc and libssl-dev; n/a without them)
   storm       a reconnect storm: N clients hold keep-alive connections to auth with leaves of
               the old CA, busy through step 3 of a CA rotation (reload-tls with only the new CA),
               which closes them all; the time until every client is served again on a new
@@ -35,9 +40,12 @@ target/bench/report.md:
   --reps N           handshake ratios per cell (default 3; 1 with --quick)
   --storm-clients N  clients of the storm (default 200, at most 1000)
   --storm-no-retry   storm clients that never send a call again (as in step 12)
+  --java PATH        the java that runs the services (default: the newest JDK of 21 or later
+                     under /usr/lib/jvm, as the image runs JDK 25; else java on the PATH)
+  --rsa              handshakes: also full TLS 1.3 with RSA-2048 certificates
 HELP
 }
-quick=false only="" reps="" storm_clients=200 storm_retry=true
+quick=false only="" reps="" storm_clients=200 storm_retry=true service_java="" with_rsa=false
 while (($#)); do
   case "$1" in
     --quick) quick=true; shift ;;
@@ -45,6 +53,8 @@ while (($#)); do
     --reps) reps=${2:?--reps needs a number}; shift 2 ;;
     --storm-clients) storm_clients=${2:?--storm-clients needs a number}; shift 2 ;;
     --storm-no-retry) storm_retry=false; shift ;;
+    --java) service_java=${2:?--java needs the path of a java}; shift 2 ;;
+    --rsa) with_rsa=true; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -53,13 +63,19 @@ case "$only" in ""|orders|handshakes|storm) ;; *) echo "bench.sh: --only orders,
 [[ -z $reps || $reps =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --reps must be a positive number" >&2; exit 2; }
 [[ $storm_clients =~ ^[1-9][0-9]*$ ]] && ((storm_clients <= 1000)) || { echo "bench.sh: --storm-clients must be 1 to 1000" >&2; exit 2; }
 part() { [[ -z $only || $only == "$1" ]]; }
-if $quick; then warmup=2 seconds=4 rounds=1 hs_seconds=2 hs_warm=2; else warmup=10 seconds=20 rounds=2 hs_seconds=5 hs_warm=10; fi
+if $quick; then warmup=2 seconds=4 rounds=1 hs_seconds=2 hs_warm=2 hs_kind_warm=1; else warmup=10 seconds=20 rounds=2 hs_seconds=5 hs_warm=10 hs_kind_warm=2; fi
 : "${reps:=$($quick && echo 1 || echo 3)}"
-newer_java=""
-for candidate in /usr/lib/jvm/*/bin/java; do
-  version=$("$candidate" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p')
-  if [[ -n $version ]] && ((version >= 21)); then newer_java=$candidate; break; fi
-done
+java_major() { "$1" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p'; }
+if [[ -z $service_java ]]; then  # the newest JDK of 21 or later: the image runs JDK 25
+  newest=0
+  for candidate in /usr/lib/jvm/*/bin/java; do
+    version=$(java_major "$candidate")
+    if [[ -n $version ]] && ((version >= 21 && version > newest)); then service_java=$candidate newest=$version; fi
+  done
+  : "${service_java:=$(command -v java)}"
+fi
+[[ -x $service_java ]] || { echo "bench.sh: --java $service_java is not an executable" >&2; exit 2; }
+build_java=$(command -v java)  # the JDK the build and the tests run on (17)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tiktokmall-bench.XXXXXX")
 pids=()
@@ -95,7 +111,7 @@ start() {
   local extra=(); [[ $svc == auth ]] && extra=(-Ddw.tokens.signing_key="$dir/token-signing-key.pem")
   local scheme=https; [[ " $* " == *"tls.enabled=false"* ]] && scheme=http
   local began; began=$(date +%s.%N)
-  java -Ddw.tls.ca_cert="$dir/ca-cert.pem" -Ddw.tls.server_cert="$dir/$svc-cert.pem" \
+  "${java_bin:-$service_java}" -Ddw.tls.ca_cert="$dir/ca-cert.pem" -Ddw.tls.server_cert="$dir/$svc-cert.pem" \
     -Ddw.tls.server_key="$dir/$svc-key.pem" -Ddw.tls.client_cert="$dir/$svc-cert.pem" \
     -Ddw.tls.client_key="$dir/$svc-key.pem" "${extra[@]}" \
     "-Ddw.server.applicationConnectors[0].port=$app" "-Ddw.server.adminConnectors[0].port=$admin" \
@@ -152,6 +168,42 @@ handshake_set() {
   record "hs.$1.full12" "$(handshakes "$2" "$3" 0 -new -tls1_2)"
   record "hs.$1.resumed12" "$(handshakes "$2" "$3" 0 -reuse -tls1_2)"
 }
+# The handshake part's clients, one connection at a time, the same for auth and for openssl s_server.
+# hs_client KIND PORT DIR SECONDS: prints the client's output
+hs_client() {
+  local kind=$1 port=$2 dir=$3 secs=$4
+  local client=(-connect "localhost:$port" -cert "$dir/gateway-cert.pem" -key "$dir/gateway-key.pem" -CAfile "$dir/ca-cert.pem")
+  case $kind in
+    full13|rsa13) openssl s_time "${client[@]}" -new -time "$secs" ;;      # an X25519 key share only
+    full13p256) OPENSSL_CONF=$work/p256-first.cnf openssl s_time "${client[@]}" -new -time "$secs" ;;
+    full12) openssl s_time "${client[@]}" -new -tls1_2 -time "$secs" ;;
+    resumed12) openssl s_time "${client[@]}" -reuse -tls1_2 -time "$secs" ;;
+    resumed13) "$tls13_resume" localhost "$port" "$dir/gateway-cert.pem" "$dir/gateway-key.pem" "$dir/ca-cert.pem" "$secs" ;;
+  esac
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # user + system time of a process
+clock_ticks=$(getconf CLK_TCK)
+# hs_measure KIND PORT DIR PID: "<handshakes/s> <server CPU ms per handshake> <% resumed>" of one
+# client run of hs_seconds, PID being the server's process
+hs_measure() {
+  local kind=$1 port=$2 dir=$3 pid=$4 began cpu out count resumed=""
+  cpu=$(cpu_ticks "$pid")
+  began=$(date +%s.%N)
+  out=$(hs_client "$kind" "$port" "$dir" "$hs_seconds" 2>&1) || true
+  local elapsed; elapsed=$(calc "$(date +%s.%N) - $began")
+  cpu=$(($(cpu_ticks "$pid") - cpu))
+  if [[ $kind == resumed13 ]]; then
+    read -r count resumed _ <<<"$(tail -n 1 <<<"$out")"
+  else
+    count=$(awk '/connections in .* real seconds/ { print $1; exit }' <<<"$out")
+    # s_time marks each connection: r resumed, * (or t, 3) not
+    [[ $kind == resumed12 ]] && resumed=$(grep -E '^[rt3*]+$' <<<"$out" | tr -cd r | wc -c)
+  fi
+  [[ $count =~ ^[0-9]+$ ]] || count=0
+  [[ $resumed =~ ^[0-9]+$ ]] || resumed=$count
+  awk -v n="$count" -v t="$elapsed" -v c="$cpu" -v hz="$clock_ticks" -v r="$resumed" 'BEGIN {
+    if (n > 0) printf "%.0f %.3f %.0f", n / t, c * 1000 / hz / n, r * 100 / n; else printf "0 n/a 0" }'
+}
 # s_server PORT DIR: openssl s_server with auth's certificate, requiring a client certificate
 s_server() {
   openssl s_server -accept "$1" -cert "$2/auth-cert.pem" -key "$2/auth-key.pem" -CAfile "$2/ca-cert.pem" \
@@ -161,9 +213,17 @@ s_server() {
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 jdk_name() { "$1" -version 2>&1 | head -1 | cut -d'"' -f2; }
-javas=(java)
-! $quick && [[ -n $newer_java ]] && javas+=("$newer_java")
 providers=(jsse accp conscrypt)
+# The handshake part's options, "JAVA|tls.provider", side by side: every provider on the services'
+# JDK, and (not with --quick) the default and the JSSE options on the build's JDK 17 too.
+hs_rows=()
+for provider in auto conscrypt accp jsse; do hs_rows+=("$service_java|$provider"); done
+if ! $quick && [[ $(java_major "$service_java") != $(java_major "$build_java") ]]; then
+  for provider in auto accp jsse; do hs_rows+=("$build_java|$provider"); done
+fi
+hs_kinds=(full13 full13p256 full12 resumed12 resumed13)
+declare -A hs_title=([full13]="full TLS 1.3" [full13p256]="full TLS 1.3, P-256 client" [full12]="full TLS 1.2"
+  [resumed12]="resumed TLS 1.2" [resumed13]="resumed TLS 1.3" [rsa13]="full TLS 1.3, RSA-2048")
 s_server 29443 "$ec"
 s_server 29444 "$rsa"
 uptime_before=$(uptime)
@@ -213,26 +273,54 @@ if part orders; then
 fi
 
 if part handshakes; then
-  echo "== full TLS 1.3 handshakes per provider, JDK and key, alternately with openssl s_server" >&2
-  for j in "${!javas[@]}"; do
-    for provider in "${providers[@]}"; do
-      for key in ec rsa; do
-        dir=$work/$key
-        openssl_port=$([[ $key == ec ]] && echo 29443 || echo 29444)
-        PATH="$(dirname "$(command -v "${javas[$j]}")"):$PATH" start auth "$dir" 8443 8444 -Ddw.tls.provider=$provider
-        ((hs_warm == 0)) || openssl s_time -connect localhost:8443 -cert "$dir/gateway-cert.pem" -key "$dir/gateway-key.pem" \
-          -CAfile "$dir/ca-cert.pem" -new -time "$hs_warm" >/dev/null 2>&1 || true
-        cell=hs.j$j.$provider.$key
+  echo "== handshakes per option, alternately with openssl s_server" >&2
+  # a client that offers P-256 first (a key share for P-256 only), as the services' clients could
+  printf '%s\n' 'openssl_conf = init' '[init]' 'ssl_conf = ssl' '[ssl]' 'system_default = tls' '[tls]' \
+    'Groups = P-256:X25519' >"$work/p256-first.cnf"
+  tls13_resume=""
+  if cc -O2 -o "$work/tls13_resume" scripts/bench/tls13_resume.c -lssl -lcrypto 2>"$work/cc.log"; then
+    tls13_resume=$work/tls13_resume
+  else
+    echo "bench.sh: resumed TLS 1.3 is not measured: scripts/bench/tls13_resume.c needs cc and libssl-dev" >&2
+    hs_kinds=("${hs_kinds[@]/resumed13}")
+  fi
+  $with_rsa && hs_kinds+=(rsa13)
+  for row in "${!hs_rows[@]}"; do
+    IFS='|' read -r row_java provider <<<"${hs_rows[$row]}"
+    record "hs.row$row.jdk" "$(jdk_name "$row_java")"
+    for key in ec rsa; do
+      kinds=()
+      for kind in "${hs_kinds[@]}"; do
+        [[ -z $kind ]] && continue
+        if [[ $kind == rsa13 ]]; then [[ $key == rsa ]] && kinds+=("$kind"); else [[ $key == ec ]] && kinds+=("$kind"); fi
+      done
+      ((${#kinds[@]})) || continue
+      dir=$work/$key
+      openssl_port=$([[ $key == ec ]] && echo 29443 || echo 29444)
+      openssl_pid=${openssl_pids[$([[ $key == ec ]] && echo 0 || echo 1)]}
+      java_bin=$row_java start auth "$dir" 8443 8444 -Ddw.tls.provider="$provider" -Ddw.logging.level=INFO
+      service_pid=$started_pid
+      if [[ $provider == auto ]]; then
+        record "hs.row$row.chosen" "$(sed -n 's/.*tls.provider auto: \([a-z]*\).*/\1/p' "$work/auth-8443.log" | tail -n 1)"
+      fi
+      ((hs_warm == 0)) || hs_client full13 8443 "$dir" "$hs_warm" >/dev/null 2>&1 || true
+      for kind in "${kinds[@]}"; do
+        cell=hs.row$row.$kind
+        hs_client "$kind" 8443 "$dir" "$hs_kind_warm" >/dev/null 2>&1 || true  # this path's JIT
         for rep in $(seq 1 "$reps"); do
-          service=$(handshakes 8443 "$dir" 0 -new)
-          openssl=$(handshakes "$openssl_port" "$dir" 0 -new)
+          read -r service service_cpu service_resumed <<<"$(hs_measure "$kind" 8443 "$dir" "$service_pid")"
+          read -r openssl openssl_cpu openssl_resumed <<<"$(hs_measure "$kind" "$openssl_port" "$dir" "$openssl_pid")"
           record "$cell.service.r$rep" "$service"
           record "$cell.openssl.r$rep" "$openssl"
           record "$cell.ratio.r$rep" "$(ratio "$service" "$openssl")"
+          record "$cell.cpu.r$rep" "$service_cpu/$openssl_cpu"
+          record "$cell.cpuratio.r$rep" "$(ratio "$openssl_cpu" "$service_cpu")"
+          record "$cell.resumed.r$rep" "$service_resumed/$openssl_resumed"
         done
         record "$cell.median" "$(awk -v k="$cell.ratio.r" 'index($1, k) == 1 { print $2 }' "$results" | median)"
-        stop_all
+        record "$cell.cpumedian" "$(awk -v k="$cell.cpuratio.r" 'index($1, k) == 1 { print $2 }' "$results" | median)"
       done
+      stop_all
     done
   done
 fi
@@ -269,7 +357,7 @@ mkdir -p target/bench
   echo "# scripts/bench.sh$($quick && echo ' --quick')$([[ -z $only ]] || echo " --only $only") — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%d", $2 / 1048576 }' /proc/meminfo) GiB;" \
-    "$(java -version 2>&1 | head -1); $(openssl version | cut -d' ' -f1-2)."
+    "$(java -version 2>&1 | head -1) (the services: $(jdk_name "$service_java")); $(openssl version | cut -d' ' -f1-2)."
   echo "Load average before: ${uptime_before##*load average: }; after: ${uptime_after##*load average: }."
   if part orders; then
     echo
@@ -308,22 +396,54 @@ mkdir -p target/bench
   fi
   if part handshakes; then
     echo
-    echo "Full TLS 1.3 mTLS handshakes per second of auth / of openssl s_server with the same certificate:" \
-      "one s_time client, ${hs_warm}s of warm-up, then $reps × (${hs_seconds}s auth, ${hs_seconds}s openssl);" \
-      "the median ratio, and the rates (auth / openssl) of each repetition."
+    echo "mTLS handshakes per second of auth / of openssl s_server serving the same certificate (EC P-256)" \
+      "and requiring the same client certificate, one client connection at a time: ${hs_warm}s of warm-up," \
+      "then per cell $reps × (${hs_seconds}s auth, ${hs_seconds}s openssl); the median ratio. Clients:" \
+      "openssl s_time (an X25519 key share; with a P-256 key share first through OPENSSL_CONF; -reuse for" \
+      "TLS 1.2) and scripts/bench/tls13_resume.c for resumed TLS 1.3. Services on $(jdk_name "$service_java")."
     echo
-    echo "| JDK | tls.provider | EC P-256: median ratio | EC P-256: handshakes/s | RSA-2048: median ratio | RSA-2048: handshakes/s |"
-    echo "|---|---|---|---|---|---|"
-    for j in "${!javas[@]}"; do
-      for provider in "${providers[@]}"; do
-        line="| $(jdk_name "$(command -v "${javas[$j]}")") | $provider"
-        for key in ec rsa; do
-          cell=hs.j$j.$provider.$key
-          rates=$(for rep in $(seq 1 "$reps"); do printf '%s/%s ' "$(value "$cell.service.r$rep")" "$(value "$cell.openssl.r$rep")"; done)
-          line+=" | **$(value "$cell.median")** | ${rates% }"
+    header="| JDK | tls.provider |" rule="|---|---|"
+    for kind in "${hs_kinds[@]}"; do [[ -n $kind ]] && header+=" ${hs_title[$kind]} |" rule+="---|"; done
+    hs_table() { # FIELD: one row per option
+      echo "$header"
+      echo "$rule"
+      for row in "${!hs_rows[@]}"; do
+        IFS='|' read -r _ provider <<<"${hs_rows[$row]}"
+        local chosen; chosen=$(value "hs.row$row.chosen")
+        local line="| $(value "hs.row$row.jdk") | $provider${chosen:+ ($chosen)}"
+        for kind in "${hs_kinds[@]}"; do
+          [[ -n $kind ]] || continue
+          local cell=hs.row$row.$kind note=""
+          # a resumption column whose connections were not resumed says so
+          if [[ $kind == resumed* ]] && awk -v k="$cell.resumed.r" 'index($1, k) == 1 { split($2, p, "/"); if (p[1] < 90 || p[2] < 90) bad = 1 } END { exit !bad }' "$results"; then
+            note=" (not resumed: $(awk -v k="$cell.resumed.r" 'index($1, k) == 1 { printf "%s%% ", $2 }' "$results"))"
+          fi
+          line+=" | **$(value "$cell.$1")**$note"
         done
         echo "$line |"
       done
+    }
+    hs_table median
+    echo
+    echo "Server CPU time per handshake, openssl s_server's / auth's (above 1: auth spends less), the median of the same runs:"
+    echo
+    hs_table cpumedian
+    echo
+    echo "Each repetition: handshakes/s of auth / of openssl, and server CPU ms per handshake (auth / openssl):"
+    echo
+    for row in "${!hs_rows[@]}"; do
+      IFS='|' read -r _ provider <<<"${hs_rows[$row]}"
+      line="- $(value "hs.row$row.jdk") $provider:"
+      for kind in "${hs_kinds[@]}"; do
+        [[ -n $kind ]] || continue
+        cell=hs.row$row.$kind
+        line+=" ${hs_title[$kind]}"
+        for rep in $(seq 1 "$reps"); do
+          line+=" $(value "$cell.service.r$rep")/$(value "$cell.openssl.r$rep") ($(value "$cell.cpu.r$rep") ms)"
+        done
+        line+=";"
+      done
+      echo "${line%;}."
     done
   fi
   if part storm; then

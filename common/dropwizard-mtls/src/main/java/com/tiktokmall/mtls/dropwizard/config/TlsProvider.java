@@ -2,12 +2,13 @@ package com.tiktokmall.mtls.dropwizard.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import org.conscrypt.Conscrypt;
+import com.tiktokmall.mtls.TlsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.security.Provider;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * {@code tls.provider}: which implementation of TLS runs the handshakes. Each changes how fast a
@@ -15,14 +16,20 @@ import java.util.Locale;
  */
 public enum TlsProvider {
     /**
-     * The default: the fastest maintained option that loads here — {@link #ACCP} when it loads and
-     * passes its self-tests, else {@link #JSSE}. Never {@link #CONSCRYPT}: its last OpenJDK release
-     * (2.5.2, 2021) embeds a BoringSSL of that age. Chosen once per JVM, and the choice logged once.
+     * The default: the fastest maintained option that loads here. {@link #CONSCRYPT} (BoringSSL)
+     * when its native library loads, with {@link #ACCP} installed as well when that loads, for the
+     * arithmetic that stays in Java (the certificate-chain checks of this library's trust manager,
+     * token signatures); else {@link #ACCP}; else {@link #JSSE}. Chosen once per JVM, and the choice
+     * logged once (BENCHMARKS.md, step 18, has the figures behind the order).
      */
     AUTO {
         @Override
         public Provider install() {
-            return effective().install();
+            TlsProvider chosen = effective();
+            if (chosen == CONSCRYPT && AutoChoice.WITH_ACCP) {
+                CorrettoCrypto.install();
+            }
+            return chosen.install();
         }
 
         @Override
@@ -48,11 +55,18 @@ public enum TlsProvider {
             return null;
         }
     },
-    /** Conscrypt, Google's JSSE provider on BoringSSL (see BENCHMARKS.md for its age). */
+    /**
+     * Conscrypt, Google's JSSE provider on BoringSSL: the protocol and its arithmetic in native code,
+     * with this library's key and trust managers; startup fails if it cannot load here.
+     */
     CONSCRYPT {
         @Override
         public Provider install() {
-            return ConscryptHolder.PROVIDER;
+            ConscryptEngine.unavailableReason().ifPresent(reason -> {
+                throw TlsException.invalid("tls.provider conscrypt: Conscrypt cannot be used: " + reason,
+                        "set tls.provider to auto, accp or jsse");
+            });
+            return ConscryptEngine.provider();
         }
     };
 
@@ -80,27 +94,37 @@ public enum TlsProvider {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Loaded only when Conscrypt is chosen: its native library is not touched otherwise. */
-    private static final class ConscryptHolder {
-        private static final Provider PROVIDER = Conscrypt.newProvider();
+    /**
+     * What {@link #AUTO} chooses, given why Conscrypt and why ACCP cannot be used (empty: they can),
+     * in the order of BENCHMARKS.md's step-18 figures: Conscrypt, else ACCP, else JSSE. Says why.
+     */
+    static TlsProvider autoChoice(Optional<String> conscryptUnavailable, Optional<String> accpUnavailable) {
+        if (conscryptUnavailable.isEmpty()) {
+            AutoChoice.LOG.info("tls.provider auto: conscrypt — Conscrypt {} (BoringSSL) runs TLS, {}: the fastest"
+                    + " maintained option here", ConscryptEngine.version(), accpUnavailable.isEmpty()
+                    ? "with the Amazon Corretto Crypto Provider " + CorrettoCrypto.version() + " (AWS-LC) for the"
+                            + " arithmetic that stays in Java (token signatures)"
+                    : "the arithmetic that stays in Java is the JDK's, because the Amazon Corretto Crypto Provider "
+                            + accpUnavailable.get());
+            return CONSCRYPT;
+        }
+        if (accpUnavailable.isEmpty()) {
+            AutoChoice.LOG.info("tls.provider auto: accp — the JDK's JSSE with the Amazon Corretto Crypto Provider {}"
+                    + " (AWS-LC) for EC, RSA and AES, because Conscrypt {}", CorrettoCrypto.version(),
+                    conscryptUnavailable.get());
+            return ACCP;
+        }
+        AutoChoice.LOG.info("tls.provider auto: jsse — the JDK's own, because Conscrypt {} and the Amazon Corretto"
+                + " Crypto Provider {}", conscryptUnavailable.get(), accpUnavailable.get());
+        return JSSE;
     }
 
     /** Chosen once per JVM, at the first use of {@link #AUTO}: the provider list is JVM-wide too. */
     private static final class AutoChoice {
         private static final Logger LOG = LoggerFactory.getLogger(TlsProvider.class);
-        private static final TlsProvider CHOSEN = choose();
-
-        private static TlsProvider choose() {
-            String unavailable = CorrettoCrypto.unavailableReason().orElse(null);
-            if (unavailable == null) { // installed by ACCP.install(), not here: choosing changes nothing
-                LOG.info("tls.provider auto: accp — the JDK's JSSE with the Amazon Corretto Crypto Provider {} (AWS-LC)"
-                        + " for EC, RSA and AES: it loaded and passed its self-tests, and it is the fastest maintained"
-                        + " option here", CorrettoCrypto.version());
-                return ACCP;
-            }
-            LOG.info("tls.provider auto: jsse — the JDK's own, because the Amazon Corretto Crypto Provider {};"
-                    + " conscrypt is never chosen automatically (its BoringSSL dates from 2021)", unavailable);
-            return JSSE;
-        }
+        private static final Optional<String> ACCP_UNAVAILABLE = CorrettoCrypto.unavailableReason();
+        private static final boolean WITH_ACCP = ACCP_UNAVAILABLE.isEmpty();
+        // installs nothing: AUTO.install() does
+        private static final TlsProvider CHOSEN = autoChoice(ConscryptEngine.unavailableReason(), ACCP_UNAVAILABLE);
     }
 }

@@ -230,7 +230,7 @@ public class MtlsConnectorFactory extends HttpsConnectorFactory {
 
     @Override
     protected SslContextFactory.Server configureSslContextFactory(SslContextFactory ignored) {
-        SslContextFactory.Server factory = new SslContextFactory.Server();
+        SslContextFactory.Server factory = new ServerSslContextFactory();
         serving = material.current().server().withOwnSessions();
         apply(factory, serving);
         factory.setNeedClientAuth(true);

@@ -44,6 +44,36 @@ class SessionsPerPortTest {
                 .doesNotContain("Reused");
     }
 
+    /**
+     * TLS 1.3 resumes from tickets only, which Conscrypt's server (what auto chooses) issues because
+     * the connector asks it to, and sends with its first answer; SunJSSE's right after the handshake.
+     */
+    @Test
+    void aTls13SessionResumesFromATicketOnThePortItCameFrom() throws Exception {
+        Path ticket = PKI.dir().resolve("app-ticket.pem");
+        assertThat(sClient13(APP.getLocalPort(), "-sess_out", ticket)).as("first handshake").contains("New, TLSv1.3")
+                .contains("200 OK");
+
+        assertThat(sClient13(APP.getLocalPort(), "-sess_in", ticket)).as("same port").contains("Reused, TLSv1.3")
+                .contains("200 OK");
+        assertThat(sClient13(APP.getAdminPort(), "-sess_in", ticket)).as("admin port").contains("New, TLSv1.3")
+                .doesNotContain("Reused");
+    }
+
+    /** One TLS 1.3 handshake and one request, read to the end: the ticket may come with the answer. */
+    private static String sClient13(int port, String sessionOption, Path session) throws IOException, InterruptedException {
+        Process openssl = new ProcessBuilder(List.of("openssl", "s_client", "-connect", "localhost:" + port,
+                "-tls1_3", "-ign_eof", "-CAfile", PKI.caCert().toString(), "-cert", PKI.certFile("gateway").toString(),
+                "-key", PKI.keyFile("gateway").toString(), sessionOption, session.toString()))
+                .redirectErrorStream(true).start();
+        try (var request = openssl.getOutputStream()) {
+            request.write("GET /whoami HTTP/1.0\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(openssl.waitFor(30, TimeUnit.SECONDS)).as(output).isTrue();
+        return output;
+    }
+
     /** One handshake with TLS 1.2 (session ids; TLS 1.3 tickets come after it), then EOF. */
     private static String sClient(int port, String sessionOption, Path session) throws IOException, InterruptedException {
         Process openssl = new ProcessBuilder(List.of("openssl", "s_client", "-connect", "localhost:" + port,
