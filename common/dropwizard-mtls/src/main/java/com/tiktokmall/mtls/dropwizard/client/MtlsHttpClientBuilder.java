@@ -29,6 +29,7 @@ import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
 import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,8 +150,10 @@ public final class MtlsHttpClientBuilder extends HttpClientBuilder {
             manager.closeIdle(TimeValue.ZERO_MILLISECONDS);
         });
         configureConnectionManager(manager);
-        // What configureConnectionManager set, but a retry's lease gets a new connection.
+        // What configureConnectionManager set (the connect timeout and the check of idle connections),
+        // but a retry's lease gets a new connection.
         manager.setConnectionConfigResolver(ClosedConnectionRetry.connectionConfig(ConnectionConfig.custom()
+                .setConnectTimeout(Timeout.ofMilliseconds(configuration.getConnectionTimeout().toMilliseconds()))
                 .setValidateAfterInactivity(TimeValue.ofMilliseconds(configuration.getValidateAfterInactivityPeriod().toMilliseconds()))
                 .build()));
         return manager;
